@@ -1,0 +1,161 @@
+"""Coupling factors and words of them, over any field.
+
+With ``p`` kept coordinates out of ``n``, a *lower coupling* is
+``L(A, B) = [[I_p, 0], [A, diag(B)]]`` and an *upper coupling* is
+``U(C, D) = [[diag(C), D], [0, I_(n-p)]]``. Each kind is a group
+(``L(A1,B1) L(A2,B2) = L(A1 + B1 A2, B1 B2)``), so a :class:`Word` keeps its
+factors alternating: appending merges neighbours of the same kind and drops
+identities.
+
+>>> from sympy import QQ
+>>> from construct.matrices import from_rows
+>>> w = Word(2, 1)
+>>> w.append(lower(from_rows([[3]])))
+>>> w.append(lower(from_rows([[-3]])))
+>>> len(w)
+0
+>>> w.append(upper(from_rows([[1]]), [QQ(2)]))
+>>> w.matrix().to_list()
+[[2, 1], [0, 1]]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sympy import QQ
+from sympy.polys.matrices import DomainMatrix
+
+from construct.matrices import diagonal, identity, join, zeros
+
+LOWER, UPPER = "lower", "upper"
+
+
+@dataclass(frozen=True)
+class Coupling:
+    """One factor: ``kind`` is ``"lower"`` or ``"upper"``, ``scale`` a tuple of field elements."""
+
+    kind: str
+    shear: DomainMatrix
+    scale: tuple
+
+    @property
+    def domain(self):
+        return self.shear.domain
+
+    def is_identity(self) -> bool:
+        one = self.domain.one
+        return self.shear.is_zero_matrix and all(s == one for s in self.scale)
+
+    def matrix(self) -> DomainMatrix:
+        """The full ``n x n`` matrix of this factor."""
+        K, S, B = self.domain, self.shear, diagonal(self.scale, self.domain)
+        rows, cols = S.shape
+        if self.kind == LOWER:  # shear is (n-p) x p
+            return join(identity(cols, K), zeros(cols, rows, K), S, B)
+        return join(B, S, zeros(cols, rows, K), identity(cols, K))
+
+    def merge(self, other: "Coupling") -> "Coupling":
+        """The product ``self * other`` of two factors of the same kind."""
+        assert self.kind == other.kind
+        B1 = diagonal(self.scale, self.domain)
+        scale = tuple(a * b for a, b in zip(self.scale, other.scale))
+        if self.kind == LOWER:
+            return Coupling(LOWER, self.shear + B1 * other.shear, scale)
+        return Coupling(UPPER, B1 * other.shear + self.shear, scale)
+
+    def mirrored(self) -> "Coupling":
+        """``J F J`` for the half swap ``J``: a lower factor becomes an upper one and back."""
+        return Coupling(UPPER if self.kind == LOWER else LOWER, self.shear, self.scale)
+
+    def transposed(self) -> "Coupling":
+        """``F^T`` of a unit factor (``L_u(A)^T = U_u(A^T)``)."""
+        assert all(s == self.domain.one for s in self.scale)
+        return Coupling(UPPER if self.kind == LOWER else LOWER, self.shear.transpose(), self.scale)
+
+
+def lower(A: DomainMatrix, scale=None) -> Coupling:
+    """``L(A, scale)``; unit (``L_u(A)``) when ``scale`` is omitted."""
+    K = A.domain
+    return Coupling(LOWER, A, tuple(scale) if scale is not None else (K.one,) * A.shape[0])
+
+
+def upper(D: DomainMatrix, scale=None) -> Coupling:
+    """``U(scale, D)``; unit (``U_u(D)``) when ``scale`` is omitted."""
+    K = D.domain
+    return Coupling(UPPER, D, tuple(scale) if scale is not None else (K.one,) * D.shape[0])
+
+
+class Word:
+    """An alternating product ``F_1 F_2 ... F_k`` of couplings on ``n`` coordinates, ``p`` kept."""
+
+    def __init__(self, n: int, p: int, factors=(), K=QQ):
+        self.n, self.p, self.K = n, p, K
+        self.factors: list[Coupling] = []
+        for f in factors:
+            self.append(f)
+
+    def __len__(self) -> int:
+        return len(self.factors)
+
+    def __iter__(self):
+        return iter(self.factors)
+
+    def kinds(self) -> str:
+        """``"LULU"``-style summary of the word."""
+        return "".join(f.kind[0].upper() for f in self.factors)
+
+    def append(self, f: Coupling) -> None:
+        if self.factors and self.factors[-1].kind == f.kind:
+            f = self.factors.pop().merge(f)
+        if not f.is_identity():
+            self.factors.append(f)
+
+    def extend(self, other) -> None:
+        for f in other:
+            self.append(f)
+
+    def __mul__(self, other: "Word") -> "Word":
+        w = Word(self.n, self.p, self.factors, self.K)
+        w.extend(other)
+        return w
+
+    def mirrored(self) -> "Word":
+        return Word(self.n, self.n - self.p, [f.mirrored() for f in self.factors], self.K)
+
+    def transposed(self) -> "Word":
+        """The word of ``W^T`` for a word ``W`` of unit factors."""
+        return Word(self.n, self.p, [f.transposed() for f in reversed(self.factors)], self.K)
+
+    def times_diagonal(self, E, F) -> None:
+        """Absorb ``diag(E, F)`` on the right into the last two factors.
+
+        ``L(A,B) diag(E,F) = U(E,0) L(AE, BF)`` and
+        ``U(C,D) diag(E,F) = L(0,F) U(CE, DF)``: the left-over one-sided
+        diagonal merges into the factor before, so the count only grows
+        when the word is shorter than two.
+        """
+        K = self.K
+        E, F = tuple(E), tuple(F)
+        last = self.factors.pop() if self.factors else None
+        if last is None or last.kind == LOWER:
+            A = last.shear if last else zeros(self.n - self.p, self.p, K)
+            B = last.scale if last else (K.one,) * (self.n - self.p)
+            self.append(upper(zeros(self.p, self.n - self.p, K), E))
+            self.append(lower(A * diagonal(E, K), [b * f for b, f in zip(B, F)]))
+        else:
+            self.append(lower(zeros(self.n - self.p, self.p, K), F))
+            self.append(upper(last.shear * diagonal(F, K), [c * e for c, e in zip(last.scale, E)]))
+
+    def matrix(self) -> DomainMatrix:
+        """The exact product, one block update per factor."""
+        K, p = self.K, self.p
+        M = identity(self.n, K)
+        for f in self.factors:
+            left, right = M[:, :p], M[:, p:]
+            if f.kind == LOWER:
+                left, right = left + right * f.shear, right * diagonal(f.scale, K)
+            else:
+                left, right = left * diagonal(f.scale, K), right + left * f.shear
+            M = left.hstack(right).to_dense()
+        return M

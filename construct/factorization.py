@@ -1,0 +1,61 @@
+"""A finished factorization and its certificate (format ``couplings.certificate/1``).
+
+>>> from construct.couplings import Word, upper
+>>> from construct.matrices import from_rows
+>>> T = from_rows([[1, 2], [0, 1]])
+>>> f = Factorization(T, Word(2, 1, [upper(from_rows([[2]]))]), "any", "short", 6)
+>>> cert = f.certificate()
+>>> cert["factors"], cert["claims"]["count"]
+([{'kind': 'upper', 'shear': [['2']], 'scale': ['1']}], 1)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sympy.polys.matrices import DomainMatrix
+
+from construct.couplings import Word
+
+FORMAT = "couplings.certificate/1"
+
+
+@dataclass
+class Factorization:
+    """``matrix = product of word``, built by ``method`` with the claimed ``bound``."""
+
+    matrix: DomainMatrix
+    word: Word
+    mode: str
+    method: str
+    bound: int
+    stages: dict = field(default_factory=dict)
+    mask: list | None = None
+    notes: dict = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        return len(self.word)
+
+    def certificate(self) -> dict:
+        cert = {
+            "format": FORMAT,
+            "n": self.word.n,
+            "split": self.word.p,
+            "mode": self.mode,
+            "matrix": _strings(self.matrix.to_list()),
+            "factors": [
+                {"kind": f.kind, "shear": _strings(f.shear.to_list()), "scale": [str(s) for s in f.scale]}
+                for f in self.word
+            ],
+            "claims": {"method": self.method, "count": self.count, "bound": self.bound},
+        }
+        if self.stages:
+            cert["claims"]["stages"] = dict(self.stages)
+        if self.mask is not None:
+            cert["mask"] = list(self.mask)
+        return cert
+
+
+def _strings(rows):
+    return [[str(x) for x in row] for row in rows]

@@ -1,0 +1,86 @@
+"""Thin helpers over SymPy's ``DomainMatrix``, generic over the field.
+
+Every routine takes the field from its arguments (or a ``K`` keyword), so the
+same code runs over ``QQ``, an algebraic field or a rational function field.
+All results are dense, which over ``QQ`` means python-flint's ``fmpq_mat``.
+
+>>> from sympy import QQ
+>>> M = from_rows([[1, 2], [3, 4]])
+>>> [M11.to_list() for M11 in blocks(M, 1)]
+[[[1]], [[2]], [[3]], [[4]]]
+>>> join(*blocks(M, 1)) == M
+True
+>>> diagonal([QQ(2), QQ(3)]).to_list()
+[[2, 0], [0, 3]]
+"""
+
+from __future__ import annotations
+
+from sympy import QQ
+from sympy.polys.matrices import DomainMatrix
+
+
+def from_rows(rows, K=QQ) -> DomainMatrix:
+    """Dense matrix over ``K`` from a list of rows of ``K``-convertible entries."""
+    rows = [[K.convert(x) for x in row] for row in rows]
+    shape = (len(rows), len(rows[0]) if rows else 0)
+    return DomainMatrix(rows, shape, K).to_dense()
+
+
+def identity(n: int, K=QQ) -> DomainMatrix:
+    return DomainMatrix.eye(n, K).to_dense()
+
+
+def zeros(rows: int, cols: int, K=QQ) -> DomainMatrix:
+    return DomainMatrix.zeros((rows, cols), K).to_dense()
+
+
+def diagonal(values, K=None) -> DomainMatrix:
+    """Square diagonal matrix with the given entries (field taken from ``K``)."""
+    values = list(values)
+    K = K or QQ
+    return DomainMatrix.diag([K.convert(v) for v in values], K, (len(values), len(values))).to_dense()
+
+
+def diagonal_entries(M: DomainMatrix) -> list:
+    return [M[i, i].element for i in range(M.shape[0])]
+
+
+def blocks(M: DomainMatrix, p: int):
+    """The four blocks ``(M11, M12, M21, M22)`` of ``M`` split after row and column ``p``."""
+    n = M.shape[0]
+    return M[:p, :p], M[:p, p:n], M[p:n, :p], M[p:n, p:n]
+
+
+def join(M11, M12, M21, M22) -> DomainMatrix:
+    """Inverse of :func:`blocks`. Empty blocks (``p = 0`` or ``p = n``) are allowed."""
+    top = M11.hstack(M12)
+    bottom = M21.hstack(M22)
+    return top.vstack(bottom).to_dense()
+
+
+def block_diagonal(X: DomainMatrix, Y: DomainMatrix) -> DomainMatrix:
+    K = X.domain
+    return join(X, zeros(X.shape[0], Y.shape[1], K), zeros(Y.shape[0], X.shape[1], K), Y)
+
+
+def is_identity(M: DomainMatrix) -> bool:
+    return M.shape[0] == M.shape[1] and M == identity(M.shape[0], M.domain)
+
+
+def permutation_matrix(perm, K=QQ) -> DomainMatrix:
+    """Matrix ``P`` with ``P e_j = e_perm[j]`` (so ``(P x)[perm[j]] = x[j]``)."""
+    n = len(perm)
+    rows = [[K.zero] * n for _ in range(n)]
+    for j, i in enumerate(perm):
+        rows[i][j] = K.one
+    return DomainMatrix(rows, (n, n), K).to_dense()
+
+
+def bit_length(M: DomainMatrix) -> int:
+    """Largest bit length of a numerator or denominator of an entry of ``M`` over ``QQ``."""
+    best = 0
+    for row in M.to_list():
+        for x in row:
+            best = max(best, int(x.numerator).bit_length(), int(x.denominator).bit_length())
+    return best

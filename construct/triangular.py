@@ -1,0 +1,95 @@
+"""Block-triangular matrices with triangular blocks in at most 7 couplings.
+
+A lower triangular ``T`` (in ``d x d`` blocks ``[[T11, 0], [T21, T22]]``) is
+``diag(X, Y) L_u(M) Delta`` with ``Delta`` its diagonal (its absolute value in
+positive mode) and ``X, Y`` unit or sign-diagonal triangular. Then
+
+    diag(X, Y) = diag(X Z^-1, Y Z) diag(Z, Z^-1)
+
+with a lower bidiagonal ``Z`` chosen so that ``Z X^-1`` and ``Y Z`` have the
+same diagonal (up to order) and nonzero subdiagonals. Such triangular matrices
+are nonderogatory with equal characteristic polynomials, hence similar, so the
+first factor is the block-diagonal gadget ``L U L U`` and the second a
+mirrored Whitehead gadget ``U L U L``. Joined with ``L_u(M)`` the word is
+``L U L U L U L``: 7 factors (the paper allows 13). Upper triangular
+matrices are handled by transposition.
+
+>>> import random
+>>> from construct.matrices import from_rows
+>>> T = from_rows([[2, 0, 0, 0], [1, -3, 0, 0], [4, 5, 1, 0], [0, 1, 7, 2]])
+>>> w = triangular_word(T, positive=False, rng=random.Random(0))
+>>> w.matrix() == T, len(w) <= 7
+(True, True)
+"""
+
+from __future__ import annotations
+
+import random
+
+from sympy.polys.matrices import DomainMatrix
+
+from construct.couplings import Word, lower
+from construct.gadgets import block_diagonal_word, whitehead
+from construct.matrices import blocks, diagonal, diagonal_entries, from_rows
+
+
+def triangular_word(T: DomainMatrix, positive: bool, rng: random.Random) -> Word:
+    """Couplings whose product is the (lower or upper) triangular ``T``.
+
+    In positive mode all scales are positive, which needs ``det T > 0``.
+    """
+    n, K = T.shape[0], T.domain
+    entries = diagonal_entries(T)
+    scale = [abs(x) for x in entries] if positive else entries
+    unit = T * diagonal([K.one / s for s in scale], K)
+    if T.is_lower:
+        word = unit_lower_word(unit, rng)
+    else:
+        word = unit_lower_word(unit.transpose(), rng).transposed()
+    word.times_diagonal(scale[: n // 2], scale[n // 2 :])
+    return word
+
+
+def unit_lower_word(T: DomainMatrix, rng: random.Random) -> Word:
+    """Unit couplings for a lower triangular ``T`` whose diagonal entries are ``+-1`` (evenly many ``-1``)."""
+    n, K = T.shape[0], T.domain
+    d = n // 2
+    X, _, T21, Y = blocks(T, d)
+    Z = balancing_factor(X, Y)
+    word = Word(n, d, K=K)
+    word.extend(_require(block_diagonal_word(X * Z.inv(), Y * Z, rng)))
+    word.extend(whitehead(Z.inv()).mirrored())
+    word.append(lower(Y.inv() * T21))
+    return word
+
+
+def balancing_factor(X: DomainMatrix, Y: DomainMatrix) -> DomainMatrix:
+    """Lower bidiagonal ``Z`` making ``Z X^-1`` and ``Y Z`` similar and nonderogatory.
+
+    Diagonal: at positions where the signs of ``X`` and ``Y`` differ, taken in
+    pairs ``(i, j)``, ``z_i = 1`` and ``z_j = -x_i x_j`` put the values
+    ``{x_i, -x_i}`` on both sides. Subdiagonal: each entry of ``Z X^-1`` and of
+    ``Y Z`` below the diagonal is affine in ``z_(i+1,i)`` with a nonzero
+    slope, so one of four small values avoids both zeros.
+    """
+    d, K = X.shape[0], X.domain
+    x, y = diagonal_entries(X), diagonal_entries(Y)
+    z = [K.one] * d
+    differ = [i for i in range(d) if x[i] != y[i]]
+    if len(differ) % 2:
+        raise ValueError("the blocks' sign patterns cannot be balanced (odd number of sign changes)")
+    for i, j in zip(differ[::2], differ[1::2]):
+        z[j] = -x[i] * x[j]
+    Xi = X.inv()
+    rows = [[z[i] if i == k else K.zero for k in range(d)] for i in range(d)]
+    for i in range(d - 1):
+        # (Z X^-1)[i+1, i] = Z[i+1,i] Xi[i,i] + z[i+1] Xi[i+1,i];  (Y Z)[i+1, i] = Y[i+1,i] z[i] + Y[i+1,i+1] Z[i+1,i]
+        bad = {-z[i + 1] * Xi[i + 1, i].element / Xi[i, i].element, -Y[i + 1, i].element * z[i] / Y[i + 1, i + 1].element}
+        rows[i + 1][i] = next(K(c) for c in (0, 1, -1, 2) if K(c) not in bad)
+    return from_rows(rows, K)
+
+
+def _require(word):
+    if word is None:
+        raise ArithmeticError("internal: the block-diagonal gadget found no similarity")
+    return word
