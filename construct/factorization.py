@@ -30,8 +30,9 @@ class Factorization:
     method: str
     bound: int
     stages: dict = field(default_factory=dict)
+    #: stage (and "total") -> (this construction's bound, the paper's bound)
+    stage_bounds: dict = field(default_factory=dict)
     mask: list | None = None
-    notes: dict = field(default_factory=dict)
 
     @property
     def count(self) -> int:

@@ -1,0 +1,97 @@
+"""The public entry point: validate a matrix, pick a method, apply a mask.
+
+>>> from construct.matrices import from_rows
+>>> f = factor(from_rows([[0, 1], [1, 0]]), method="paper")
+>>> f.word.matrix() == from_rows([[0, 1], [1, 0]]), f.method
+(True, 'paper')
+>>> factor(from_rows([[1, 2], [2, 4]]))
+Traceback (most recent call last):
+...
+construct.parse.InputError: the matrix is singular (rank 1 of 2), so it is not a product of couplings
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+from sympy.polys.matrices import DomainMatrix
+
+from construct.matrices import from_rows
+from construct.paper import factor_paper
+from construct.parse import InputError
+
+BUILDERS = {"paper": factor_paper}
+METHODS = tuple(BUILDERS)
+MODES = ("any", "positive")
+MASK_NAMES = ("half", "checkerboard", "alternate")
+
+
+def factor(T: DomainMatrix, method: str = "paper", mode: str = "any", mask=None, seed: int = 0):
+    """Couplings whose product is ``T``, as a :class:`~construct.factorization.Factorization`.
+
+    ``mask`` is a mask name or a 0/1 list (1 = kept by a lower coupling);
+    the factors are then couplings on that mask.
+    """
+    validate(T, mode)
+    bits = mask_bits(mask, T.shape[0])
+    order = [i for i in range(len(bits)) if bits[i]] + [i for i in range(len(bits)) if not bits[i]]
+    rows = T.to_list()
+    blocked = from_rows([[rows[i][j] for j in order] for i in order], T.domain)
+    if method not in BUILDERS:
+        raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    result = BUILDERS[method](blocked, mode, random.Random(seed))
+    result.matrix = T
+    result.mask = None if order == sorted(order) else bits
+    return result
+
+
+def validate(T: DomainMatrix, mode: str) -> None:
+    """Raise :class:`InputError` for what no construction here can factor."""
+    n, m = T.shape
+    if n == 0:
+        raise InputError("the matrix is empty")
+    if n != m:
+        raise InputError(f"the matrix is {n}x{m}, not square")
+    if n % 2:
+        raise InputError(f"the matrix is {n}x{n}; odd sizes are not supported yet (n must be even, n = 2d)")
+    if mode not in MODES:
+        raise InputError(f"unknown mode {mode!r}; choose 'any' or 'positive'")
+    rank = T.rank()
+    if rank < n:
+        raise InputError(f"the matrix is singular (rank {rank} of {n}), so it is not a product of couplings")
+    if mode == "positive" and T.det() < 0:
+        raise InputError(
+            f"det T = {T.det()} < 0, but couplings with positive scales all have det > 0, "
+            "so no factorization exists in positive mode (use --mode any)"
+        )
+
+
+def mask_bits(mask, n: int) -> list[int]:
+    """The 0/1 list of a mask name or list; 1 marks a coordinate kept by lower couplings.
+
+    >>> mask_bits("alternate", 4), mask_bits("checkerboard", 4), mask_bits(None, 4)
+    ([1, 0, 1, 0], [1, 0, 0, 1], [1, 1, 0, 0])
+    """
+    if mask is None or mask == "half":
+        return [1] * (n // 2) + [0] * (n - n // 2)
+    if mask == "alternate":
+        return [1 - i % 2 for i in range(n)]
+    if mask == "checkerboard":
+        # the most square h x w grid with h w = n, coloured like a chessboard
+        h = max(k for k in range(1, math.isqrt(n) + 1) if n % k == 0)
+        w = n // h
+        return [1 - (i // w + i % w) % 2 for i in range(n)]
+    if isinstance(mask, str):
+        try:
+            mask = [int(c) for c in mask.replace(",", " ").split()]
+        except ValueError:
+            raise InputError(
+                f"mask {mask!r} is neither a name ({', '.join(MASK_NAMES)}) nor a list of 0s and 1s"
+            ) from None
+    bits = list(mask)
+    if len(bits) != n or any(b not in (0, 1) for b in bits):
+        raise InputError(f"the mask must list {n} entries, each 0 or 1; got {bits}")
+    if sum(bits) != n // 2:
+        raise InputError(f"the mask keeps {sum(bits)} coordinates; the constructions need exactly half ({n // 2})")
+    return bits

@@ -1,0 +1,69 @@
+"""Human-readable renderings of a factorization: a plain-text table and LaTeX.
+
+>>> from construct.factor import factor
+>>> from construct.matrices import from_rows
+>>> print(format_table(factor(from_rows([[0, 1], [1, 0]]), method="paper")).splitlines()[0])
+2x2 matrix, split 1 + 1, mode any, method paper: 3 couplings
+"""
+
+from __future__ import annotations
+
+from construct.factorization import Factorization
+from construct.matrices import bit_length
+
+#: Above this size the factors are summarised instead of printed in full.
+FULL_SIZE = 8
+
+
+def format_table(f: Factorization) -> str:
+    w = f.word
+    lines = [f"{w.n}x{w.n} matrix, split {w.p} + {w.n - w.p}, mode {f.mode}, method {f.method}: {f.count} couplings"]
+    if f.mask is not None:
+        lines.append("mask (1 = kept by lower couplings): " + "".join(map(str, f.mask)))
+    lines.append(f"word: {w.kinds() or '(identity)'}")
+    lines.append("")
+    if w.n <= FULL_SIZE:
+        lines.append("T =")
+        lines += _grid(f.matrix.to_list(), "  ")
+        for i, c in enumerate(w, 1):
+            lines.append(f"F{i} = {c.kind} coupling, scale [{', '.join(map(str, c.scale))}], shear =")
+            lines += _grid(c.shear.to_list(), "  ")
+    else:
+        lines.append(f"{'#':>3}  {'kind':<6} {'nonzero shear':>13} {'max bits':>9}")
+        for i, c in enumerate(w, 1):
+            nnz = sum(1 for row in c.shear.to_list() for x in row if x)
+            lines.append(f"{i:>3}  {c.kind:<6} {nnz:>13} {bit_length(c.shear):>9}")
+    if f.stages:
+        lines.append("")
+        lines.append(f"{'stage':<14} {'count':>5} {'ours <=':>8} {'paper <=':>8}")
+        for name, count in list(f.stages.items()) + [("total", f.count)]:
+            own, paper = f.stage_bounds.get(name, ("", ""))
+            lines.append(f"{name:<14} {count:>5} {own:>8} {paper:>8}")
+    return "\n".join(lines)
+
+
+def _grid(rows, indent: str) -> list[str]:
+    cells = [[str(x) for x in row] for row in rows]
+    width = max((len(c) for row in cells for c in row), default=1)
+    return [indent + "[" + "  ".join(c.rjust(width) for c in row) + "]" for row in cells]
+
+
+def format_latex(f: Factorization) -> str:
+    """``T = F_1 F_2 ... F_k`` with every factor as a ``bmatrix`` (teaching material)."""
+    factors = [c.matrix() for c in f.word]
+    body = " \n".join(_bmatrix(M.to_list()) for M in factors) or "I"
+    return (
+        f"% {f.count} couplings ({f.word.kinds()}), method {f.method}, mode {f.mode}\n"
+        f"\\[\n{_bmatrix(f.matrix.to_list())}\n=\n{body}\n\\]"
+    )
+
+
+def _bmatrix(rows) -> str:
+    def cell(x):
+        if x.denominator == 1:
+            return str(x)
+        sign = "-" if x < 0 else ""
+        return f"{sign}\\frac{{{abs(x.numerator)}}}{{{x.denominator}}}"
+
+    inner = " \\\\\n".join(" & ".join(cell(x) for x in row) for row in rows)
+    return f"\\begin{{bmatrix}}\n{inner}\n\\end{{bmatrix}}"
