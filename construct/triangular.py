@@ -55,22 +55,31 @@ def unit_lower_word(T: DomainMatrix, rng: random.Random) -> Word:
     n, K = T.shape[0], T.domain
     d = n // 2
     X, _, T21, Y = blocks(T, d)
-    Z = balancing_factor(X, Y)
+    for Z in balancing_factors(X, Y, rng):
+        gadget = block_diagonal_word(X * Z.inv(), Y * Z, rng)
+        if gadget is not None:
+            break
+    else:
+        raise ArithmeticError("internal: no balancing factor made the diagonal blocks similar")
     word = Word(n, d, K=K)
-    word.extend(_require(block_diagonal_word(X * Z.inv(), Y * Z, rng)))
+    word.extend(gadget)
     word.extend(whitehead(Z.inv()).mirrored())
     word.append(lower(Y.inv() * T21))
     return word
 
 
-def balancing_factor(X: DomainMatrix, Y: DomainMatrix) -> DomainMatrix:
-    """Lower bidiagonal ``Z`` making ``Z X^-1`` and ``Y Z`` similar and nonderogatory.
+def balancing_factors(X: DomainMatrix, Y: DomainMatrix, rng: random.Random, tries: int = 64):
+    """Lower triangular ``Z`` to try for making ``Z X^-1`` and ``Y Z`` similar and nonderogatory.
 
     Diagonal: at positions where the signs of ``X`` and ``Y`` differ, taken in
     pairs ``(i, j)``, ``z_i = 1`` and ``z_j = -x_i x_j`` put the values
-    ``{x_i, -x_i}`` on both sides. Subdiagonal: each entry of ``Z X^-1`` and of
-    ``Y Z`` below the diagonal is affine in ``z_(i+1,i)`` with a nonzero
-    slope, so one of four small values avoids both zeros.
+    ``{x_i, -x_i}`` on both sides, so the characteristic polynomials agree.
+    First candidate, bidiagonal: each entry of ``Z X^-1`` and of ``Y Z`` below
+    the diagonal is affine in ``z_(i+1,i)`` with a nonzero slope, so one of
+    four small values avoids both zeros. With unit diagonals (all of ``any``
+    mode) that makes both regular nilpotent plus ``I``: it always works. With
+    signs a nonzero subdiagonal is not enough, and random strictly lower parts
+    follow (nonderogatory is the generic case).
     """
     d, K = X.shape[0], X.domain
     x, y = diagonal_entries(X), diagonal_entries(Y)
@@ -86,10 +95,6 @@ def balancing_factor(X: DomainMatrix, Y: DomainMatrix) -> DomainMatrix:
         # (Z X^-1)[i+1, i] = Z[i+1,i] Xi[i,i] + z[i+1] Xi[i+1,i];  (Y Z)[i+1, i] = Y[i+1,i] z[i] + Y[i+1,i+1] Z[i+1,i]
         bad = {-z[i + 1] * Xi[i + 1, i].element / Xi[i, i].element, -Y[i + 1, i].element * z[i] / Y[i + 1, i + 1].element}
         rows[i + 1][i] = next(K(c) for c in (0, 1, -1, 2) if K(c) not in bad)
-    return from_rows(rows, K)
-
-
-def _require(word):
-    if word is None:
-        raise ArithmeticError("internal: the block-diagonal gadget found no similarity")
-    return word
+    yield from_rows(rows, K)
+    for _ in range(tries):
+        yield from_rows([[z[i] if i == k else K(rng.randint(-2, 2)) if k < i else K.zero for k in range(d)] for i in range(d)], K)
