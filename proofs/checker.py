@@ -61,20 +61,19 @@ def _bad(reasons, message):
     reasons.append(message)  # and return None
 
 
-def _num(s, where, reasons):
-    """Parse one exact number, or record why not and return None.
+def _num(s):
+    """Parse one exact number; return an fmpq, or a str saying what is wrong.
 
-    >>> r = []; _num("-6/4", "x", r), _num("0.5", "y", r), _num("1/0", "z", r)
-    (-3/2, None, None)
-    >>> r
-    ['y is "0.5", expected an exact number string like "-3/7"', 'z is "1/0", which has a zero denominator']
+    >>> _num("-6/4"), _num("007"), _num("1/0")
+    (-3/2, 7, 'which has a zero denominator')
+    >>> _num("0.5") == _num(1) == _num("1e3") == 'expected an exact number string like "-3/7"'
+    True
     """
     m = _NUMBER.fullmatch(s) if isinstance(s, str) else None
     if m is None:
-        return _bad(reasons, f'{where} is {_show(s)}, expected an exact number string like "-3/7"')
-    if m[2] is not None and fmpz(m[2]) == 0:
-        return _bad(reasons, f"{where} is {_show(s)}, which has a zero denominator")
-    return fmpq(fmpz(m[1]), fmpz(m[2] or 1))
+        return 'expected an exact number string like "-3/7"'
+    den = fmpz(m[2] or 1)
+    return fmpq(fmpz(m[1]), den) if den != 0 else "which has a zero denominator"
 
 
 def _vector(v, length, what, entry, reasons):
@@ -83,8 +82,11 @@ def _vector(v, length, what, entry, reasons):
         return _bad(reasons, f"{what} is {_show(v)}, expected a list of {length} numbers")
     if len(v) != length:
         return _bad(reasons, f"{what} has {len(v)} entries, expected {length}")
-    out = [_num(x, entry.format(j), reasons) for j, x in enumerate(v)]
-    return None if any(q is None for q in out) else out
+    out = [_num(x) for x in v]
+    for j, q in enumerate(out):
+        if isinstance(q, str):
+            return _bad(reasons, f"{entry.format(j)} is {_show(v[j])}, {q}")
+    return out
 
 
 def _table(rows, r, c, what, reasons):
@@ -131,7 +133,8 @@ def _factor(f, i, n, p, mode, reasons):
 
 
 def _identity(n):
-    return [fmpq(int(k % (n + 1) == 0)) for k in range(n * n)]
+    zero, one = fmpq(0), fmpq(1)
+    return [one if k % (n + 1) == 0 else zero for k in range(n * n)]
 
 
 def _header(cert, reasons):
@@ -142,7 +145,7 @@ def _header(cert, reasons):
     if missing:
         return _bad(reasons, f"the certificate is missing the key(s) {', '.join(missing)}")
     n, p, mode, mask = cert["n"], cert["split"], cert["mode"], cert.get("mask")
-    if False:
+    if cert["format"] != FORMAT:
         reasons.append(f'format is {_show(cert["format"])}, expected "{FORMAT}"')
     if not (_is_int(n) and n > 0):
         reasons.append(f"n is {_show(n)}, expected a positive integer")
@@ -177,6 +180,10 @@ def _claims(claims, k, reasons):
         reasons.append(f"claims.stages is {_show(stages)}, expected an object of non-negative integers")
 
 
+def _rejected(reasons):
+    return Verdict(False, tuple(reasons), reasons[0])
+
+
 def check_certificate(cert) -> Verdict:
     """Check a parsed certificate; never raises, always returns a Verdict.
 
@@ -191,33 +198,35 @@ def check_certificate(cert) -> Verdict:
     """
     reasons = []
     header = _header(cert, reasons)
-    if header is not None:
-        n, p, mode, idx = header
-        matrix = _table(cert["matrix"], n, n, "matrix", reasons)
-        factors = cert["factors"] if isinstance(cert["factors"], list) else []
-        if not isinstance(cert["factors"], list):
-            reasons.append(f"factors is {_show(cert['factors'])}, expected a list")
-        mats = [_factor(f, i, n, p, mode, reasons) for i, f in enumerate(factors)]
-        _claims(cert["claims"], len(factors), reasons)
+    if header is None:
+        return _rejected(reasons)
+    n, p, mode, idx = header
+    matrix = _table(cert["matrix"], n, n, "matrix", reasons)
+    factors = cert["factors"] if isinstance(cert["factors"], list) else []
+    if not isinstance(cert["factors"], list):
+        reasons.append(f"factors is {_show(cert['factors'])}, expected a list")
+    mats = [_factor(f, i, n, p, mode, reasons) for i, f in enumerate(factors)]
+    _claims(cert["claims"], len(factors), reasons)
     if reasons:  # structural problems: stop before multiplying
-        return Verdict(False, tuple(reasons), reasons[0])
+        return _rejected(reasons)
     while len(mats) > 1:  # multiply neighbours pairwise (a balanced tree keeps intermediates small)
         mats = [mats[i] * mats[i + 1] if i + 1 < len(mats) else mats[i] for i in range(0, len(mats), 2)]
     product = mats[0].entries() if mats else _identity(n)
     wrong = [(idx[a], idx[b]) for a in range(n) for b in range(n) if product[a * n + b] != matrix[idx[a]][idx[b]]]
     if wrong:
-        reason = (f"the product of the factors differs from matrix at entry {wrong[0]}"
-                  f" ({len(wrong)} of {n * n} entries differ)")
-        return Verdict(False, (reason,), reason)
+        return _rejected([f"the product of the factors differs from matrix at entry {wrong[0]}"
+                          f" ({len(wrong)} of {n * n} entries differ)"])
     claims, masked = cert["claims"], ", masked" if "mask" in cert else ""
     return Verdict(True, (), f"verified: {n}x{n} matrix = product of {len(factors)} couplings (method {claims['method']}"
                              f", mode {mode}, split {p}{masked}, bound {claims['bound']})")
 
 
 def _no_duplicate_keys(pairs):
-    keys = [k for k, _ in pairs]
-    if len(set(keys)) != len(keys):
-        raise ValueError(f"duplicate key in a JSON object: {_show(keys)}")
+    seen = set()
+    for k, _ in pairs:
+        if k in seen:
+            raise ValueError(f"duplicate key {_show(k)} in a JSON object")
+        seen.add(k)
     return dict(pairs)
 
 
