@@ -14,6 +14,7 @@ import sys
 from construct.factor import MASK_NAMES, METHODS, MODES, factor
 from construct.parse import InputError, matrix_from_text, read_matrix
 from construct.report import format_latex, format_table
+from construct.sweep import FAMILY_NAMES, format_rows, sweep
 from proofs.checker import CertificateUnreadable, check_certificate, check_file
 
 #: The built-in example: needs a row exchange, has rational entries.
@@ -98,6 +99,52 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("certificate", help="certificate JSON file (format couplings.certificate/1)")
     v.add_argument("--all", action="store_true", help="list every problem found, not only the first")
     v.set_defaults(run=run_verify)
+
+    b = sub.add_parser(
+        "bounds",
+        help="property-test the bounds: sample families, factor, check every certificate",
+        description="Sample matrices from named families, factor each with each method and mode, check "
+        "every certificate with the independent checker and report count histograms against the bounds "
+        "(paper: 21 / 13 / 47; short: 6, 5 with an invertible off-diagonal block). Exit 1 if a bound is "
+        "exceeded or a certificate fails; failing matrices are saved as certificates.",
+    )
+    b.add_argument("--family", nargs="+", default=["all"], choices=("all",) + FAMILY_NAMES, metavar="FAMILY",
+                   help=f"families: all, {', '.join(FAMILY_NAMES)} (default all)")
+    b.add_argument("--sizes", nargs="+", type=int, default=[2, 4, 8], metavar="N", help="matrix sizes n (even; default 2 4 8)")
+    b.add_argument("--method", nargs="+", choices=METHODS, default=list(METHODS), help="methods (default all)")
+    b.add_argument("--mode", nargs="+", choices=MODES, default=list(MODES), help="modes (default both)")
+    b.add_argument("--samples", type=int, default=10, help="matrices per family, size, method and mode (default 10)")
+    b.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    b.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    b.add_argument("--json", action="store_true", help="print a JSON summary instead of the table")
+    b.add_argument("--save-dir", default=".", help="where failing certificates are saved (default .)")
+    b.set_defaults(run=run_bounds)
+
+    pr = sub.add_parser(
+        "prove",
+        help="prove the gadget identities symbolically, or check the lower-bound witnesses",
+        description="Without options: verify each gadget identity of the construction with generic "
+        "symbolic d x d blocks (d = 1, 2, 3) over the rational function field, so it holds for every "
+        "matrix of that size. With --lower-bound: print and check the certified lower-bound witnesses.",
+    )
+    pr.add_argument("--lower-bound", action="store_true", help="check the lower-bound witnesses instead")
+    pr.add_argument("--sizes", nargs="+", type=int, default=[1, 2, 3], help="block sizes d (default 1 2 3)")
+    pr.set_defaults(run=run_prove)
+
+    ft = sub.add_parser(
+        "fit",
+        help="the paper's regression experiment: fit random maps with k couplings by least squares",
+        description="Fit random Gaussian linear maps with alternating products of k couplings by "
+        "least squares from random starts and report the median and best relative error per k.",
+    )
+    ft.add_argument("--dim", type=int, default=2, help="half size d (n = 2d; default 2)")
+    ft.add_argument("--layers", default="1..8", help="k values, e.g. 1..16 or 2,4,6 (default 1..8)")
+    ft.add_argument("--trials", type=int, default=5, help="random maps per k (default 5)")
+    ft.add_argument("--mode", choices=MODES, default="any")
+    ft.add_argument("--seed", type=int, default=0)
+    ft.add_argument("--json", action="store_true", help="print the result as JSON")
+    ft.add_argument("--plot", metavar="FILE.png", help="draw error against k (needs matplotlib: pip install -e '.[plot]')")
+    ft.set_defaults(run=run_fit)
     return parser
 
 
@@ -137,6 +184,67 @@ def run_verify(args) -> int:
     for reason in reasons:
         print(f"not verified: {reason}", file=sys.stderr)
     return 1
+
+
+def run_bounds(args) -> int:
+    families = list(FAMILY_NAMES) if "all" in args.family else args.family
+    odd = [n for n in args.sizes if n < 2 or n % 2]
+    if odd:
+        raise InputError(f"sizes must be even and at least 2, got {odd[0]}")
+    rows = sweep(
+        families, [n // 2 for n in args.sizes], args.method, args.mode, args.samples, args.seed,
+        jobs=args.jobs, progress=sys.stderr.isatty() and not args.json, save_dir=args.save_dir,
+    )
+    print(json.dumps(rows, indent=1) if args.json else format_rows(rows))
+    failed = sum(len(r["failures"]) for r in rows)
+    if not args.json:
+        checked = sum(r["samples"] for r in rows)
+        print(f"\n{checked} certificates checked, {failed} failures")
+    return 1 if failed else 0
+
+
+def run_prove(args) -> int:
+    if args.lower_bound:
+        from proofs.lower_bounds import check_witness, format_report, load_witnesses
+
+        witnesses = load_witnesses()
+        print(format_report(witnesses))
+        return 0 if all(check_witness(w)[0] for w in witnesses) else 1
+    from proofs.gadget_proofs import format_report, prove_all
+
+    results = prove_all(sizes=tuple(args.sizes))
+    print(format_report(results))
+    return 0 if all(r.ok for r in results) else 1
+
+
+def run_fit(args) -> int:
+    from proofs.regression import format_fit, plot_fit, run_fit as fit
+
+    layers = parse_layers(args.layers)
+    result = fit(args.dim, layers, args.trials, mode=args.mode, seed=args.seed)
+    print(json.dumps(result, indent=1) if args.json else format_fit(result))
+    if args.plot:
+        try:
+            plot_fit(result, args.plot)
+        except ImportError:
+            raise InputError("--plot needs matplotlib: pip install -e '.[plot]'") from None
+        print(f"plot written to {args.plot}")
+    return 0
+
+
+def parse_layers(text: str) -> list[int]:
+    """``"1..4"`` or ``"2,4,6"`` to a list of positive ints."""
+    try:
+        if ".." in text:
+            lo, hi = (int(x) for x in text.split(".."))
+            values = list(range(lo, hi + 1))
+        else:
+            values = [int(x) for x in text.split(",")]
+    except ValueError:
+        raise InputError(f"--layers {text!r} is neither a range like 1..16 nor a list like 2,4,6") from None
+    if not values or min(values) < 1:
+        raise InputError(f"--layers {text!r} must name at least one k >= 1")
+    return values
 
 
 if __name__ == "__main__":

@@ -20,14 +20,15 @@ from sympy.polys.matrices import DomainMatrix
 from construct.matrices import from_rows
 from construct.paper import factor_paper
 from construct.parse import InputError
+from construct.short import factor_short
 
-BUILDERS = {"paper": factor_paper}
+BUILDERS = {"short": factor_short, "paper": factor_paper}
 METHODS = tuple(BUILDERS)
 MODES = ("any", "positive")
 MASK_NAMES = ("half", "checkerboard", "alternate")
 
 
-def factor(T: DomainMatrix, method: str = "paper", mode: str = "any", mask=None, seed: int = 0):
+def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None, seed: int = 0):
     """Couplings whose product is ``T``, as a :class:`~construct.factorization.Factorization`.
 
     ``mask`` is a mask name or a 0/1 list (1 = kept by a lower coupling);

@@ -17,7 +17,7 @@ def run(*args, stdin=None):
 def test_builtin_example_verifies():
     r = run("factor")
     assert r.returncode == 0, r.stderr
-    assert "verified:" in r.stdout and "F1 =" in r.stdout and "permutation" in r.stdout
+    assert "verified:" in r.stdout and "F1 =" in r.stdout and "method short" in r.stdout
 
 
 def test_factor_out_then_verify(tmp_path):
@@ -44,7 +44,7 @@ def test_formats(fmt, tmp_path):
     r = run("factor", "--format", fmt, "--mode", "any")
     assert r.returncode == 0, r.stderr
     if fmt == "json":
-        assert json.loads(r.stdout)["claims"]["method"] == "paper"
+        assert json.loads(r.stdout)["claims"]["method"].startswith("short:")
     elif fmt == "latex":
         assert "\\begin{bmatrix}" in r.stdout
 
@@ -126,3 +126,31 @@ def test_masks_verify(mask, tmp_path):
 def test_help_explains():
     r = run("factor", "--help")
     assert r.returncode == 0 and "--mode" in r.stdout and "positive" in r.stdout
+
+
+def test_bounds_sweep_reports_and_checks(tmp_path):
+    r = run("bounds", "--family", "integer", "triangular", "--sizes", "2", "4", "--samples", "2", "--json",
+            "--save-dir", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert {row["family"] for row in rows} == {"integer", "triangular"}
+    for row in rows:
+        assert row["failures"] == [] and row["max"] <= row["bound"]
+        assert sum(row["histogram"].values()) == row["samples"] == 4
+    table = run("bounds", "--family", "permutation", "--sizes", "4", "--samples", "2", "--jobs", "2")
+    assert table.returncode == 0 and "certificates checked, 0 failures" in table.stdout
+
+
+def test_prove_gadgets_and_lower_bounds():
+    r = run("prove", "--sizes", "1", "2")
+    assert r.returncode == 0 and "proved" in r.stdout
+    r = run("prove", "--lower-bound")
+    assert r.returncode == 0 and "CERTIFIED" in r.stdout and "k = 5" in r.stdout
+
+
+def test_fit_and_plot(tmp_path):
+    png = tmp_path / "fit.png"
+    r = run("fit", "--dim", "1", "--layers", "1..4", "--trials", "2", "--plot", str(png))
+    assert r.returncode == 0, r.stderr
+    assert png.stat().st_size > 1000
+    assert run("fit", "--layers", "zero").returncode == 2

@@ -1,0 +1,211 @@
+"""Short factorizations: at most 6 couplings, 5 when an off-diagonal block is invertible.
+
+Routes, tried in order (``claims.method`` names the one taken):
+
+* ``short:two`` — ``T`` is one coupling or a product ``L U`` / ``U L``
+  (top-left, resp. bottom-right, block diagonal and the matching Schur
+  complement diagonal);
+* ``short:three`` — ``T Delta^-1 = U_u L_u U_u`` (or the mirror) for a diagonal
+  ``Delta`` read off the supports of ``R`` and ``(P R^-1 S - Q)^-1``;
+* ``short:five`` — the construction of section 4 of the notes,
+  ``T = L_u(x) U_u(b) L_u(c) U_u(e) L_u(f) Delta`` when the top-right block is
+  invertible, its mirror when the bottom-left one is;
+* ``short:six`` — one extra unit factor first makes an off-diagonal block
+  invertible;
+* ``short:paper`` — the paper's construction, so that every input still gets
+  a certificate (only ever needed in positive mode, when no tried choice of
+  the free diagonal keeps the scales positive).
+
+>>> import random
+>>> from construct.matrices import from_rows
+>>> T = from_rows([[1, 2, 3, 4], [0, 1, 5, 6], [7, 8, 1, 0], [9, 1, 2, 1]])
+>>> f = factor_short(T, "any", random.Random(0))
+>>> f.word.matrix() == T, f.count, f.method
+(True, 5, 'short:five')
+"""
+
+from __future__ import annotations
+
+import random
+
+from sympy.polys.matrices import DomainMatrix
+
+from construct.couplings import Word, lower, upper
+from construct.factorization import Factorization
+from construct.gadgets import similarity, three_factor_word
+from construct.matrices import blocks, diagonal, diagonal_entries, join
+from construct.paper import factor_paper
+
+#: Free choices tried per route before moving on.
+TRIES = 24
+
+
+def factor_short(T: DomainMatrix, mode: str, rng: random.Random) -> Factorization:
+    positive = mode == "positive"
+    for name, route, bound in ROUTES:
+        word = route(T, positive, rng)
+        if word is not None and _valid(word, T, positive):
+            return Factorization(T, word, mode, f"short:{name}", bound)
+    fallback = factor_paper(T, mode, rng)
+    fallback.method = "short:paper"
+    return fallback
+
+
+def _valid(word: Word, T: DomainMatrix, positive: bool) -> bool:
+    if positive and any(s <= 0 for f in word for s in f.scale):
+        return False
+    return word.matrix() == T
+
+
+def _invertible(M: DomainMatrix) -> bool:
+    return M.rank() == M.shape[0]
+
+
+def _is_diagonal(M: DomainMatrix) -> bool:
+    return M.is_diagonal and all(x != 0 for x in diagonal_entries(M))
+
+
+def _two(T, positive, rng):
+    """``L(A,B) U(C,D) = [[C, D], [A C, A D + B]]`` or ``U(C,D) L(A,B) = [[C + D A, D B], [A, B]]``."""
+    d, K = T.shape[0] // 2, T.domain
+    P, Q, R, S = blocks(T, d)
+    if _is_diagonal(P):
+        A = R * P.inv()
+        if (S - A * Q).is_diagonal:
+            return Word(2 * d, d, [lower(A, diagonal_entries(S - A * Q)), upper(Q, diagonal_entries(P))], K)
+    if _is_diagonal(S):
+        D = Q * S.inv()
+        if (P - D * R).is_diagonal:
+            return Word(2 * d, d, [upper(D, diagonal_entries(P - D * R)), lower(R, diagonal_entries(S))], K)
+    return None
+
+
+def _three(T, positive, rng):
+    return _oriented(_three_upper, T, positive, rng)
+
+
+def _oriented(route, T, positive, rng):
+    """``route`` on ``T``, else on ``J T J`` (off-diagonal blocks exchanged) with the word mirrored back."""
+    word = route(T, positive, rng)
+    if word is None:
+        word = route(_half_swapped(T), positive, rng)
+        word = word.mirrored() if word is not None else None
+    return word
+
+
+def _half_swapped(T):
+    d = T.shape[0] // 2
+    P, Q, R, S = blocks(T, d)
+    return join(S, R, Q, P)
+
+
+def _three_upper(T, positive, rng):
+    """``T = U_u(b) L_u(c) U_u(e) diag(E, F)``.
+
+    With ``M = T Delta^-1`` the test ``P R^-1 S - Q = R^-1`` reads
+    ``F K^-1 E = R`` for ``K = P0 R0^-1 S0 - Q0``: the ratios of ``R`` to
+    ``K^-1`` on their common support must be a rank-one ``f_i e_j``.
+    """
+    d, K = T.shape[0] // 2, T.domain
+    P, Q, R, S = blocks(T, d)
+    if not _invertible(R):
+        return None
+    Kmat = P * R.inv() * S - Q
+    if not _invertible(Kmat):
+        return None
+    Ki, Rl = Kmat.inv().to_list(), R.to_list()
+    if any((Ki[i][j] == 0) != (Rl[i][j] == 0) for i in range(d) for j in range(d)):
+        return None
+    f, e = [None] * d, [None] * d
+    for start in range(d):  # propagate f_i e_j = ratio over each connected component
+        if f[start] is not None:
+            continue
+        f[start], stack = K.one, [("row", start)]
+        while stack:
+            side, k = stack.pop()
+            for m in range(d):
+                i, j = (k, m) if side == "row" else (m, k)
+                if Rl[i][j] == 0:
+                    continue
+                ratio = Rl[i][j] / Ki[i][j]
+                if side == "row" and e[j] is None:
+                    e[j] = ratio / f[i]
+                    stack.append(("col", j))
+                elif side == "col" and f[i] is None:
+                    f[i] = ratio / e[j]
+                    stack.append(("row", i))
+                if f[i] is not None and e[j] is not None and f[i] * e[j] != ratio:
+                    return None
+    if positive and any(v <= 0 for v in f + e):
+        return None
+    M = T * diagonal([K.one / v for v in e + f], K)
+    word = three_factor_word(M)
+    if word is not None:
+        word.times_diagonal(e, f)
+    return word
+
+
+def _five(T, positive, rng):
+    return _oriented(_five_upper, T, positive, rng)
+
+
+def _five_upper(T, positive, rng):
+    """``T = L_u(x) U_u(b) L_u(c) U_u(e) L_u(f) diag(E, F)`` for invertible top-right ``Q0``.
+
+    Section 4 of the notes: ``F`` is free; ``E`` makes ``G = -Q0 F^-1 H0 E^-1``
+    (``H0`` the Schur complement) have unit leading minors, ``G = L1 U1``;
+    the last factor makes the top-left block ``L1``, a similarity ``Z`` of
+    cyclic bases fixes the first, and the middle three follow from the
+    three-factor test.
+    """
+    n, K = T.shape[0], T.domain
+    d = n // 2
+    P0, Q0, R0, S0 = blocks(T, d)
+    if not _invertible(Q0):
+        return None
+    H0 = R0 - S0 * Q0.inv() * P0
+    for attempt in range(TRIES):
+        F = [K.one] * d if attempt == 0 else [K(rng.randint(1, 4)) * (1 if positive else rng.choice([1, -1])) for _ in range(d)]
+        G0 = -Q0 * diagonal([K.one / v for v in F], K) * H0
+        L1, U1, swaps = G0.lu()
+        if swaps:
+            continue  # a leading minor vanishes
+        E = diagonal_entries(U1)
+        if positive and any(v <= 0 for v in E):
+            continue
+        P, Q, R, S = blocks(T * diagonal([K.one / v for v in E + F], K), d)
+        Pf = L1.to_dense()
+        f = Q.inv() * (P - Pf)
+        Rf = R - S * f
+        Sigma = S - Rf * Pf.inv() * Q
+        Z = similarity(Sigma, Pf.inv(), rng)
+        if Z is None:
+            continue
+        x = (Rf - Z.inv()) * Pf.inv()
+        M = join(Pf, Q, Rf - x * Pf, S - x * Q)
+        middle = three_factor_word(M)
+        if middle is None:
+            continue
+        word = Word(n, d, [lower(x)], K) * middle
+        word.append(lower(f))
+        word.times_diagonal(E, F)
+        return word
+    return None
+
+
+def _six(T, positive, rng):
+    """One unit factor ``L_u(g)`` or ``U_u(g)`` in front makes an off-diagonal block invertible."""
+    n, K = T.shape[0], T.domain
+    d = n // 2
+    P0, Q0, R0, S0 = blocks(T, d)
+    for _ in range(TRIES):
+        g = DomainMatrix([[K(rng.randint(-2, 2)) for _ in range(d)] for _ in range(d)], (d, d), K).to_dense()
+        for first, rest in ((lower(g), join(P0, Q0, R0 - g * P0, S0 - g * Q0)), (upper(g), join(P0 - g * R0, Q0 - g * S0, R0, S0))):
+            word = _five(rest, positive, rng)
+            if word is not None:
+                return Word(n, d, [first], K) * word
+    return None
+
+
+#: (name, builder, the bound its certificates claim), in the order they are tried.
+ROUTES = [("two", _two, 2), ("three", _three, 3), ("five", _five, 5), ("six", _six, 6)]

@@ -1,0 +1,79 @@
+"""The short method: exact, checked, at most 6 factors (5 with an invertible off-diagonal block)."""
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from construct.factor import factor
+from construct.families import sample
+from construct.matrices import blocks, from_rows
+from tests.helpers import assert_factors
+
+# Families on which the short construction never needs the paper fallback in any mode.
+SHORT_FAMILIES = ["gaussian", "integer", "huge", "triangular", "block-diagonal", "singular-offdiagonal", "near-singular"]
+
+
+def expected_bound(T):
+    d = T.shape[0] // 2
+    _, Q, R, _ = blocks(T, d)
+    return 5 if Q.rank() == d or R.rank() == d else 6
+
+
+@settings(max_examples=60, deadline=None)
+@given(family=st.sampled_from(SHORT_FAMILIES), d=st.integers(1, 5), seed=st.integers(0, 2**32))
+def test_short_any_mode_at_most_six(family, d, seed):
+    T = sample(family, random.Random(seed), d)
+    f = assert_factors(T, "short", "any", seed=seed, bound=expected_bound(T))
+    assert f.method != "short:paper"
+
+
+@settings(max_examples=40, deadline=None)
+@given(family=st.sampled_from(SHORT_FAMILIES + ["permutation"]), d=st.integers(1, 4), seed=st.integers(0, 2**32))
+def test_short_positive_mode_always_certified(family, d, seed):
+    T = sample(family, random.Random(seed), d, positive=True)
+    f = assert_factors(T, "short", "positive", seed=seed)
+    assert f.count <= (6 if f.method != "short:paper" else 47)
+
+
+@settings(max_examples=30, deadline=None)
+@given(d=st.integers(1, 5), seed=st.integers(0, 2**32), mode=st.sampled_from(["any", "positive"]))
+def test_short_permutations_are_certified(d, seed, mode):
+    T = sample("permutation", random.Random(seed), d, positive=mode == "positive")
+    f = assert_factors(T, "short", mode, seed=seed)
+    assert f.count <= f.bound
+
+
+@settings(max_examples=25, deadline=None)
+@given(d=st.integers(1, 4), seed=st.integers(0, 2**32), mask=st.sampled_from(["alternate", "checkerboard"]))
+def test_short_with_masks(d, seed, mask):
+    T = sample("integer", random.Random(seed), d)
+    f = assert_factors(T, "short", "any", mask=mask, seed=seed)
+    assert f.certificate().get("mask") == f.mask and (f.mask is not None or d == 1)
+
+
+@pytest.mark.parametrize(
+    "rows, count, route",
+    [
+        ([[1, 0, 0, 0], [0, 1, 0, 0], [2, 3, 5, 0], [1, 1, 0, 7]], 1, "short:two"),  # one lower coupling
+        ([[2, 0, 1, 1], [0, 3, 0, 1], [2, 0, 2, 1], [4, 3, 2, 4]], 2, "short:two"),  # L U
+        ([[0, 1], [-1, 0]], 3, "short:three"),  # the cross swap
+        ([[0, 0, 1, 0], [0, 0, 0, 1], [1, 0, 0, 0], [0, 1, 0, 0]], 3, "short:three"),  # J, up to the diagonal
+    ],
+)
+def test_trivial_cases(rows, count, route):
+    f = assert_factors(from_rows(rows), "short", "any")
+    assert (f.count, f.method) == (count, route)
+
+
+def test_generic_is_five():
+    f = assert_factors(from_rows([[1, 2, 3, 4], [0, 1, 5, 6], [7, 8, 1, 0], [9, 1, 2, 1]]), "short", "any")
+    assert f.count == 5 and f.word.kinds() in ("LULUL", "ULULU")
+
+
+def test_same_seed_same_certificate():
+    T = sample("integer", random.Random(5), 3)
+    a = factor(T, "short", "any", seed=7).certificate()
+    b = factor(T, "short", "any", seed=7).certificate()
+    assert a == b
