@@ -18,7 +18,7 @@ import random
 from sympy.polys.matrices import DomainMatrix
 
 from construct.couplings import Word, lower, upper
-from construct.matrices import identity, join, zeros
+from construct.matrices import identity
 
 
 def cross_swap(Pi: DomainMatrix) -> Word:
@@ -102,8 +102,3 @@ def three_factor_word(M: DomainMatrix):
         return None
     return Word(2 * d, d, [upper((P - I) * Ri), lower(R), upper(Ri * (S - I))], M.domain)
 
-
-def half_swap(d: int, K) -> DomainMatrix:
-    """``J = [[0, I], [I, 0]]``; ``J L(A, B) J = U(B, A)``."""
-    I, O = identity(d, K), zeros(d, d, K)
-    return join(O, I, I, O)

@@ -64,10 +64,6 @@ def block_diagonal(X: DomainMatrix, Y: DomainMatrix) -> DomainMatrix:
     return join(X, zeros(X.shape[0], Y.shape[1], K), zeros(Y.shape[0], X.shape[1], K), Y)
 
 
-def is_identity(M: DomainMatrix) -> bool:
-    return M.shape[0] == M.shape[1] and M == identity(M.shape[0], M.domain)
-
-
 def permutation_matrix(perm, K=QQ) -> DomainMatrix:
     """Matrix ``P`` with ``P e_j = e_perm[j]`` (so ``(P x)[perm[j]] = x[j]``)."""
     n = len(perm)
