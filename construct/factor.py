@@ -37,8 +37,11 @@ def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None,
     validate(T, mode)
     bits = mask_bits(mask, T.shape[0])
     order = [i for i in range(len(bits)) if bits[i]] + [i for i in range(len(bits)) if not bits[i]]
-    rows = T.to_list()
-    blocked = from_rows([[rows[i][j] for j in order] for i in order], T.domain)
+    if order == sorted(order):
+        blocked = T
+    else:
+        rows = T.to_list()
+        blocked = from_rows([[rows[i][j] for j in order] for i in order], T.domain)
     if method not in BUILDERS:
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     result = BUILDERS[method](blocked, mode, random.Random(seed))

@@ -31,16 +31,19 @@ def cross_swap(Pi: DomainMatrix) -> Word:
     return Word(2 * d, d, [upper(Pi), lower(-Pi.transpose()), upper(Pi)], Pi.domain)
 
 
-def block_diagonal_gadget(X: DomainMatrix, u: DomainMatrix, a: DomainMatrix) -> Word:
-    """``diag(X, Y) = L_u(a) U_u(-u) L_u(-a X) U_u(X^-1 u)`` when ``u a = I - X^-1``, ``a u = I - Y``."""
+def block_diagonal_gadget(X: DomainMatrix, Xi: DomainMatrix, u: DomainMatrix, a: DomainMatrix) -> Word:
+    """``diag(X, Y) = L_u(a) U_u(-u) L_u(-a X) U_u(X^-1 u)`` when ``u a = I - X^-1``, ``a u = I - Y``.
+
+    ``Xi`` is ``X^-1``, which every caller already has.
+    """
     d = X.shape[0]
-    return Word(2 * d, d, [lower(a), upper(-u), lower(-a * X), upper(X.inv() * u)], X.domain)
+    return Word(2 * d, d, [lower(a), upper(-u), lower(-a * X), upper(Xi * u)], X.domain)
 
 
 def whitehead(X: DomainMatrix) -> Word:
     """``diag(X, X^-1)`` in four unit factors (``u = I`` in the block-diagonal gadget)."""
-    I = identity(X.shape[0], X.domain)
-    return block_diagonal_gadget(X, I, I - X.inv())
+    I, Xi = identity(X.shape[0], X.domain), X.inv()
+    return block_diagonal_gadget(X, Xi, I, I - Xi)
 
 
 def block_diagonal_word(X: DomainMatrix, Y: DomainMatrix, rng: random.Random):
@@ -50,11 +53,12 @@ def block_diagonal_word(X: DomainMatrix, Y: DomainMatrix, rng: random.Random):
     constructions arrange: then ``u a = I - X^-1``, ``a u = I - Y`` is solved
     by ``u = S^-1``, ``a = S (I - X^-1)`` for a similarity ``S X^-1 S^-1 = Y``.
     """
-    S = similarity(X.inv(), Y, rng)
+    Xi = X.inv()
+    S = similarity(Xi, Y, rng)
     if S is None:
         return None
     I = identity(X.shape[0], X.domain)
-    return block_diagonal_gadget(X, S.inv(), S * (I - X.inv()))
+    return block_diagonal_gadget(X, Xi, S.inv(), S * (I - Xi))
 
 
 def similarity(A: DomainMatrix, B: DomainMatrix, rng: random.Random, tries: int = 12):

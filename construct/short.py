@@ -175,13 +175,14 @@ def _five_upper(T, positive, rng):
             continue
         P, Q, R, S = blocks(T * diagonal([K.one / v for v in E + F], K), d)
         Pf = L1.to_dense()
+        W = Pf.inv()
         f = Q.inv() * (P - Pf)
         Rf = R - S * f
-        Sigma = S - Rf * Pf.inv() * Q
-        Z = similarity(Sigma, Pf.inv(), rng)
+        Sigma = S - Rf * W * Q
+        Z = similarity(Sigma, W, rng)
         if Z is None:
             continue
-        x = (Rf - Z.inv()) * Pf.inv()
+        x = (Rf - Z.inv()) * W
         M = join(Pf, Q, Rf - x * Pf, S - x * Q)
         middle = three_factor_word(M)
         if middle is None:

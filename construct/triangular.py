@@ -56,14 +56,15 @@ def unit_lower_word(T: DomainMatrix, rng: random.Random) -> Word:
     d = n // 2
     X, _, T21, Y = blocks(T, d)
     for Z in balancing_factors(X, Y, rng):
-        gadget = block_diagonal_word(X * Z.inv(), Y * Z, rng)
+        Zi = Z.inv()
+        gadget = block_diagonal_word(X * Zi, Y * Z, rng)
         if gadget is not None:
             break
     else:
         raise ArithmeticError("internal: no balancing factor made the diagonal blocks similar")
     word = Word(n, d, K=K)
     word.extend(gadget)
-    word.extend(whitehead(Z.inv()).mirrored())
+    word.extend(whitehead(Zi).mirrored())
     word.append(lower(Y.inv() * T21))
     return word
 
