@@ -9,12 +9,14 @@ Routes, tried in order (``claims.method`` names the one taken):
   ``Delta`` read off the supports of ``R`` and ``(P R^-1 S - Q)^-1``;
 * ``short:five`` — the construction of section 4 of the notes,
   ``T = L_u(x) U_u(b) L_u(c) U_u(e) L_u(f) Delta`` when the top-right block is
-  invertible, its mirror when the bottom-left one is;
+  invertible, its mirror when the bottom-left one is; where its genericity
+  conditions fail (sparse inputs such as permutations) the same construction
+  runs on a conjugate ``diag(M, M) T diag(M, M)^-1`` chosen to satisfy them;
 * ``short:six`` — one extra unit factor first makes an off-diagonal block
   invertible;
 * ``short:paper`` — the paper's construction, so that every input still gets
-  a certificate (only ever needed in positive mode, when no tried choice of
-  the free diagonal keeps the scales positive).
+  a certificate; not reached on any sampled input since the conjugated
+  five-factor route was added.
 
 >>> import random
 >>> from construct.matrices import from_rows
@@ -30,10 +32,10 @@ import random
 
 from sympy.polys.matrices import DomainMatrix
 
-from construct.couplings import Word, lower, upper
+from construct.couplings import Coupling, Word, lower, upper
 from construct.factorization import Factorization
 from construct.gadgets import similarity, three_factor_word
-from construct.matrices import blocks, diagonal, diagonal_entries, join
+from construct.matrices import blocks, diagonal, diagonal_entries, from_rows, join
 from construct.paper import factor_paper
 
 #: Free choices tried per route before moving on.
@@ -153,10 +155,13 @@ def _five_upper(T, positive, rng):
     """``T = L_u(x) U_u(b) L_u(c) U_u(e) L_u(f) diag(E, F)`` for invertible top-right ``Q0``.
 
     Section 4 of the notes: ``F`` is free; ``E`` makes ``G = -Q0 F^-1 H0 E^-1``
-    (``H0`` the Schur complement) have unit leading minors, ``G = L1 U1``;
-    the last factor makes the top-left block ``L1``, a similarity ``Z`` of
-    cyclic bases fixes the first, and the middle three follow from the
-    three-factor test.
+    (``H0`` the Schur complement) have unit leading minors, ``G = L1 U1``,
+    and :func:`_five_unit` does the rest. When a leading minor vanishes or
+    ``L1``, ``U1`` are not single Jordan blocks (sparse, permutation-like
+    inputs), the problem is conjugated instead: unit words stay unit words
+    under ``diag(M, M)``, which turns ``G`` into ``M G M^-1``, so any ``M``
+    taking ``G`` (scaled to det 1) to a product of two regular unipotent
+    triangular matrices with the same characteristic polynomial will do.
     """
     n, K = T.shape[0], T.domain
     d = n // 2
@@ -166,32 +171,111 @@ def _five_upper(T, positive, rng):
     H0 = R0 - S0 * Q0.inv() * P0
     for attempt in range(TRIES):
         F = [K.one] * d if attempt == 0 else [K(rng.randint(1, 4)) * (1 if positive else rng.choice([1, -1])) for _ in range(d)]
-        G0 = -Q0 * diagonal([K.one / v for v in F], K) * H0
-        L1, U1, swaps = G0.lu()
-        if swaps:
-            continue  # a leading minor vanishes
+        G1 = -Q0 * diagonal([K.one / v for v in F], K) * H0
+        L1, U1, swaps = G1.lu()
         E = diagonal_entries(U1)
-        if positive and any(v <= 0 for v in E):
-            continue
-        P, Q, R, S = blocks(T * diagonal([K.one / v for v in E + F], K), d)
-        Pf = L1.to_dense()
-        W = Pf.inv()
-        f = Q.inv() * (P - Pf)
-        Rf = R - S * f
-        Sigma = S - Rf * W * Q
-        Z = similarity(Sigma, W, rng)
-        if Z is None:
-            continue
-        x = (Rf - Z.inv()) * W
-        M = join(Pf, Q, Rf - x * Pf, S - x * Q)
-        middle = three_factor_word(M)
-        if middle is None:
-            continue
-        word = Word(n, d, [lower(x)], K) * middle
-        word.append(lower(f))
-        word.times_diagonal(E, F)
-        return word
+        word = None
+        if not swaps and not (positive and any(v <= 0 for v in E)):
+            word = _five_unit(T * diagonal([K.one / v for v in E + F], K), L1.to_dense(), rng)
+        if word is None:
+            E = [G1.det()] + [K.one] * (d - 1)  # positive when det T > 0 and F > 0
+            if positive and E[0] <= 0:
+                continue
+            Tn = T * diagonal([K.one / v for v in E + F], K)
+            word = _five_conjugated(Tn, G1 * diagonal([K.one / v for v in E], K), rng)
+        if word is not None:
+            word.times_diagonal(E, F)
+            return word
     return None
+
+
+def _five_unit(Tn, Pf, rng):
+    """Unit factors ``L_u(x) U_u(b) L_u(c) U_u(e) L_u(f) = Tn`` given ``Pf = L1`` from ``-Q H = L1 U1``.
+
+    The last factor makes the top-left block ``Pf``; a similarity ``Z`` of
+    cyclic bases (between ``W = Pf^-1`` and the resulting ``Sigma``, which is
+    similar to ``U1``) fixes the first; the middle three follow from the
+    three-factor test.
+    """
+    n, K = Tn.shape[0], Tn.domain
+    d = n // 2
+    P, Q, R, S = blocks(Tn, d)
+    W = Pf.inv()
+    f = Q.inv() * (P - Pf)
+    Rf = R - S * f
+    Sigma = S - Rf * W * Q
+    Z = similarity(Sigma, W, rng)
+    if Z is None:
+        return None
+    x = (Rf - Z.inv()) * W
+    middle = three_factor_word(join(Pf, Q, Rf - x * Pf, S - x * Q))
+    if middle is None:
+        return None
+    word = Word(n, d, [lower(x)], K) * middle
+    word.append(lower(f))
+    return word
+
+
+def _five_conjugated(Tn, G, rng):
+    """:func:`_five_unit` on ``diag(M, M) Tn diag(M, M)^-1`` where ``M G M^-1 = X Y`` splits regularly."""
+    n, K = Tn.shape[0], Tn.domain
+    d = n // 2
+    split = regular_split(G)
+    if split is None:
+        return None
+    X, Y = split
+    M = similarity(G, X * Y, rng)
+    if M is None:
+        return None
+    Mi = M.inv()
+    P, Q, R, S = blocks(Tn, d)
+    word = _five_unit(join(M * P * Mi, M * Q * Mi, M * R * Mi, M * S * Mi), X, rng)
+    if word is None:
+        return None
+    return Word(n, d, [Coupling(c.kind, Mi * c.shear * M, c.scale) for c in word], K)
+
+
+def regular_split(G: DomainMatrix):
+    """``(X, Y)``: unit lower ``X`` and unit upper ``Y``, both single Jordan blocks, ``X Y`` with the charpoly of ``G``.
+
+    ``X = I + sigma`` (ones below the diagonal) and ``Y = I + sigma^T + w e_d^T``
+    with ``w_d = 0``; the characteristic polynomial of ``X Y`` is affine in
+    ``w``, so matching the middle coefficients of ``G``'s (``det G = 1``
+    fixes the last) is a linear system. ``None`` when it is singular or the
+    result is not regular.
+
+    >>> from construct.matrices import from_rows
+    >>> X, Y = regular_split(from_rows([[0, 1, 0], [0, 0, 1], [1, 0, 0]]))
+    >>> (X * Y).charpoly()
+    [1, 0, 0, -1]
+    """
+    d, K = G.shape[0], G.domain
+    if G.det() != K.one:
+        return None
+    X = from_rows([[1 if i == j or i == j + 1 else 0 for j in range(d)] for i in range(d)], K)
+
+    def upper_with(w):
+        return from_rows([[1 if i == j or j == i + 1 else 0 for j in range(d)] for i in range(d)], K) + from_rows(
+            [[w[i] if j == d - 1 else 0 for j in range(d)] for i in range(d)], K
+        )
+
+    if d == 1:
+        return X, upper_with([K.zero])
+    base = (X * upper_with([K.zero] * d)).charpoly()[1:d]
+    columns = []
+    for k in range(d - 1):
+        w = [K.one if i == k else K.zero for i in range(d)]
+        columns.append([a - b for a, b in zip((X * upper_with(w)).charpoly()[1:d], base)])
+    A = from_rows([[columns[k][r] for k in range(d - 1)] for r in range(d - 1)], K)
+    if not _invertible(A):
+        return None
+    target = G.charpoly()[1:d]
+    rhs = from_rows([[t - b] for t, b in zip(target, base)], K)
+    w = [row[0] for row in (A.inv() * rhs).to_list()] + [K.zero]
+    Y = upper_with(w)
+    if Y[d - 2, d - 1].element == 0 or (X * Y).charpoly() != G.charpoly():
+        return None
+    return X, Y
 
 
 def _six(T, positive, rng):
