@@ -176,7 +176,8 @@ def _five_upper(T, positive, rng):
         E = diagonal_entries(U1)
         word = None
         if not swaps and not (positive and any(v <= 0 for v in E)):
-            word = _five_unit(T * diagonal([K.one / v for v in E + F], K), L1.to_dense(), rng)
+            D = diagonal([K.one / v for v in E], K)
+            word = _five_unit(T * diagonal([K.one / v for v in E + F], K), L1.to_dense(), U1.to_dense() * D, rng)
         if word is None:
             E = [G1.det()] + [K.one] * (d - 1)  # positive when det T > 0 and F > 0
             if positive and E[0] <= 0:
@@ -189,13 +190,15 @@ def _five_upper(T, positive, rng):
     return None
 
 
-def _five_unit(Tn, Pf, rng):
-    """Unit factors ``L_u(x) U_u(b) L_u(c) U_u(e) L_u(f) = Tn`` given ``Pf = L1`` from ``-Q H = L1 U1``.
+def _five_unit(Tn, Pf, U1, rng):
+    """Unit factors ``L_u(x) U_u(b) L_u(c) U_u(e) L_u(f) = Tn`` given ``-Q H = Pf U1`` (``Pf = L1``).
 
-    The last factor makes the top-left block ``Pf``; a similarity ``Z`` of
-    cyclic bases (between ``W = Pf^-1`` and the resulting ``Sigma``, which is
-    similar to ``U1``) fixes the first; the middle three follow from the
-    three-factor test.
+    The last factor makes the top-left block ``Pf``. Then
+    ``Sigma = -H W Q = C U1 C^-1`` with ``W = Pf^-1`` and ``C = Q^-1 Pf``, so
+    ``Z = Z0 C^-1`` for a similarity ``Z0 U1 Z0^-1 = W`` of cyclic bases fixes
+    the first factor. Building ``Z0`` from the small triangular ``U1`` and
+    ``W`` rather than from ``Sigma`` keeps the entries several times shorter.
+    The middle three factors follow from the three-factor test.
     """
     n, K = Tn.shape[0], Tn.domain
     d = n // 2
@@ -203,10 +206,10 @@ def _five_unit(Tn, Pf, rng):
     W = Pf.inv()
     f = Q.inv() * (P - Pf)
     Rf = R - S * f
-    Sigma = S - Rf * W * Q
-    Z = similarity(Sigma, W, rng)
-    if Z is None:
+    Z0 = similarity(U1, W, rng)
+    if Z0 is None:
         return None
+    Z = Z0 * W * Q
     x = (Rf - Z.inv()) * W
     middle = three_factor_word(join(Pf, Q, Rf - x * Pf, S - x * Q))
     if middle is None:
@@ -229,7 +232,7 @@ def _five_conjugated(Tn, G, rng):
         return None
     Mi = M.inv()
     P, Q, R, S = blocks(Tn, d)
-    word = _five_unit(join(M * P * Mi, M * Q * Mi, M * R * Mi, M * S * Mi), X, rng)
+    word = _five_unit(join(M * P * Mi, M * Q * Mi, M * R * Mi, M * S * Mi), X, Y, rng)
     if word is None:
         return None
     return Word(n, d, [Coupling(c.kind, Mi * c.shear * M, c.scale) for c in word], K)
