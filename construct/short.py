@@ -154,14 +154,16 @@ def _five(T, positive, rng):
 def _five_upper(T, positive, rng):
     """``T = L_u(x) U_u(b) L_u(c) U_u(e) L_u(f) diag(E, F)`` for invertible top-right ``Q0``.
 
-    Section 4 of the notes: ``F`` is free; ``E`` makes ``G = -Q0 F^-1 H0 E^-1``
-    (``H0`` the Schur complement) have unit leading minors, ``G = L1 U1``,
-    and :func:`_five_unit` does the rest. When a leading minor vanishes or
-    ``L1``, ``U1`` are not single Jordan blocks (sparse, permutation-like
-    inputs), the problem is conjugated instead: unit words stay unit words
-    under ``diag(M, M)``, which turns ``G`` into ``M G M^-1``, so any ``M``
-    taking ``G`` (scaled to det 1) to a product of two regular unipotent
-    triangular matrices with the same characteristic polynomial will do.
+    Section 4 of the notes: ``F`` is free and ``E`` scales
+    ``G = -Q0 F^-1 H0 E^-1`` (``H0`` the Schur complement). The notes take
+    ``E`` from the leading minors so that ``G = L1 U1`` with unit triangular
+    factors, and :func:`_five_unit` does the rest. Unit words stay unit
+    words under conjugation by ``diag(M, M)``, which turns ``G`` into
+    ``M G M^-1``; so with ``det G = 1`` any ``M`` taking ``G`` to a product
+    ``X Y`` of two regular unipotent triangular matrices works as well. That
+    route is tried first: its ``X, Y`` are nearly integral, which keeps the
+    entries about half as long at ``d = 16``, and it needs no nonzero leading
+    minors (sparse, permutation-like inputs). The notes' route follows.
     """
     n, K = T.shape[0], T.domain
     d = n // 2
@@ -172,18 +174,18 @@ def _five_upper(T, positive, rng):
     for attempt in range(TRIES):
         F = [K.one] * d if attempt == 0 else [K(rng.randint(1, 4)) * (1 if positive else rng.choice([1, -1])) for _ in range(d)]
         G1 = -Q0 * diagonal([K.one / v for v in F], K) * H0
-        L1, U1, swaps = G1.lu()
-        E = diagonal_entries(U1)
         word = None
-        if not swaps and not (positive and any(v <= 0 for v in E)):
-            D = diagonal([K.one / v for v in E], K)
-            word = _five_unit(T * diagonal([K.one / v for v in E + F], K), L1.to_dense(), U1.to_dense() * D, rng)
-        if word is None:
-            E = [G1.det()] + [K.one] * (d - 1)  # positive when det T > 0 and F > 0
-            if positive and E[0] <= 0:
-                continue
+        E = [G1.det()] + [K.one] * (d - 1)  # positive when det T > 0 and F > 0
+        if not (positive and E[0] <= 0):
             Tn = T * diagonal([K.one / v for v in E + F], K)
             word = _five_conjugated(Tn, G1 * diagonal([K.one / v for v in E], K), rng)
+        if word is None:
+            L1, U1, swaps = G1.lu()
+            E = diagonal_entries(U1)
+            if swaps or (positive and any(v <= 0 for v in E)):
+                continue
+            D = diagonal([K.one / v for v in E], K)
+            word = _five_unit(T * diagonal([K.one / v for v in E + F], K), L1.to_dense(), U1.to_dense() * D, rng)
         if word is not None:
             word.times_diagonal(E, F)
             return word
