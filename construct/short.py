@@ -35,7 +35,7 @@ from sympy.polys.matrices import DomainMatrix
 from construct.couplings import Coupling, Word, lower, upper
 from construct.factorization import Factorization
 from construct.gadgets import similarity, three_factor_word
-from construct.matrices import blocks, diagonal, diagonal_entries, from_rows, join
+from construct.matrices import bit_length, blocks, diagonal, diagonal_entries, from_rows, join
 from construct.paper import factor_paper
 
 #: Free choices tried per route before moving on.
@@ -160,10 +160,11 @@ def _five_upper(T, positive, rng):
     factors, and :func:`_five_unit` does the rest. Unit words stay unit
     words under conjugation by ``diag(M, M)``, which turns ``G`` into
     ``M G M^-1``; so with ``det G = 1`` any ``M`` taking ``G`` to a product
-    ``X Y`` of two regular unipotent triangular matrices works as well. That
-    route is tried first: its ``X, Y`` are nearly integral, which keeps the
-    entries about half as long at ``d = 16``, and it needs no nonzero leading
-    minors (sparse, permutation-like inputs). The notes' route follows.
+    ``X Y`` of two regular unipotent triangular matrices works as well
+    (:func:`_five_conjugated`); it needs no nonzero leading minors, so it
+    handles sparse, permutation-like inputs. Both routes are built and the
+    one with shorter entries is kept: the conjugated one wins on small
+    entries (half the bits at ``d = 16``), the notes' one on huge entries.
     """
     n, K = T.shape[0], T.domain
     d = n // 2
@@ -174,19 +175,20 @@ def _five_upper(T, positive, rng):
     for attempt in range(TRIES):
         F = [K.one] * d if attempt == 0 else [K(rng.randint(1, 4)) * (1 if positive else rng.choice([1, -1])) for _ in range(d)]
         G1 = -Q0 * diagonal([K.one / v for v in F], K) * H0
-        word = None
+        candidates = []
         E = [G1.det()] + [K.one] * (d - 1)  # positive when det T > 0 and F > 0
         if not (positive and E[0] <= 0):
             Tn = T * diagonal([K.one / v for v in E + F], K)
-            word = _five_conjugated(Tn, G1 * diagonal([K.one / v for v in E], K), rng)
-        if word is None:
-            L1, U1, swaps = G1.lu()
-            E = diagonal_entries(U1)
-            if swaps or (positive and any(v <= 0 for v in E)):
-                continue
+            candidates.append((_five_conjugated(Tn, G1 * diagonal([K.one / v for v in E], K), rng), E))
+        L1, U1, swaps = G1.lu()
+        E = diagonal_entries(U1)
+        if not swaps and not (positive and any(v <= 0 for v in E)):
             D = diagonal([K.one / v for v in E], K)
-            word = _five_unit(T * diagonal([K.one / v for v in E + F], K), L1.to_dense(), U1.to_dense() * D, rng)
-        if word is not None:
+            Tn = T * diagonal([K.one / v for v in E + F], K)
+            candidates.append((_five_unit(Tn, L1.to_dense(), U1.to_dense() * D, rng), E))
+        candidates = [(word, E) for word, E in candidates if word is not None]
+        if candidates:
+            word, E = min(candidates, key=lambda c: max(bit_length(f.shear) for f in c[0]))
             word.times_diagonal(E, F)
             return word
     return None
