@@ -173,7 +173,8 @@ def _five_upper(T, positive, rng):
         return None
     H0 = R0 - S0 * Q0.inv() * P0
     for attempt in range(TRIES):
-        F = [K.one] * d if attempt == 0 else [K(rng.randint(1, 4)) * (1 if positive else rng.choice([1, -1])) for _ in range(d)]
+        # distinct entries: a diagonal G (block-antidiagonal T) is nonderogatory only then
+        F = [K.one] * d if attempt == 0 else [K(v) * (1 if positive else rng.choice([1, -1])) for v in rng.sample(range(1, 2 * d + 2), d)]
         G1 = -Q0 * diagonal([K.one / v for v in F], K) * H0
         candidates = []
         E = [G1.det()] + [K.one] * (d - 1)  # positive when det T > 0 and F > 0

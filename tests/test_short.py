@@ -82,3 +82,16 @@ def test_same_seed_same_certificate():
     a = factor(T, "short", "any", seed=7).certificate()
     b = factor(T, "short", "any", seed=7).certificate()
     assert a == b
+
+
+@pytest.mark.parametrize("d", [2, 5, 6, 8])
+@pytest.mark.parametrize("mode", ["any", "positive"])
+def test_block_antidiagonal_reversal(d, mode):
+    """G is diagonal here: the free diagonal needs d distinct entries (a positive-mode failure once)."""
+    n = 2 * d
+    rows = [[1 if i + j == n - 1 else 0 for j in range(n)] for i in range(n)]
+    T = from_rows(rows)
+    if mode == "positive" and T.det() < 0:
+        T = from_rows([[-x for x in rows[0]]] + rows[1:])
+    f = assert_factors(T, "short", mode, bound=expected_bound(T))
+    assert f.method != "short:paper"
