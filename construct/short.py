@@ -40,6 +40,8 @@ from construct.paper import factor_paper
 
 #: Free choices tried per route before moving on.
 TRIES = 24
+#: Input bit length above which the five-factor route also builds the notes' variant.
+HUGE_BITS = 32
 
 
 def factor_short(T: DomainMatrix, mode: str, rng: random.Random) -> Factorization:
@@ -162,9 +164,10 @@ def _five_upper(T, positive, rng):
     ``M G M^-1``; so with ``det G = 1`` any ``M`` taking ``G`` to a product
     ``X Y`` of two regular unipotent triangular matrices works as well
     (:func:`_five_conjugated`); it needs no nonzero leading minors, so it
-    handles sparse, permutation-like inputs. Both routes are built and the
-    one with shorter entries is kept: the conjugated one wins on small
-    entries (half the bits at ``d = 16``), the notes' one on huge entries.
+    handles sparse, permutation-like inputs, and on small entries it gives
+    about half the bits at ``d = 16``. On huge entries the notes' route gives
+    shorter ones, so for inputs above ``HUGE_BITS`` both are built and the
+    shorter kept; building the notes' route costs minutes at ``n = 64``.
     """
     n, K = T.shape[0], T.domain
     d = n // 2
@@ -172,6 +175,7 @@ def _five_upper(T, positive, rng):
     if not _invertible(Q0):
         return None
     H0 = R0 - S0 * Q0.inv() * P0
+    huge = bit_length(T) > HUGE_BITS
     for attempt in range(TRIES):
         # distinct entries: a diagonal G (block-antidiagonal T) is nonderogatory only then
         F = [K.one] * d if attempt == 0 else [K(v) * (1 if positive else rng.choice([1, -1])) for v in rng.sample(range(1, 2 * d + 2), d)]
@@ -180,14 +184,18 @@ def _five_upper(T, positive, rng):
         E = [G1.det()] + [K.one] * (d - 1)  # positive when det T > 0 and F > 0
         if not (positive and E[0] <= 0):
             Tn = T * diagonal([K.one / v for v in E + F], K)
-            candidates.append((_five_conjugated(Tn, G1 * diagonal([K.one / v for v in E], K), rng), E))
-        L1, U1, swaps = G1.lu()
-        E = diagonal_entries(U1)
-        if not swaps and not (positive and any(v <= 0 for v in E)):
-            D = diagonal([K.one / v for v in E], K)
-            Tn = T * diagonal([K.one / v for v in E + F], K)
-            candidates.append((_five_unit(Tn, L1.to_dense(), U1.to_dense() * D, rng), E))
-        candidates = [(word, E) for word, E in candidates if word is not None]
+            word = _five_conjugated(Tn, G1 * diagonal([K.one / v for v in E], K), rng)
+            if word is not None:
+                candidates.append((word, E))
+        if not candidates or huge:
+            L1, U1, swaps = G1.lu()
+            E = diagonal_entries(U1)
+            if not swaps and not (positive and any(v <= 0 for v in E)):
+                D = diagonal([K.one / v for v in E], K)
+                Tn = T * diagonal([K.one / v for v in E + F], K)
+                word = _five_unit(Tn, L1.to_dense(), U1.to_dense() * D, rng)
+                if word is not None:
+                    candidates.append((word, E))
         if candidates:
             word, E = min(candidates, key=lambda c: max(bit_length(f.shear) for f in c[0]))
             word.times_diagonal(E, F)
