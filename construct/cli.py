@@ -218,7 +218,7 @@ def run_prove(args) -> int:
 
 
 def run_fit(args) -> int:
-    from proofs.regression import format_fit, plot_fit, run_fit as fit
+    from construct.regression import format_fit, plot_fit, run_fit as fit
 
     layers = parse_layers(args.layers)
     result = fit(args.dim, layers, args.trials, mode=args.mode, seed=args.seed)

@@ -15,9 +15,10 @@ matching ``sign(det T)``); ``"positive"`` writes every scale as ``exp(s)`` with
 ``s`` free, so only ``det T > 0`` can be reached.
 
 This is floating-point evidence only, not a proof: a small error says a
-numerical fit was found, a large one says the optimiser did not find one.  The
-exact constructions (``construct``) give the counts to compare against; this
-module does not import them.
+numerical fit was found, a large one says the optimiser did not find one.  So
+it lives with the (untrusted) builders in ``construct``, not in ``proofs``; the
+exact constructions give the counts to compare against, and this module does
+not import them.
 
 >>> import numpy as np
 >>> T = np.array([[2.0, 1.0], [1.0, 3.0]])
