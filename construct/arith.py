@@ -1,0 +1,272 @@
+"""The linear algebra the levels method needs, in three arithmetics.
+
+One construction (:mod:`construct.levels`) runs on any of these. It needs an
+LU decomposition with row pivoting, two triangular solves on sub-blocks, and
+a way to assemble signed sub-blocks into a matrix:
+
+* :class:`Exact` -- python-flint rationals; no value is ever rounded. The
+  pivot *order* comes from float64 partial pivoting when the matrix fits in
+  float64 (it keeps exact factors well conditioned); python-flint's
+  fraction-free LU then pivots only where an exact minor vanishes.
+* :class:`Float64` -- NumPy/SciPy, partial pivoting.
+* :class:`MP` -- mpmath numbers at ``digits`` significant digits in NumPy
+  object arrays, partial pivoting.
+
+``lu(T)`` returns ``(perm, L, U, pivots)`` with ``T = P L D^-1 U``-style
+factors: ``P e_j = e_perm[j]``, ``L`` lower and ``U`` upper triangular, and
+``pivots[k]`` the k-th pivot of ``P^T T = L' diag(pivots) U'`` (``L'``, ``U'``
+unit). ``L`` and ``U`` may differ from ``L'``, ``U'`` by diagonal scalings,
+which cancel in the only quantities the construction takes from them,
+``L[B, A] L[A, A]^-1`` and ``U[A, A]^-1 U[A, B]``.
+
+>>> from construct.matrices import from_rows
+>>> T = from_rows([[0, 2], [3, 1]])
+>>> for a in (Exact(), Float64(), MP(30)):
+...     perm, L, U, pivots = a.lu(a.matrix(T))
+...     print(a.name, perm, [str(p) for p in pivots])
+exact [1, 0] ['3', '2']
+float64 [1, 0] ['3.0', '2.0']
+mp [1, 0] ['3.0', '2.0']
+"""
+
+from __future__ import annotations
+
+import flint
+import mpmath
+import numpy as np
+import scipy.linalg
+from sympy import QQ
+from sympy.polys.matrices import DomainMatrix
+from sympy.polys.matrices._dfm import DFM
+
+
+class Exact:
+    """Exact rationals: blocks are python-flint ``fmpz_mat`` / ``fmpq_mat``."""
+
+    name = "exact"
+    is_exact = True
+
+    def matrix(self, T: DomainMatrix):
+        """``T`` as a list of rows of ``fmpq``."""
+        return [[flint.fmpq(int(x.numerator), int(x.denominator)) for x in row] for row in T.to_list()]
+
+    def lu(self, A):
+        n = len(A)
+        den = 1
+        for row in A:
+            for x in row:
+                den = den * int(x.q) // _gcd(den, int(x.q))
+        order = _float_pivot_order(A)
+        P, L, D, U = flint.fmpz_mat([[int(A[i][j] * den) for j in range(n)] for i in order]).fflu()
+        # P (rows of A in ``order``) = L D^-1 U; compose fflu's own exchanges (exact zero pivots only)
+        perm = [order[next(j for j in range(n) if P[i, j] != 0)] for i in range(n)]
+        # the k-th pivot of den * A is L[k,k] U[k,k] / D[k,k]
+        pivots = [flint.fmpq(L[k, k] * U[k, k], D[k, k] * den) for k in range(n)]
+        return perm, L.tolist(), U.tolist(), pivots
+
+    def block(self, M, r0, r1, c0, c1):
+        return flint.fmpz_mat([row[c0:c1] for row in M[r0:r1]]) if r1 > r0 and c1 > c0 else flint.fmpz_mat(r1 - r0, c1 - c0)
+
+    def right_solve_lower(self, B, L):
+        """``B L^-1``."""
+        return L.transpose().solve(B.transpose()).transpose().tolist()
+
+    def left_solve_upper(self, U, B):
+        """``U^-1 B``."""
+        return U.solve(B).tolist()
+
+    def assemble(self, r, c, pieces):
+        """An ``r x c`` matrix with ``M[rows[i]][cols[j]] = rs[i] * cs[j] * block[i][j]`` for each piece."""
+        zero = flint.fmpq(0)
+        M = [[zero] * c for _ in range(r)]
+        for rows, cols, rs, cs, block in pieces:
+            for i, row in enumerate(block):
+                out, s = M[rows[i]], rs[i]
+                for j, x in enumerate(row):
+                    out[cols[j]] = x if s * cs[j] > 0 else -x
+        return M
+
+    def sparse(self, r, c, triples):
+        return self.assemble(r, c, [([i], [j], [1], [1], [[flint.fmpq(v)]]) for i, j, v in triples])
+
+    def scalar(self, x):
+        return flint.fmpq(x)
+
+    def to_domain_matrix(self, rows) -> DomainMatrix:
+        r, c = len(rows), len(rows[0]) if rows else 0
+        return DomainMatrix.from_rep(DFM(flint.fmpq_mat(r, c, [x for row in rows for x in row]), (r, c), QQ))
+
+    def add(self, A, B):
+        return [[a + b for a, b in zip(ra, rb)] for ra, rb in zip(A, B)]
+
+    def scale_rows(self, s, A):
+        return [[si * a for a in row] for si, row in zip(s, A)]
+
+    def neg_transpose(self, A):
+        return [[-A[i][j] for i in range(len(A))] for j in range(len(A[0]) if A else 0)]
+
+    def is_zero(self, A):
+        return all(x == 0 for row in A for x in row)
+
+    def sign(self, x):
+        return 1 if x > 0 else -1
+
+
+def _gcd(a, b):
+    while b:
+        a, b = b, a % b
+    return a
+
+
+def _float_pivot_order(A):
+    """Row order of float64 partial pivoting on ``A`` (identity if ``A`` does not fit in float64)."""
+    n = len(A)
+    try:
+        F = np.array([[float(x) for x in row] for row in A], dtype=float)
+    except (OverflowError, ValueError):
+        return list(range(n))
+    if not np.all(np.isfinite(F)) or not np.any(F):
+        return list(range(n))
+    P, _, _ = scipy.linalg.lu(F)
+    return [int(i) for i in np.argmax(P, axis=0)]
+
+
+class _Numeric:
+    """Shared code of the float arithmetics: matrices are NumPy arrays."""
+
+    is_exact = False
+
+    def block(self, M, r0, r1, c0, c1):
+        return M[r0:r1, c0:c1]
+
+    def assemble(self, r, c, pieces):
+        M = self.zeros(r, c)
+        for rows, cols, rs, cs, block in pieces:
+            M[np.ix_(rows, cols)] = np.asarray(rs)[:, None] * np.asarray(block) * np.asarray(cs)[None, :]
+        return M
+
+    def sparse(self, r, c, triples):
+        M = self.zeros(r, c)
+        for i, j, v in triples:
+            M[i, j] = self.scalar(v)
+        return M
+
+    def add(self, A, B):
+        return A + B
+
+    def scale_rows(self, s, A):
+        return np.asarray(s)[:, None] * A
+
+    def neg_transpose(self, A):
+        return -A.T.copy()
+
+    def is_zero(self, A):
+        return not np.any(A != 0)
+
+    def sign(self, x):
+        return 1 if x > 0 else -1
+
+
+class Float64(_Numeric):
+    """IEEE double precision, LAPACK's partial-pivoting LU and triangular solves."""
+
+    name = "float64"
+    digits = 16
+    unit_roundoff = 2.0**-53
+
+    def matrix(self, T: DomainMatrix):
+        return np.array([[float(x) for x in row] for row in T.to_list()], dtype=float)
+
+    def lu(self, A):
+        P, L, U = scipy.linalg.lu(A)
+        return [int(i) for i in np.argmax(P, axis=0)], L, U, list(np.diag(U))
+
+    def right_solve_lower(self, B, L):
+        return scipy.linalg.solve_triangular(L, B.T, trans="T", lower=True).T
+
+    def left_solve_upper(self, U, B):
+        return scipy.linalg.solve_triangular(U, B, lower=False)
+
+    def zeros(self, r, c):
+        return np.zeros((r, c))
+
+    def scalar(self, x):
+        return float(x)
+
+
+class MP(_Numeric):
+    """mpmath at ``digits`` significant decimal digits (NumPy object arrays of ``mpf``)."""
+
+    name = "mp"
+
+    def __init__(self, digits: int = 50):
+        self.digits = digits
+        self.ctx = mpmath.MPContext()
+        self.ctx.dps = digits
+        self.unit_roundoff = mpmath.mpf(2) ** -self.ctx.prec
+
+    def matrix(self, T: DomainMatrix):
+        mpf = self.ctx.mpf
+        return np.array(
+            [[mpf(int(x.numerator)) / int(x.denominator) for x in row] for row in T.to_list()], dtype=object
+        )
+
+    def lu(self, A):
+        """Partial pivoting, in place on a copy: ``A[perm] = L U`` with ``L`` unit lower."""
+        A = A.copy()
+        n = A.shape[0]
+        perm = list(range(n))
+        for k in range(n):
+            i = k + int(np.argmax(np.abs(A[k:, k])))
+            if i != k:
+                A[[k, i]] = A[[i, k]]
+                perm[k], perm[i] = perm[i], perm[k]
+            A[k + 1:, k] = A[k + 1:, k] / A[k, k]
+            A[k + 1:, k + 1:] -= np.outer(A[k + 1:, k], A[k, k + 1:])
+        zero = self.ctx.zero
+        L, U = _fill(np.tril(A, -1), zero), _fill(np.triu(A), zero)
+        for i in range(n):
+            L[i, i] = self.ctx.one
+        return perm, L, U, list(np.diag(U))
+
+    def identity(self, n):
+        M = self.zeros(n, n)
+        for i in range(n):
+            M[i, i] = self.ctx.one
+        return M
+
+    def right_solve_lower(self, B, L):
+        """``B L^-1`` by back substitution over the columns."""
+        X = self.zeros(*B.shape)
+        for j in range(L.shape[0] - 1, -1, -1):
+            X[:, j] = (B[:, j] - X[:, j + 1:] @ L[j + 1:, j]) / L[j, j]
+        return X
+
+    def left_solve_upper(self, U, B):
+        """``U^-1 B`` by back substitution over the rows."""
+        X = self.zeros(*B.shape)
+        for i in range(U.shape[0] - 1, -1, -1):
+            X[i, :] = (B[i, :] - U[i, i + 1:] @ X[i + 1:, :]) / U[i, i]
+        return X
+
+    def zeros(self, r, c):
+        return np.full((r, c), self.ctx.zero, dtype=object)
+
+    def scalar(self, x):
+        return self.ctx.mpf(x)
+
+
+def _fill(M, zero):
+    M[M == 0] = zero
+    return M
+
+
+def arithmetic(name: str, digits: int = 50):
+    """The arithmetic called ``name`` (``exact``, ``float64`` or ``mp``)."""
+    if name == "exact":
+        return Exact()
+    if name == "float64":
+        return Float64()
+    if name == "mp":
+        return MP(digits)
+    raise ValueError(f"unknown arithmetic {name!r}")
