@@ -80,6 +80,21 @@ def test_triangular_stage_at_most_seven(d, seed, mode, lower):
     assert f.stages["lower" if lower else "upper"] <= 7
 
 
+@pytest.mark.parametrize("mask", [None, "alternate"])
+def test_certificate_is_for_the_input_matrix(mask):
+    """The certificate states the matrix that was factored, and its factors multiply to it.
+
+    Mutation this catches (tried): delete ``result.matrix = T`` from
+    ``construct/factor.py`` and drop the paper builder's upper-triangular stage
+    (``word = permutation * lower``, certified as ``Factorization(word.matrix(), ...)``).
+    The certificate then still passes the checker, because it states the
+    product of its own factors, but it is for another matrix.
+    """
+    T = from_rows([[0, 1, 2, 3], [1, 1, 4, 0], [0, 2, 1, 1], [5, 0, 1, 2]])
+    f = assert_factors(T, "paper", "any", mask=mask)
+    assert f.stages["upper"] > 0 and f.stages["lower"] > 0 and f.stages["permutation"] > 0
+
+
 @pytest.mark.parametrize("mode", ["any", "positive"])
 def test_d_equals_one(mode):
     for rows in ([[0, 1], [-1, 0]], [[2, 3], [5, 7]], [[-1, 0], [0, -1]], [[0, 2], [3, 0]], [[1, 0], [0, 1]]):
