@@ -1,5 +1,8 @@
 """The short method: exact, checked, at most 6 factors (5 with an invertible off-diagonal block)."""
 
+import itertools
+import math
+import multiprocessing
 import random
 
 import pytest
@@ -36,18 +39,56 @@ def test_short_positive_mode_at_most_six(family, d, seed):
     assert f.method != "short:paper"
 
 
-@settings(max_examples=30, deadline=None)
-@given(n=st.integers(1, 6).map(lambda d: 2 * d), data=st.data(), mode=st.sampled_from(["any", "positive"]))
-def test_short_every_permutation_in_six(n, data, mode):
-    """Sparse inputs defeat the plain five-factor construction; the conjugated one handles them."""
-    perm = data.draw(st.permutations(range(n)))
+def permutation_input(perm, mode):
+    """The permutation matrix of ``perm``; in positive mode with its first row negated when ``det < 0``."""
+    n = len(perm)
     rows = [[1 if perm[j] == i else 0 for j in range(n)] for i in range(n)]
     T = from_rows(rows)
     if mode == "positive" and T.det() < 0:
         T = from_rows([[-x for x in rows[0]]] + rows[1:])
-    bound = expected_bound(T) if mode == "any" else 6
-    f = assert_factors(T, "short", mode, bound=bound)
-    assert f.method != "short:paper"
+    return T
+
+
+def factor_permutation(case):
+    """Factor one (signed) permutation through :func:`assert_factors`; runs in a worker process."""
+    perm, mode = case
+    T = permutation_input(perm, mode)
+    f = assert_factors(T, "short", mode, bound=6)
+    return f.count, f.method, expected_bound(T)
+
+
+def check_permutations(cases):
+    """Sparse inputs defeat the plain five-factor construction; the conjugated one handles them."""
+    with multiprocessing.Pool(2) as pool:
+        results = pool.map(factor_permutation, cases, chunksize=16)
+    assert len(results) == len(cases)
+    for (perm, mode), (count, method, bound) in zip(cases, results):
+        assert method != "short:paper", perm
+        assert count <= bound, (perm, mode, count)  # 5 when an off-diagonal block is invertible, else 6
+
+
+@pytest.mark.parametrize("n", [2, 4, 6])
+def test_short_all_permutations_up_to_n6_in_six(n):
+    """Every one of the n! permutations for n = 2, 4, 6 (746 in all), in both modes."""
+    perms = list(itertools.permutations(range(n)))
+    assert len(perms) == math.factorial(n)
+    check_permutations([(p, mode) for p in perms for mode in ("any", "positive")])
+
+
+def test_short_random_permutations_n8_in_six():
+    """A random sample of 300 of the 40320 permutations for n = 8 (seeded), in both modes."""
+    rng = random.Random(8)
+    perms = [tuple(rng.sample(range(8), 8)) for _ in range(300)]
+    check_permutations([(p, mode) for p in perms for mode in ("any", "positive")])
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(5, 6).map(lambda d: 2 * d), data=st.data(), mode=st.sampled_from(["any", "positive"]))
+def test_short_random_permutations_n10_n12_in_six(n, data, mode):
+    """30 Hypothesis-drawn permutations for n = 10 and 12."""
+    perm = data.draw(st.permutations(range(n)))
+    count, method, bound = factor_permutation((perm, mode))
+    assert method != "short:paper" and count <= bound
 
 
 @settings(max_examples=25, deadline=None)
