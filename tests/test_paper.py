@@ -1,5 +1,6 @@
 """The paper's construction on every family, in both modes: exact, checked, within 17/7/7 (21/13/47)."""
 
+import itertools
 import random
 
 import pytest
@@ -23,13 +24,25 @@ def test_paper_on_every_family(family, d, seed, mode):
     assert f.count <= 31 and set(f.stages) == {"permutation", "lower", "upper"}
 
 
-@settings(max_examples=40, deadline=None)
-@given(n=st.integers(1, 20).map(lambda d: 2 * d), data=st.data())
-def test_swap_network_realises_every_permutation_up_to_signs(n, data):
-    perm = data.draw(st.permutations(range(n)))
+def assert_swap_network(perm):
+    n = len(perm)
     word, signs = swap_network(list(perm))
-    assert len(word) <= 17
+    assert len(word) <= 17 and all(s in (1, -1) for s in signs)
     assert word.matrix() == permutation_matrix(list(perm)) * from_rows([[s if i == j else 0 for j in range(n)] for i, s in enumerate(signs)])
+
+
+@pytest.mark.parametrize("n", [2, 4, 6])
+def test_swap_network_realises_all_permutations_up_to_n6_up_to_signs(n):
+    """Every one of the n! permutations for n = 2, 4, 6."""
+    for perm in itertools.permutations(range(n)):
+        assert_swap_network(perm)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(4, 20).map(lambda d: 2 * d), data=st.data())
+def test_swap_network_realises_random_permutations_n8_to_n40_up_to_signs(n, data):
+    """40 Hypothesis-drawn permutations for n = 8 .. 40."""
+    assert_swap_network(data.draw(st.permutations(range(n))))
 
 
 @pytest.mark.parametrize("n", [2, 4, 6, 8, 20, 40])
