@@ -8,6 +8,13 @@
 Traceback (most recent call last):
 ...
 construct.parse.InputError: the matrix is singular (rank 1 of 2), so it is not a product of couplings
+
+Any ``DomainMatrix`` over ``ZZ`` or ``QQ`` is accepted, sparse or dense: it is
+converted to a dense matrix over ``QQ`` first, which the builders assume.
+
+>>> from sympy import QQ, ZZ
+>>> factor(DomainMatrix.eye(4, QQ)).count, factor(DomainMatrix.eye(4, ZZ)).matrix.domain
+(0, QQ)
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import math
 import random
 
+from sympy import QQ, ZZ
 from sympy.polys.matrices import DomainMatrix
 
 from construct.matrices import from_rows
@@ -32,8 +40,10 @@ def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None,
     """Couplings whose product is ``T``, as a :class:`~construct.factorization.Factorization`.
 
     ``mask`` is a mask name or a 0/1 list (1 = kept by a lower coupling);
-    the factors are then couplings on that mask.
+    the factors are then couplings on that mask. ``T`` may be sparse or over
+    ``ZZ``; it is normalised to a dense matrix over ``QQ`` first.
     """
+    T = normalise(T)
     validate(T, mode)
     bits = mask_bits(mask, T.shape[0])
     order = [i for i in range(len(bits)) if bits[i]] + [i for i in range(len(bits)) if not bits[i]]
@@ -48,6 +58,25 @@ def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None,
     result.matrix = T
     result.mask = None if order == sorted(order) else bits
     return result
+
+
+def normalise(T) -> DomainMatrix:
+    """``T`` as a dense ``DomainMatrix`` over ``QQ`` (the builders' input); refuse other fields.
+
+    >>> normalise(DomainMatrix.eye(2, ZZ).to_sparse()).rep.fmt, normalise(DomainMatrix.eye(2, ZZ)).domain
+    ('dense', QQ)
+    >>> normalise([[1, 2], [3, 4]])
+    Traceback (most recent call last):
+    ...
+    construct.parse.InputError: expected a SymPy DomainMatrix over ZZ or QQ, got a list (use construct.matrices.from_rows)
+    """
+    if not isinstance(T, DomainMatrix):
+        raise InputError(
+            f"expected a SymPy DomainMatrix over ZZ or QQ, got a {type(T).__name__} (use construct.matrices.from_rows)"
+        )
+    if T.domain not in (ZZ, QQ):
+        raise InputError(f"the matrix is over {T.domain}; only matrices over ZZ or QQ can be factored exactly")
+    return T.convert_to(QQ).to_dense()
 
 
 def validate(T: DomainMatrix, mode: str) -> None:

@@ -136,3 +136,30 @@ def test_block_antidiagonal_reversal(d, mode):
         T = from_rows([[-x for x in rows[0]]] + rows[1:])
     f = assert_factors(T, "short", mode, bound=expected_bound(T))
     assert f.method != "short:paper"
+
+
+def test_sparse_domain_matrix_is_normalised():
+    """``DomainMatrix.eye(4, QQ)`` is sparse; it once failed every short route and got 13 paper factors."""
+    from sympy import QQ
+    from sympy.polys.matrices import DomainMatrix
+
+    I = DomainMatrix.eye(4, QQ)
+    assert I.rep.fmt == "sparse"
+    f = assert_factors(I, "short", "any")
+    assert (f.count, f.method) == (0, "short:two")
+    T = from_rows([[1, 2, 3, 4], [0, 1, 5, 6], [7, 8, 1, 0], [9, 1, 2, 1]])
+    assert factor(T.to_sparse()).certificate() == factor(T).certificate()
+
+
+@pytest.mark.parametrize("method", ["short", "paper"])
+def test_integer_domain_matrix_is_normalised(method):
+    """A matrix over ``ZZ`` once crashed with ``DMNotAField``; it gets the certificate of the same matrix over QQ."""
+    from sympy import ZZ
+    from sympy.polys.matrices import DomainMatrix
+
+    rows = [[0, 1, 2, 3], [1, 1, 4, 0], [0, 2, 1, 1], [5, 0, 1, 2]]
+    T = DomainMatrix([[ZZ(x) for x in row] for row in rows], (4, 4), ZZ)
+    f = assert_factors(T, method, "any")
+    assert f.matrix.domain == from_rows(rows).domain
+    assert f.certificate() == factor(from_rows(rows), method).certificate()
+    assert factor(T.to_sparse(), method).certificate() == f.certificate()
