@@ -11,11 +11,24 @@ A ``.npy`` float is taken as the exact binary value it stores.
 Traceback (most recent call last):
 ...
 construct.parse.InputError: cell (2, 2) of T.csv is not a number: 'x'
+
+Limits keep a small file from costing minutes or gigabytes: an entry's exact
+value may have at most ``MAX_DIGITS`` decimal digits in its numerator and in
+its denominator (400: every float64 value fits, ``1e100000`` does not), and an
+input at most ``MAX_INPUT_BYTES`` bytes (16 MiB). Both are keyword arguments
+(``max_digits``, ``max_bytes``; ``None`` lifts a limit) and flags of
+``couplings factor`` (``--max-digits``, ``--max-input-mb``).
+
+>>> parse_number("1e100000")
+Traceback (most recent call last):
+...
+ValueError: too long: '1e100000' has about 100001 digits, above the limit of 400 (raise it with --max-digits)
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 from fractions import Fraction
@@ -27,7 +40,9 @@ from sympy.polys.matrices import DomainMatrix
 
 from .matrices import from_rows
 
-MAX_EXPONENT = 100_000  # refuse ``1e999999999``, whose exact value would not fit in memory
+MAX_DIGITS = 400  # per entry, numerator and denominator each: every float64 value fits (at most 324 digits)
+MAX_INPUT_BYTES = 16 * 2**20
+_NPY_MAGIC = b"\x93NUMPY"
 _DECIMAL = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?")
 _FRACTION = re.compile(r"([+-]?[0-9]+)/([0-9]+)")
 _NONFINITE = {"inf", "infinity", "nan"}
@@ -41,9 +56,36 @@ def _int(digits: str) -> int:
     return int(flint.fmpz(digits.removeprefix("+")))  # plain int() refuses strings of more than 4300 digits
 
 
-def parse_number(text: str) -> Fraction:
+def _digits(x: int) -> int:
+    return len(str(flint.fmpz(x)).lstrip("-"))  # str(int) also has the 4300-digit limit
+
+
+def check_digits(q: Fraction, text, max_digits: int | None = MAX_DIGITS) -> Fraction:
+    """Return ``q``, or raise ``ValueError`` if its numerator or denominator has more than ``max_digits`` digits.
+
+    >>> check_digits(Fraction(1, 10**5), "1e-5", 4)
+    Traceback (most recent call last):
+    ...
+    ValueError: too long: '1e-5' has 6 digits, above the limit of 4 (raise it with --max-digits)
+    """
+    if max_digits is not None:
+        digits = max(_digits(q.numerator), _digits(q.denominator))
+        if digits > max_digits:
+            raise ValueError(f"too long: {_show(text)} has {digits} digits, above the limit of {max_digits} (raise it with --max-digits)")
+    return q
+
+
+def _show(s: str) -> str:
+    """``repr(s)``, shortened to about 40 characters for messages."""
+    return repr(s) if len(s) <= 40 else repr(s[:20]) + f"...({len(s)} characters)"
+
+
+def parse_number(text: str, max_digits: int | None = MAX_DIGITS) -> Fraction:
     """The exact rational written in ``text``: an integer, a decimal, scientific notation or ``p/q``.
 
+    Its numerator and denominator may have at most ``max_digits`` digits each
+    (``None``: no limit); the size is bounded from the text before any big
+    number is built, so ``1e999999999`` is refused at once.
     On failure the ``ValueError`` message completes "the entry is ...".
 
     >>> [str(parse_number(s)) for s in ["3", "+5", "5.", "0.1", "1e-3", " -2/7 "]]
@@ -61,19 +103,33 @@ def parse_number(text: str) -> Fraction:
     if not s:
         raise ValueError("empty")
     if s.lstrip("+-").lower() in _NONFINITE:
-        raise ValueError(f"not finite: {s!r}; only finite numbers can be factored")
+        raise ValueError(f"not finite: {_show(s)}; only finite numbers can be factored")
     if m := _FRACTION.fullmatch(s):
+        _bound(s, max(len(m[1].lstrip("+-").lstrip("0")), len(m[2].lstrip("0"))), max_digits)
         if _int(m[2]) == 0:
-            raise ValueError(f"not a number: {s!r} (zero denominator)")
-        return Fraction(_int(m[1]), _int(m[2]))
+            raise ValueError(f"not a number: {_show(s)} (zero denominator)")
+        return check_digits(Fraction(_int(m[1]), _int(m[2])), s, max_digits)
     m = _DECIMAL.fullmatch(s)
     if not m or not (m[2] or m[3]):
-        raise ValueError(f"not a number: {s!r}")
-    sign, whole, frac, exp = m[1], m[2], m[3] or "", _int(m[4] or "0")
-    if abs(exp) > MAX_EXPONENT:
-        raise ValueError(f"out of range: {s!r} (exponents beyond ±{MAX_EXPONENT} are refused)")
-    value = Fraction(_int(whole + frac)) * Fraction(10) ** (exp - len(frac))
+        raise ValueError(f"not a number: {_show(s)}")
+    sign, frac = m[1], (m[3] or "").rstrip("0")
+    significand = (m[2] + frac).lstrip("0")
+    if not significand:
+        return Fraction(0)  # 0e999999999 is 0; its exponent is never evaluated
+    if m[4] and len(m[4].lstrip("+-").lstrip("0")) > 18:
+        raise ValueError(f"too long: {_show(s)} has an exponent of more than 18 digits")
+    exp = _int(m[4] or "0") - len(frac)
+    _bound(s, max(len(significand) + max(exp, 0), -exp), max_digits)
+    value = check_digits(Fraction(_int(significand)) * Fraction(10) ** exp, s, max_digits)
     return -value if sign == "-" else value
+
+
+def _bound(text: str, estimate: int, max_digits: int | None) -> None:
+    """Refuse at once when the digits written (an upper bound of the value's) are far above the limit."""
+    if max_digits is not None and estimate > 2 * max_digits + 20:
+        raise ValueError(
+            f"too long: {_show(text)} has about {estimate} digits, above the limit of {max_digits} (raise it with --max-digits)"
+        )
 
 
 def _to_matrix(rows: list, name: str, cell=parse_number) -> DomainMatrix:
@@ -95,49 +151,96 @@ def _to_matrix(rows: list, name: str, cell=parse_number) -> DomainMatrix:
     return from_rows(out)
 
 
-def matrix_from_text(text: str, name: str = "input") -> DomainMatrix:
+def matrix_from_text(text: str, name: str = "input", max_digits: int | None = MAX_DIGITS) -> DomainMatrix:
     """Matrix from CSV text: one row a line, cells split by commas, or by whitespace if there is no comma.
 
-    Blank lines and lines starting with ``#`` are ignored.
+    Blank lines and lines starting with ``#`` are ignored; a leading byte order mark is dropped.
     """
-    lines = [line.strip() for line in text.splitlines()]
+    lines = [line.strip() for line in text.removeprefix("\ufeff").splitlines()]
     lines = [line for line in lines if line and not line.startswith("#")]
     comma = any("," in line for line in lines)
-    return _to_matrix([line.split(",") if comma else line.split() for line in lines], name)
+    rows = [line.split(",") if comma else line.split() for line in lines]
+    return _to_matrix(rows, name, lambda x: parse_number(x, max_digits))
 
 
-def _json_cell(x) -> Fraction:
+def _json_cell(x, max_digits) -> Fraction:
     if not isinstance(x, str):  # numbers arrive as their literal text, see parse_float below
-        raise ValueError(f"not a number: {json.dumps(x)}")
-    return parse_number(x)
+        raise ValueError(f"not a number: {_show_json(x)}")
+    return parse_number(x, max_digits)
 
 
-def _from_json(text: str, name: str) -> DomainMatrix:
+def _from_json(text: str, name: str, max_digits: int | None = MAX_DIGITS) -> DomainMatrix:
+    """Matrix from JSON text: a list of rows, or an object whose ``matrix`` is one (a certificate).
+
+    >>> _from_json("[" * 100000 + "]" * 100000, "deep.json")
+    Traceback (most recent call last):
+    ...
+    construct.parse.InputError: deep.json is nested too deeply to be a matrix (a matrix is a list of rows)
+    """
     try:
-        data = json.loads(text, parse_float=str, parse_int=str, parse_constant=str)
+        data = json.loads(text.removeprefix("\ufeff"), parse_float=str, parse_int=str, parse_constant=str)
     except json.JSONDecodeError as e:
         raise InputError(f"{name} is not valid JSON: {e}") from None
+    except RecursionError:
+        raise InputError(f"{name} is nested too deeply to be a matrix (a matrix is a list of rows)") from None
     if isinstance(data, dict) and "matrix" in data:
         data = data["matrix"]
     if not isinstance(data, list):
         raise InputError(f'{name} holds neither a list of rows nor an object with a "matrix" key')
     for i, row in enumerate(data, 1):
         if not isinstance(row, list):
-            raise InputError(f"row {i} of {name} is not a list of numbers: {json.dumps(row)}")
-    return _to_matrix(data, name, _json_cell)
+            raise InputError(f"row {i} of {name} is not a list of numbers: {_show_json(row)}")
+    return _to_matrix(data, name, lambda x: _json_cell(x, max_digits))
 
 
-def _from_npy(path: Path, name: str) -> DomainMatrix:
+def _show_json(x) -> str:
+    try:
+        s = json.dumps(x)
+    except RecursionError:
+        return "a deeply nested value"
+    return s if len(s) <= 40 else s[:37] + "..."
+
+
+def _npy_header(path: Path, name: str, max_bytes: int | None):
+    """Read and check a ``.npy`` header before numpy allocates anything: magic string, shape, declared size."""
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(len(_NPY_MAGIC)) != _NPY_MAGIC:
+                raise InputError(f"{name} is not a NumPy file (it does not start with the .npy magic string)")
+            fh.seek(0)
+            version = np.lib.format.read_magic(fh)
+            read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, _, dtype = read(fh, max_header_size=10_000)
+            data_offset = fh.tell()
+    except OSError as e:
+        raise InputError(f"cannot read {name}: {e.strerror or e}") from None
+    except (ValueError, EOFError, SyntaxError) as e:
+        raise InputError(f"cannot read {name}: its .npy header is not valid ({e})") from None
+    size = path.stat().st_size - data_offset
+    declared = math.prod(shape) * dtype.itemsize
+    if dtype.hasobject:
+        return  # refused with a clear message after loading (without pickles nothing big is allocated)
+    if max_bytes is not None and declared > max_bytes:
+        raise InputError(
+            f"{name} declares a {'x'.join(map(str, shape))} array of {declared} bytes, above the input limit of "
+            f"{max_bytes} bytes (raise it with --max-input-mb)"
+        )
+    if declared > size:
+        raise InputError(f"{name} is truncated: its header declares shape {shape} ({declared} bytes) but it holds {size}")
+
+
+def _from_npy(path: Path, name: str, max_digits: int | None = MAX_DIGITS, max_bytes: int | None = MAX_INPUT_BYTES) -> DomainMatrix:
+    _npy_header(path, name, max_bytes)
     try:
         a = np.load(path, allow_pickle=False)
     except OSError as e:
         raise InputError(f"cannot read {name}: {e.strerror or e}") from None
     except (ValueError, EOFError) as e:
-        if "Object arrays" in str(e):
+        if "Object arrays" in str(e) or "pickled" in str(e):
             raise InputError(f"{name} holds Python objects; only real numbers can be factored") from None
         raise InputError(f"cannot read {name}: it is not a valid .npy file ({e})") from None
     if not isinstance(a, np.ndarray):
-        raise InputError(f"cannot read {name}: it is not a .npy file")
+        raise InputError(f"{name} is not a NumPy file")
     kinds = {"b": "booleans", "c": "complex numbers", "U": "strings", "S": "strings"}
     if a.dtype.kind not in "iuf":
         raise InputError(f"{name} holds {kinds.get(a.dtype.kind, f'{a.dtype} values')}; only real numbers can be factored")
@@ -147,23 +250,44 @@ def _from_npy(path: Path, name: str) -> DomainMatrix:
         i, j = np.argwhere(~np.isfinite(a))[0]
         raise InputError(f"cell ({i + 1}, {j + 1}) of {name} is not finite: {a[i, j]}; only finite numbers can be factored")
     rows = a.tolist()  # Python ints, or floats (exact for float16/32/64); longdouble stays numpy
-    exact = (lambda x: x) if a.dtype.kind in "iu" else (lambda x: Fraction(*x.as_integer_ratio()))
+    if a.dtype.kind in "iu":
+        exact = lambda x: x  # noqa: E731  (at most 20 digits)
+    else:
+        exact = lambda x: check_digits(Fraction(*x.as_integer_ratio()), str(x), max_digits)  # noqa: E731
     return _to_matrix(rows, name, exact)
 
 
-def read_matrix(path: str | Path) -> DomainMatrix:
-    """Square matrix over ``QQ`` from ``path``, read by suffix: ``.json``, ``.npy``, else CSV; ``-`` is CSV on stdin."""
+def _read_limited(fh, name: str, max_bytes: int | None) -> bytes:
+    data = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
+    if max_bytes is not None and len(data) > max_bytes:
+        raise InputError(f"{name} is larger than the input limit of {max_bytes} bytes (raise it with --max-input-mb)")
+    return data
+
+
+def read_matrix(path: str | Path, max_digits: int | None = MAX_DIGITS, max_bytes: int | None = MAX_INPUT_BYTES) -> DomainMatrix:
+    """Square matrix over ``QQ`` from ``path``, read by suffix: ``.json``, ``.npy``, else CSV; ``-`` is CSV on stdin.
+
+    Text is UTF-8, with or without a byte order mark (in a file or on stdin).
+    ``max_digits`` bounds every entry (see :func:`parse_number`), ``max_bytes``
+    the size of the input; ``None`` lifts a limit.
+    """
     if str(path) == "-":
-        return matrix_from_text(sys.stdin.read(), "stdin")
-    path, name = Path(path), str(path)
-    if path.suffix.lower() == ".npy":
-        return _from_npy(path, name)
+        path, name = None, "stdin"
+    else:
+        path, name = Path(path), str(path)
+        if path.suffix.lower() == ".npy":
+            return _from_npy(path, name, max_digits, max_bytes)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        if path is None:
+            data = _read_limited(sys.stdin.buffer, name, max_bytes)
+        else:
+            with open(path, "rb") as fh:
+                data = _read_limited(fh, name, max_bytes)
+        text = data.decode("utf-8-sig")
     except OSError as e:
         raise InputError(f"cannot read {name}: {e.strerror or e}") from None
     except UnicodeDecodeError:
         raise InputError(f"cannot read {name}: it is not UTF-8 text") from None
-    if path.suffix.lower() == ".json":
-        return _from_json(text, name)
-    return matrix_from_text(text, name)
+    if path is not None and path.suffix.lower() == ".json":
+        return _from_json(text, name, max_digits)
+    return matrix_from_text(text, name, max_digits)

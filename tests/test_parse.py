@@ -42,8 +42,8 @@ def entries(M):
     ],
 )
 def test_parse_number_exact(text, value):
-    assert parse_number(text) == value
-    assert isinstance(parse_number(text), Fraction)
+    assert parse_number(text, max_digits=None) == value
+    assert isinstance(parse_number(text, max_digits=None), Fraction)
 
 
 @pytest.mark.parametrize(
@@ -65,7 +65,11 @@ def test_parse_number_exact(text, value):
         ("-", "not a number"),
         ("1 2", "not a number"),
         ("٣", "not a number"),  # a non-ASCII digit
-        ("1e1000000000", "out of range"),
+        ("1e1000000000", "too long"),
+        ("1e100000", "about 100001 digits, above the limit of 400"),
+        ("1e-400", "401 digits"),
+        ("1/" + "3" * 401, "401 digits"),
+        ("1e" + "9" * 30, "exponent of more than 18 digits"),
     ],
 )
 def test_parse_number_rejects(text, words):
@@ -101,7 +105,7 @@ decimal_strings = st.builds(
 
 @given(decimal_strings)
 def test_parse_number_matches_decimal(s):
-    assert parse_number(s) == Fraction(decimal.Decimal(s))
+    assert parse_number(s, max_digits=None) == Fraction(decimal.Decimal(s))
 
 
 @given(st.text("0123456789", max_size=20), st.text("0123456789", min_size=1, max_size=20))
@@ -146,8 +150,31 @@ def test_csv_round_trip(rows):
 
 
 def test_stdin(monkeypatch):
-    monkeypatch.setattr("sys.stdin", io.StringIO("0.1 0\n0 -2/7\n"))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"0.1 0\n0 -2/7\n")))
     assert entries(read_matrix("-")) == [[Fraction(1, 10), 0], [0, Fraction(-2, 7)]]
+
+
+def test_byte_order_mark_on_stdin_and_in_files(monkeypatch, tmp_path):
+    """A UTF-8 BOM was accepted in a CSV file but not on stdin; now everywhere, JSON included."""
+    bom = b"\xef\xbb\xbf"
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(bom + b"1,2\n3,5\n")))
+    assert entries(read_matrix("-")) == [[1, 2], [3, 5]]
+    (tmp_path / "T.csv").write_bytes(bom + b"1,2\n3,5\n")
+    (tmp_path / "T.json").write_bytes(bom + b'[[1, 2], [3, 5]]')
+    assert entries(read_matrix(tmp_path / "T.csv")) == entries(read_matrix(tmp_path / "T.json")) == [[1, 2], [3, 5]]
+    assert entries(matrix_from_text("\ufeff1 2\n3 5")) == [[1, 2], [3, 5]]
+
+
+def test_entry_digit_limit_and_override(tmp_path):
+    """A 4x4 CSV of ``1e100000`` entries once took a minute to factor; it is refused while read."""
+    p = tmp_path / "bomb.csv"
+    p.write_text("1e100000, 1, 0, 0\n0, 1, 0, 0\n0, 0, 1, 0\n0, 0, 0, 1\n")
+    with pytest.raises(InputError, match=r"cell \(1, 1\) of .*bomb.csv is too long: '1e100000' has about 100001 digits, above the limit of 400 \(raise it with --max-digits\)"):
+        read_matrix(p)
+    assert entries(read_matrix(p, max_digits=100_001))[0][0] == 10**100000
+    assert entries(read_matrix(p, max_digits=None))[0][0] == 10**100000
+    assert entries(matrix_from_text("1e399 0\n0 1/" + "9" * 400)) == [[10**399, 0], [0, Fraction(1, 10**400 - 1)]]
+
 
 
 @pytest.mark.parametrize(
@@ -209,7 +236,31 @@ def test_json_huge_integer_exact(tmp_path):
     n = 10**5000 + 1
     p = tmp_path / "T.json"
     p.write_text("[[1" + "0" * 4999 + "1]]")  # str(n) would hit int()'s 4300-digit limit
-    assert entries(read_matrix(p)) == [[n]]
+    assert entries(read_matrix(p, max_digits=5001)) == [[n]]
+    with pytest.raises(InputError, match="5001 digits, above the limit of 5000"):
+        read_matrix(p, max_digits=5000)
+
+
+def test_json_nested_too_deeply(tmp_path):
+    """100 000 nested brackets once raised RecursionError (exit 3)."""
+    p = tmp_path / "deep.json"
+    p.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(InputError, match="deep.json is nested too deeply to be a matrix"):
+        read_matrix(p)
+    p.write_text(json.dumps([[[[1]], 2], [3, 4]]))
+    with pytest.raises(InputError, match=r"cell \(1, 1\) of .*deep.json is not a number: \[\[\"1\"\]\]"):
+        read_matrix(p)
+
+
+def test_input_size_limit(tmp_path, monkeypatch):
+    p = tmp_path / "T.csv"
+    p.write_text("1, 0\n0, 1\n" + "# padding\n" * 100)
+    with pytest.raises(InputError, match="larger than the input limit of 100 bytes"):
+        read_matrix(p, max_bytes=100)
+    assert entries(read_matrix(p, max_bytes=10_000)) == [[1, 0], [0, 1]]
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"1 0\n0 1\n" * 20)))
+    with pytest.raises(InputError, match="stdin is larger than the input limit of 100 bytes"):
+        read_matrix("-", max_bytes=100)
 
 
 @settings(max_examples=30, deadline=None)
@@ -314,9 +365,31 @@ def test_npy_errors(tmp_path, array, words):
 
 
 def test_npy_not_a_npy_file(tmp_path):
+    """A text file named T.npy once got a message about pickled data."""
     p = tmp_path / "T.npy"
     p.write_text("1,2\n3,4\n")
-    with pytest.raises(InputError, match="cannot read .*T.npy"):
+    with pytest.raises(InputError, match="T.npy is not a NumPy file"):
         read_matrix(p)
     with pytest.raises(InputError, match="No such file"):
         read_matrix(tmp_path / "missing.npy")
+
+
+def huge_header_npy(path, shape, dtype="<f8"):
+    """A ``.npy`` file whose header declares ``shape`` but which holds only 16 bytes of data."""
+    header = {"descr": dtype, "fortran_order": False, "shape": shape}
+    with open(path, "wb") as fh:
+        np.lib.format.write_array_header_1_0(fh, header)
+        fh.write(b"\0" * 16)
+    return path
+
+
+def test_npy_huge_declared_shape_refused_before_allocating(tmp_path):
+    """A header declaring 10^6 x 10^6 float64 once ended in MemoryError (exit 3)."""
+    p = huge_header_npy(tmp_path / "big.npy", (10**6, 10**6))
+    with pytest.raises(InputError, match=r"big.npy declares a 1000000x1000000 array of 8000000000000 bytes, above the input limit"):
+        read_matrix(p)
+    with pytest.raises(InputError, match=r"big.npy is truncated: its header declares shape \(1000000, 1000000\)"):
+        read_matrix(p, max_bytes=None)
+    p = huge_header_npy(tmp_path / "short.npy", (3, 3))
+    with pytest.raises(InputError, match="short.npy is truncated"):
+        read_matrix(p)
