@@ -15,7 +15,8 @@ from construct.factor import MASK_NAMES, METHODS, MODES, factor
 from construct.parse import InputError, matrix_from_text, read_matrix
 from construct.report import format_latex, format_table
 from construct.sweep import FAMILY_NAMES, format_rows, sweep
-from proofs.checker import CertificateUnreadable, check_certificate, check_file
+from proofs import checker
+from proofs.checker import CertificateUnreadable, check_certificate
 
 #: The built-in example: needs a row exchange, has rational entries.
 EXAMPLE = "0, 1, 2, -1\n3, 0, 1, 1/2\n1, -2, 0, 4\n2, 1, 1, 0\n"
@@ -93,11 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser(
         "verify",
         help="check a certificate with the independent checker",
-        description="Re-derive the product of a certificate's factors with plain exact arithmetic "
-        "and check its structure, scales, count and bound. Exit 0 if it proves its claim, 1 if not.",
+        description="Re-derive the product of a certificate's factors (exactly, or rigorously within its "
+        "claimed tolerance) and check its structure, scales, count and bound, with the trusted checker "
+        "(the same code as 'python -m proofs.checker'). Exit 0 if it proves its claim and meets the "
+        "requirements given, 1 if not, 2 if a file cannot be read. Format: docs/certificate.md.",
     )
-    v.add_argument("certificate", help="certificate JSON file (format couplings.certificate/1)")
-    v.add_argument("--all", action="store_true", help="list every problem found, not only the first")
+    checker.add_arguments(v)
     v.set_defaults(run=run_verify)
 
     b = sub.add_parser(
@@ -176,14 +178,7 @@ def run_factor(args) -> int:
 
 
 def run_verify(args) -> int:
-    verdict = check_file(args.certificate)
-    if verdict.ok:
-        print(verdict.summary)
-        return 0
-    reasons = verdict.reasons if args.all else verdict.reasons[:1]
-    for reason in reasons:
-        print(f"not verified: {reason}", file=sys.stderr)
-    return 1
+    return checker.run(args, prog="couplings")
 
 
 def run_bounds(args) -> int:

@@ -1,36 +1,56 @@
-"""Trusted checker for ``couplings.certificate/1`` files.
+"""Trusted checker for ``couplings.certificate/1`` files (format: ``docs/certificate.md``).
 
-This module must never import ``construct`` (the untrusted builder); it uses
-only the standard library and python-flint.
+This module and ``proofs.matrix_file`` are the trusted base: they import only
+the standard library and python-flint, never ``construct``, SymPy or NumPy.
 
-Format (JSON object; every number is a string ``-?[0-9]+(/[0-9]+)?`` with a
-nonzero denominator; JSON numbers are *not* accepted as matrix entries)::
+A certificate lists couplings F_1 ... F_k over a split p of n coordinates and
+claims that F_1 F_2 ... F_k equals M' (``matrix`` reordered by the optional
+``mask``): exactly, or within ``claims.tolerance`` in every entry.  The checker
+re-derives the product and returns a Verdict with its reasons; it never raises
+on a bad certificate.  ``python -m proofs.checker CERT`` is the command line,
+and ``couplings verify`` runs the same ``main``.
 
-    {"format": "couplings.certificate/1",
-     "n": 8, "split": 4, "mode": "any" | "positive",
-     "matrix": [["1", "-2/3", ...], ...],          # n rows of n numbers
-     "factors": [{"kind": "lower", "shear": [[...]], "scale": [...]}, ...],
-     "claims": {"method": "paper", "count": 37, "bound": 47,
-                "stages": {"permutation": 9, ...}},   # stages optional
-     "mask": [1, 0, 1, 0, ...]}                       # optional
-
-With p = split, a lower factor is [[I_p, 0], [shear, diag(scale)]]
-(shear (n-p) x p, n-p scales); an upper factor is [[diag(scale), shear],
-[0, I_(n-p)]] (shear p x (n-p), p scales).  Scales are nonzero, and positive
-in mode "positive".  The claim is  F_1 F_2 ... F_k == M'  where k = count <=
-bound and M'[a][b] = matrix[idx[a]][idx[b]], idx listing the coordinates with
-mask 1 and then those with mask 0 (without a mask, idx is the identity).
-Extra keys are allowed at top level and in claims, not inside a factor.
-All indices in reasons are 0-based positions in the JSON lists.
+Multiplying by a coupling touches one block only: with P = [A, B] (n x p and
+n x (n-p)), P L(S, s) = [A + B S, B diag(s)] and P U(D, c) = [A diag(c), B + A D].
+The diagonals are kept aside (P = [A0 diag(a), B0 diag(b)]) and moved onto the
+next shear instead, so each factor costs one n x (n-p) x p product.
 """
+import argparse
 import json
+import random
 import re
+import sys
 from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from itertools import repeat
 
-from flint import fmpq, fmpq_mat, fmpz
+import flint
+from flint import arb, arb_mat, fmpq, fmpq_mat, fmpz, fmpz_mat, nmod, nmod_mat
 
 FORMAT = "couplings.certificate/1"
-_NUMBER = re.compile(r"(-?[0-9]+)(?:/([0-9]+))?")
+_NUMBER = re.compile(r"(-?)([0-9]+)(?:/([0-9]+)|(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?)")
+_ONE = r"-?[0-9]+(?:/[0-9]+|(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)"
+_ROW = re.compile(rf"(?:{_ONE},)*{_ONE}")
+_EXPONENT = re.compile(r"[eE]([+-]?[0-9]+)")
+EXACT_TOLERANCE_N = 32  # tolerance claims up to this n are decided with exact rationals
+PRECISIONS = (128, 512, 2048)  # bits tried by ball arithmetic before exact rationals
+FAST_PRIMES = 4  # random primes in [2^59, 2^60) used by --fast
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Limits on the numbers in a certificate, so that a small file cannot take minutes.
+
+    >>> LIMITS
+    Limits(entry_chars=100000, exponent=10000, total_chars=1000000000)
+    """
+    entry_chars: int = 100_000  # characters of one number string
+    exponent: int = 10_000  # |e| in 1.5e-7
+    total_chars: int = 1_000_000_000  # characters of all number strings together
+
+
+LIMITS = Limits()
 
 
 class CertificateUnreadable(Exception):
@@ -45,149 +65,456 @@ class Verdict:
 
 
 def _show(x):
-    """Short JSON rendering of a value, for messages: null, true, "0.5", ..."""
+    """Short ASCII JSON rendering of a value, for messages: null, true, "0.5", "\\ud800", ...
+
+    >>> print(_show("a\\nb"), _show(object()) == "an object")
+    "a\\nb" True
+    """
     try:
         s = json.dumps(x)
-    except (TypeError, ValueError, RecursionError):
-        s = f"a {type(x).__name__}"
+    except Exception:  # not JSON, too deep, or an object whose methods raise
+        s = f"a{'n' if type(x).__name__[:1] in 'aeiou' else ''} {type(x).__name__}"
     return s if len(s) <= 40 else s[:37] + "..."
 
 
-def _is_int(x):
-    return type(x) is int  # bool is not accepted as an int
+def _text(s):
+    """``s`` itself if it is printable ASCII, else its JSON escape (no control codes reach a terminal).
 
-
-def _bad(reasons, message):
-    reasons.append(message)  # and return None
-
-
-def _num(s):
-    """Parse one exact number; return an fmpq, or a str saying what is wrong.
-
-    >>> _num("-6/4"), _num("007"), _num("1/0")
-    (-3/2, 7, 'which has a zero denominator')
-    >>> _num("0.5") == _num(1) == _num("1e3") == 'expected an exact number string like "-3/7"'
-    True
+    >>> _text("paper"), _text("a\\x1b[31m"), _text("\\ud800")
+    ('paper', 'a\\\\u001b[31m', '\\\\ud800')
     """
-    m = _NUMBER.fullmatch(s) if isinstance(s, str) else None
-    if m is None:
-        return 'expected an exact number string like "-3/7"'
-    den = fmpz(m[2] or 1)
-    return fmpq(fmpz(m[1]), den) if den != 0 else "which has a zero denominator"
+    return s if s.isascii() and s.isprintable() else json.dumps(s)[1:-1]
 
 
-def _vector(v, length, what, entry, reasons):
-    """Parse a list of `length` numbers, or record the first problem and return None."""
-    if not isinstance(v, list):
-        return _bad(reasons, f"{what} is {_show(v)}, expected a list of {length} numbers")
-    if len(v) != length:
-        return _bad(reasons, f"{what} has {len(v)} entries, expected {length}")
-    out = [_num(x) for x in v]
-    for j, q in enumerate(out):
-        if isinstance(q, str):
-            return _bad(reasons, f"{entry.format(j)} is {_show(v[j])}, {q}")
-    return out
+def _is_int(x):
+    return type(x) is int  # bool (and int subclasses) are not accepted as an int
 
 
-def _table(rows, r, c, what, reasons):
-    """Parse r rows of c numbers, or record the first bad row and return None."""
-    if not isinstance(rows, list) or len(rows) != r:
-        got = f"has {len(rows)} rows" if isinstance(rows, list) else f"is {_show(rows)}"
-        return _bad(reasons, f"{what} {got}, expected a list of {r} rows of {c} numbers")
-    out = []
-    for i, row in enumerate(rows):
-        out.append(_vector(row, c, f"{what} row {i}", f"{what}[{i}][{{}}]", reasons))
-        if out[-1] is None:
+@lru_cache(maxsize=None)
+def _pow10(k):
+    return fmpz(10) ** k
+
+
+def _int(digits):
+    return int(digits) if len(digits) <= 4000 else fmpz(digits)  # int() refuses more than 4300 digits
+
+
+def _decimal_text(q, up=True):
+    """``q >= 0`` with 4 significant digits, rounded up (or down): for residuals and tolerances.
+
+    >>> _decimal_text(fmpq(1, 3)), _decimal_text(fmpq(0)), _decimal_text(fmpq(12345)), _decimal_text(fmpq(1, 10**20))
+    ('3.334e-1', '0', '1.235e4', '1e-20')
+    """
+    if q == 0:
+        return "0"
+    e = int((q.p.bit_length() - q.q.bit_length()) * 0.30103) - 3
+    while True:
+        scaled = q / _pow10(e) if e >= 0 else q * _pow10(-e)
+        m = scaled.ceil() if up else scaled.floor()
+        if m < 1000:
+            e -= 1
+        elif m >= 10000:
+            e += 1
+        else:
+            break
+    digits = str(m).rstrip("0")
+    e += 4 - len(digits) + len(digits) - 1
+    return (digits[0] + ("." + digits[1:] if len(digits) > 1 else "")) + f"e{e}"
+
+
+class _Reader:
+    """Parses the numbers of one certificate, records the first problem of each part, counts characters."""
+
+    def __init__(self, limits):
+        self.limits, self.reasons, self.chars = limits, [], 0
+
+    def bad(self, message):
+        self.reasons.append(message)  # and return None
+
+    def num(self, s):
+        """One exact number as an fmpq, or a str completing "... is <s>, ".
+
+        >>> r = _Reader(LIMITS)
+        >>> r.num("-6/4"), r.num("007"), r.num("-1.25e-3"), r.num("1/0")
+        (-3/2, 7, -1/800, 'which has a zero denominator')
+        >>> r.num("1e99999"), r.num(0.5) == r.num(".5") == 'expected an exact number string like "-3/7" or "1.5e-3"'
+        ('whose exponent is beyond the limit of 10000', True)
+        """
+        if type(s) is not str:
+            return 'expected an exact number string like "-3/7" or "1.5e-3"'
+        if len(s) > self.limits.entry_chars:
+            return f"{len(s)} characters long, beyond the limit of {self.limits.entry_chars} per number"
+        m = _NUMBER.fullmatch(s)
+        if m is None:
+            return 'expected an exact number string like "-3/7" or "1.5e-3"'
+        sign, whole, den, frac, exp = m.groups()
+        if den is not None:
+            if fmpz(den) == 0:
+                return "which has a zero denominator"
+            q = fmpq(_int(whole), _int(den))
+        else:
+            e = int(exp) if exp and len(exp) < 12 else (0 if not exp else None)
+            if e is None or abs(e) > self.limits.exponent:
+                return f"whose exponent is beyond the limit of {self.limits.exponent}"
+            e -= len(frac or "")
+            mantissa = _int(whole + (frac or ""))
+            q = fmpq(mantissa * _pow10(e)) if e >= 0 else fmpq(mantissa, _pow10(-e))
+        return -q if sign else q
+
+    def count(self, strings):
+        self.chars += sum(map(len, strings))
+        if self.chars > self.limits.total_chars:
+            self.bad(f"the numbers of the certificate have more than {self.limits.total_chars} characters, "
+                     "beyond the limit")
+            return False
+        return True
+
+    def vector(self, v, length, what, entry):
+        """Parse a list of `length` numbers, or record the first problem and return None."""
+        if type(v) is not list:
+            return self.bad(f"{what} is {_show(v)}, expected a list of {length} numbers")
+        if len(v) != length:
+            return self.bad(f"{what} has {len(v)} entries, expected {length}")
+        out = [self.num(x) for x in v]
+        for j, q in enumerate(out):
+            if type(q) is str:
+                return self.bad(f"{entry.format(j)} is {_show(v[j])}, {q}")
+        return out if self.count(v) else None
+
+    def table(self, rows, r, c, what):
+        """Check r rows of c numbers; return them as a _Table, or record the first problem and return None."""
+        if type(rows) is not list or len(rows) != r:
+            got = f"has {len(rows)} rows" if type(rows) is list else f"is {_show(rows)}"
+            return self.bad(f"{what} {got}, expected a list of {r} rows of {c} numbers")
+        strings, exact = [], {}  # exact: rows with fractions, exponents or a problem, parsed one number at a time
+        for i, row in enumerate(rows):
+            joined = ",".join(row) if type(row) is list and len(row) == c and all(type(x) is str for x in row) else ""
+            if not (joined and max(map(len, row)) <= 4000 and _ROW.fullmatch(joined) and "/" not in joined
+                    and ("e" not in joined and "E" not in joined or all(
+                        len(e) < 8 and abs(int(e)) <= self.limits.exponent for e in _EXPONENT.findall(joined)))):
+                exact[i] = self.vector(row, c, f"{what} row {i}", f"{what}[{i}][{{}}]")
+                if exact[i] is None:
+                    return None
+            elif not self.count(row):
+                return None
+            strings += row if type(row) is list else [None] * c
+        return _Table(r, c, strings, exact)
+
+
+class _Table:
+    """A checked r x c table of number strings, converted when needed: exactly, or to floats."""
+
+    def __init__(self, r, c, strings, exact):
+        self.r, self.c, self.strings, self.exact, self._rational = r, c, strings, exact, None
+
+    def rational(self):
+        """The exact values as an fmpq_mat.
+
+        >>> _Reader(LIMITS).table([["0.5", "-2"], ["1/3", "1.5e1"]], 2, 2, "t").rational().tolist()
+        [[1/2, -2], [1/3, 15]]
+        """
+        if self._rational is None:
+            r, c, strings = self.r, self.c, self.strings
+            if self.exact or any("e" in s or "E" in s for s in strings):
+                value = _Reader(Limits(exponent=10 ** 9)).num  # the numbers were checked already
+                out = [None] * (r * c)
+                for i in range(r):
+                    out[i * c:(i + 1) * c] = self.exact[i] if i in self.exact else \
+                        [value(s) for s in strings[i * c:(i + 1) * c]]
+                self._rational = fmpq_mat(r, c, out)
+            else:  # plain decimals only: pad to a common denominator 10^top, when that is not too long
+                digits = map(str.replace, strings, repeat("."), repeat(""))
+                decimals = [0 if f < 0 else m - f - 1 for f, m in zip(map(str.find, strings, repeat(".")),
+                                                                        map(len, strings))]
+                top = max(decimals)
+                if top * len(decimals) > 4 * sum(map(len, strings)) + 1000:
+                    self._rational = fmpq_mat(r, c, [fmpq(*_decimal(s)) for s in strings])
+                else:
+                    zeros = ["0" * k for k in range(top + 1)]
+                    padded = map(str.__add__, digits, [zeros[top - k] for k in decimals])
+                    self._rational = fmpq_mat(fmpz_mat(r, c, list(map(fmpz, padded)))) / _pow10(top)
+        return self._rational
+
+    def balls(self):
+        """An arb_mat of the values if each is exactly a float64 (decided with the decimal module), else None.
+
+        >>> [_Reader(LIMITS).table([[x]], 1, 1, "t").balls() is None for x in ("0.375", "0.1", "1e400")]
+        [False, True, True]
+        """
+        if self.exact:
             return None
-    return out
+        floats = list(map(float, self.strings))
+        if not all(map(Decimal.__eq__, map(Decimal, self.strings), map(Decimal, floats))):
+            return None
+        return arb_mat(self.r, self.c, floats)
 
 
-def _factor(f, i, n, p, mode, reasons):
-    """Check factor i and return it as a dense n x n fmpq_mat, or None after recording why not."""
-    if not isinstance(f, dict):
-        return _bad(reasons, f"factor {i} is {_show(f)}, expected an object")
-    if set(f) != {"kind", "shear", "scale"}:
-        keys = _show(sorted(map(str, f)))
-        return _bad(reasons, f"factor {i} has the keys {keys}, expected exactly kind, shear, scale")
+def _decimal(s):
+    """A plain decimal string as (numerator, denominator).
+
+    >>> _decimal("-0.125"), _decimal("7")
+    ((-125, 1000), (7, 1))
+    """
+    i = s.find(".")
+    return (_int(s), 1) if i < 0 else (_int(s[:i] + s[i + 1:]), _pow10(len(s) - i - 1))
+
+
+def _factor(f, i, n, p, mode, read):
+    """Check factor i; return (kind, shear as a _Table, scales as fmpqs), or None after recording why not."""
+    if type(f) is not dict:
+        return read.bad(f"factor {i} is {_show(f)}, expected an object")
+    if len(f) != 3 or any(type(k) is not str for k in f) or sorted(f) != ["kind", "scale", "shear"]:
+        keys = _show(sorted(str(k) for k in f))
+        return read.bad(f"factor {i} has the keys {keys}, expected exactly kind, shear, scale")
     kind = f["kind"]
-    if kind not in ("lower", "upper"):
-        return _bad(reasons, f'factor {i}: kind is {_show(kind)}, expected "lower" or "upper"')
+    if type(kind) is not str or kind not in ("lower", "upper"):
+        return read.bad(f'factor {i}: kind is {_show(kind)}, expected "lower" or "upper"')
     label = f"factor {i} ({kind})"
     rows, cols = (n - p, p) if kind == "lower" else (p, n - p)
-    shear = _table(f["shear"], rows, cols, f"{label}: shear", reasons)
-    scale = _vector(f["scale"], rows, f"{label}: scale", f"{label}: scale[{{}}]", reasons)
+    scale = read.vector(f["scale"], rows, f"{label}: scale", f"{label}: scale[{{}}]")
+    shear = read.table(f["shear"], rows, cols, f"{label}: shear") if scale is not None else None
     if shear is None or scale is None:
         return None
     for j, s in enumerate(scale):
         if s == 0:
-            return _bad(reasons, f"{label}: scale[{j}] is 0, scales must be nonzero")
+            return read.bad(f"{label}: scale[{j}] is 0, scales must be nonzero")
         if mode == "positive" and s < 0:
-            return _bad(reasons, f'{label}: scale[{j}] is {s}, but mode "positive" requires positive scales')
-    e = _identity(n)  # then overwrite the rows of the non-identity block
-    first_row, first_col = (p, 0) if kind == "lower" else (0, p)
-    for r, (shear_row, s) in enumerate(zip(shear, scale)):
-        row = first_row + r
-        e[row * n + row] = s
-        e[row * n + first_col: row * n + first_col + cols] = shear_row
-    return fmpq_mat(n, n, e)
-
-
-def _identity(n):
-    zero, one = fmpq(0), fmpq(1)
-    return [one if k % (n + 1) == 0 else zero for k in range(n * n)]
+            return read.bad(f'{label}: scale[{j}] is {s}, but mode "positive" requires positive scales')
+    return kind, shear, scale
 
 
 def _header(cert, reasons):
     """Check format, n, split, mode and mask; return (n, p, mode, idx), or None after recording why not."""
-    if not isinstance(cert, dict):
-        return _bad(reasons, f"the certificate is {_show(cert)}, expected a JSON object")
+    if type(cert) is not dict:
+        return reasons.append(f"the certificate is {_show(cert)}, expected a JSON object")
+    if any(type(k) is not str for k in cert):
+        return reasons.append("the certificate has a key that is not a string")
     missing = [k for k in ("format", "n", "split", "mode", "matrix", "factors", "claims") if k not in cert]
     if missing:
-        return _bad(reasons, f"the certificate is missing the key(s) {', '.join(missing)}")
+        return reasons.append(f"the certificate is missing the key(s) {', '.join(missing)}")
     n, p, mode, mask = cert["n"], cert["split"], cert["mode"], cert.get("mask")
-    if cert["format"] != FORMAT:
+    if type(cert["format"]) is not str or cert["format"] != FORMAT:
         reasons.append(f'format is {_show(cert["format"])}, expected "{FORMAT}"')
     if not (_is_int(n) and n > 0):
         reasons.append(f"n is {_show(n)}, expected a positive integer")
     elif not (_is_int(p) and 0 < p < n):
         reasons.append(f"split is {_show(p)}, expected an integer with 0 < split < n = {n}")
-    if mode not in ("any", "positive"):
+    if type(mode) is not str or mode not in ("any", "positive"):
         reasons.append(f'mode is {_show(mode)}, expected "any" or "positive"')
     if reasons or "mask" not in cert:
         return None if reasons else (n, p, mode, range(n))
-    if not (isinstance(mask, list) and len(mask) == n and all(_is_int(b) and b in (0, 1) for b in mask)):
-        return _bad(reasons, f"mask is {_show(mask)}, expected a list of n = {n} entries each 0 or 1")
+    if not (type(mask) is list and len(mask) == n and all(_is_int(b) and b in (0, 1) for b in mask)):
+        return reasons.append(f"mask is {_show(mask)}, expected a list of n = {n} entries each 0 or 1")
     if sum(mask) != p:
-        return _bad(reasons, f"mask has {sum(mask)} ones, expected split = {p}")
+        return reasons.append(f"mask has {sum(mask)} ones, expected split = {p}")
     return n, p, mode, [i for i in range(n) if mask[i]] + [i for i in range(n) if not mask[i]]
 
 
-def _claims(claims, k, reasons):
-    if not isinstance(claims, dict) or not {"method", "count", "bound"} <= claims.keys():
-        return _bad(reasons, f"claims is {_show(claims)}, expected an object with keys method, count, bound")
+def _claims(claims, k, read):
+    """Check the claims; return the tolerance (an fmpq, or None for an exact claim)."""
+    if type(claims) is not dict or any(type(key) is not str for key in claims) \
+            or not {"method", "count", "bound"} <= claims.keys():
+        return read.bad(f"claims is {_show(claims)}, expected an object with keys method, count, bound")
     method, count, bound, stages = claims["method"], claims["count"], claims["bound"], claims.get("stages", {})
-    if not isinstance(method, str):
-        reasons.append(f"claims.method is {_show(method)}, expected a string")
+    if type(method) is not str:
+        read.bad(f"claims.method is {_show(method)}, expected a string")
     if not _is_int(count):
-        reasons.append(f"claims.count is {_show(count)}, expected an integer")
+        read.bad(f"claims.count is {_show(count)}, expected an integer")
     elif count != k:
-        reasons.append(f"claims.count is {count} but the certificate has {k} factors")
+        read.bad(f"claims.count is {count} but the certificate has {k} factors")
     if not _is_int(bound):
-        reasons.append(f"claims.bound is {_show(bound)}, expected an integer")
+        read.bad(f"claims.bound is {_show(bound)}, expected an integer")
     elif _is_int(count) and count > bound:
-        reasons.append(f"claims.count is {count}, which exceeds claims.bound = {bound}")
-    if not (isinstance(stages, dict) and all(_is_int(v) and v >= 0 for v in stages.values())):
-        reasons.append(f"claims.stages is {_show(stages)}, expected an object of non-negative integers")
+        read.bad(f"claims.count is {count}, which exceeds claims.bound = {bound}")
+    if not (type(stages) is dict and all(_is_int(v) and v >= 0 for v in stages.values())):
+        read.bad(f"claims.stages is {_show(stages)}, expected an object of non-negative integers")
+    if "arith" in claims and (type(claims["arith"]) is not str or claims["arith"] not in ("exact", "float64", "mp")):
+        read.bad(f'claims.arith is {_show(claims["arith"])}, expected "exact", "float64" or "mp"')
+    if "digits" in claims and not (_is_int(claims["digits"]) and claims["digits"] > 0):
+        read.bad(f"claims.digits is {_show(claims['digits'])}, expected a positive integer")
+    if "tolerance" not in claims:
+        return None
+    t = read.num(claims["tolerance"])
+    if type(t) is str:
+        return read.bad(f"claims.tolerance is {_show(claims['tolerance'])}, {t}")
+    if t < 0:
+        return read.bad(f"claims.tolerance is {_show(claims['tolerance'])}, expected a number >= 0")
+    return t
+
+
+# ---------------------------------------------------------------- the product, over three kinds of numbers
+
+
+def _chain(factors, n, p, mat, num):
+    """F_1 ... F_k as (A0, B0, a, b) with product [A0 diag(a), B0 diag(b)]; mat(_Table) and num(fmpq) convert.
+
+    >>> shear = _Reader(LIMITS).table([["2"]], 1, 1, "shear")
+    >>> A0, B0, a, b = _chain([("lower", shear, [fmpq(3)])], 2, 1, _Table.rational, lambda q: q)
+    >>> A0.tolist(), B0.tolist(), a, b
+    ([[1], [2]], [[0], [1]], [1], [3])
+    """
+    q = n - p
+    one = num(fmpq(1))
+    a, b = [one] * p, [one] * q
+    A = mat(_Table(n, p, ["01"[i == j] for i in range(n) for j in range(p)], {}))
+    B = mat(_Table(n, q, ["01"[i == j + p] for i in range(n) for j in range(q)], {}))
+    for kind, shear, scale in factors:
+        left, right = (b, a) if kind == "lower" else (a, b)  # shear' = diag(left) shear diag(right)^-1
+        S = mat(shear)
+        if any(x != one for x in left + right):
+            inv = [one / x for x in right]
+            e, c = S.entries(), len(right)
+            S = type(S)(len(left), c, [e[i * c + j] * left[i] * inv[j] for i in range(len(left)) for j in range(c)],
+                        *([S.modulus()] if isinstance(S, nmod_mat) else []))
+        scaled = [x * num(s) for x, s in zip(left, scale)]
+        if kind == "lower":  # A0 += B0 shear', b *= scale
+            A, b = A + B * S, scaled
+        else:  # B0 += A0 shear', a *= scale
+            B, a = B + A * S, scaled
+    return A, B, a, b
+
+
+def _residuals(A, B, a, b, target):
+    """The entries of [A diag(a), B diag(b)] - target, row by row, as a flat list (target: flat list)."""
+    ea, eb, p, q = A.entries(), B.entries(), len(a), len(b)
+    out = []
+    for r in range(len(target) // (p + q)):
+        out += [x * y for x, y in zip(ea[r * p:(r + 1) * p], a)] + [x * y for x, y in zip(eb[r * q:(r + 1) * q], b)]
+    return [x - t for x, t in zip(out, target)]
+
+
+def _decide_exact(factors, n, p, target, tol):
+    """Exact rationals: None if the claim holds, else the reason; and the residual text."""
+    A, B, a, b = _chain(factors, n, p, _Table.rational, lambda q: q)
+    if tol is None and all(x == 1 for x in a + b):  # the common case: compare in C
+        same = A == fmpq_mat(n, p, [t for r in range(n) for t in target[r * n:r * n + p]]) and \
+            B == fmpq_mat(n, n - p, [t for r in range(n) for t in target[r * n + p:(r + 1) * n]])
+        if same:
+            return None, ""
+    res = _residuals(A, B, a, b, target)
+    if tol is None:
+        wrong = [k for k, x in enumerate(res) if x != 0]
+        if not wrong:
+            return None, ""
+        return (wrong, len(wrong)), ""
+    worst = max(range(len(res)), key=lambda k: abs(res[k]))
+    r = abs(res[worst])
+    text = f"residual {r}" if len(str(r)) <= 30 else f"residual <= {_decimal_text(r)}"
+    return (None if r <= tol else ([worst], sum(abs(x) > tol for x in res))), text + " (exact)"
+
+
+def _decide_balls(factors, n, p, target, tol, prec):
+    """Ball arithmetic at prec bits: (True, False or None if inconclusive; reason data; residual text)."""
+    old = flint.ctx.prec
+    flint.ctx.prec = prec
+    try:
+        def ball(t):
+            m = t.balls()
+            return arb_mat(t.rational()) if m is None else m
+        A, B, a, b = _chain(factors, n, p, ball, arb)
+        res = _residuals(A, B, a, b, arb_mat(fmpq_mat(n, n, target)).entries())
+        upper = [x.abs_upper() for x in res]
+        worst = max(range(len(upper)), key=upper.__getitem__)
+        t = arb(tol)
+        text = f"residual <= {_decimal_text(_exact(upper[worst]))} (ball arithmetic, {prec} bits)"
+        if upper[worst] <= t.lower():
+            return True, None, text
+        over = [k for k, x in enumerate(res) if x.abs_lower() > t.upper()]
+        return (False, (over, len(over)), text) if over else (None, None, text)
+    finally:
+        flint.ctx.prec = old
+
+
+def _exact(x):
+    """The value of an exact ball (a dyadic number) as an fmpq."""
+    m, e = x.man_exp()
+    return fmpq(m * 2 ** int(e)) if e >= 0 else fmpq(m, 2 ** -int(e))
+
+
+def _random_prime(rng):
+    while True:
+        x = fmpz(rng.randrange(2 ** 59 + 1, 2 ** 60, 2))
+        if x.is_prime():
+            return int(x)
+
+
+def _decide_modular(factors, n, p, target, primes=FAST_PRIMES):
+    """The product modulo random 60-bit primes: (None or reason data, the error probability bound text)."""
+    rng = random.SystemRandom()
+    entries = [q for _, shear, scale in factors for q in shear.rational().entries() + scale] + target
+    height = sum(q.p.bit_length() + q.q.bit_length() for q in entries) + len(factors) * n.bit_length() + 2
+    den_bits = sum(q.q.bit_length() for q in entries)
+    used = []
+    while len(used) < primes:
+        m = _random_prime(rng)
+        try:
+            A, B, a, b = _chain(factors, n, p, lambda t, m=m: nmod_mat(t.r, t.c, t.rational().entries(), m),
+                                lambda q, m=m: nmod(q, m))
+            tm = [nmod(t, m) for t in target]
+        except ZeroDivisionError:  # m divides a denominator: draw another prime
+            continue
+        used.append(m)
+        wrong = [k for k, x in enumerate(_residuals(A, B, a, b, tm)) if x != 0]
+        if wrong:
+            return (wrong, len(wrong)), f"modulo the prime {m}"
+    # a nonzero entry x of product - matrix has x * D an integer below 2^height, D the product of all
+    # denominators; at most height/59 primes in [2^59, 2^60) divide it, out of more than 10^16 primes there.
+    per_prime = fmpq(height, 59) / (10 ** 16 - den_bits // 59 - 1)
+    bound = per_prime ** primes if per_prime < 1 else fmpq(1)
+    return None, f"error probability < {_decimal_text(bound)}"
+
+
+# ---------------------------------------------------------------- the verdict
 
 
 def _rejected(reasons):
     return Verdict(False, tuple(reasons), reasons[0])
 
 
-def check_certificate(cert) -> Verdict:
-    """Check a parsed certificate; never raises, always returns a Verdict.
+def _spec(matrix, n, name):
+    """The given matrix (rows of str/int/fmpq/Fraction) as a flat list of fmpqs, or a reason."""
+    read = _Reader(Limits(10 ** 9, 10 ** 9, 10 ** 18))
+    if type(matrix) is not list or len(matrix) != n or any(type(r) is not list or len(r) != n for r in matrix):
+        size = f"{len(matrix)}x{len(matrix[0]) if matrix and type(matrix[0]) is list else '?'}" \
+            if type(matrix) is list else "not a matrix"
+        return f"the certificate is for a {n}x{n} matrix but {name} is {size}"
+    out = []
+    for row in matrix:
+        for x in row:
+            q = read.num(x) if type(x) is str else fmpq(x.numerator, x.denominator) if hasattr(x, "denominator") \
+                else fmpq(x) if type(x) in (int, fmpq, fmpz) else None
+            if type(q) is not fmpq:
+                return f"{name} holds {_show(x)}, not an exact number"
+            out.append(q)
+    return out
 
-    >>> one = {"kind": "lower", "shear": [["2"]], "scale": ["1/2"]}
+
+def _against(matrix, spec, n, idx, name):
+    """None if the certificate's matrix is the given one, else a reason naming how they relate."""
+    if matrix == spec:
+        return None
+    wrong = [k for k in range(n * n) if matrix[k] != spec[k]]
+    i, j = divmod(wrong[0], n)
+    why = f"the certificate is for another matrix: its matrix differs from {name} at entry ({i}, {j})" \
+          f" ({len(wrong)} of {n * n} entries differ)"
+    transposed = [matrix[j * n + i] for i in range(n) for j in range(n)]
+    reordered = [matrix[idx[a] * n + idx[b]] for a in range(n) for b in range(n)]
+    spec_reordered = [spec[idx[a] * n + idx[b]] for a in range(n) for b in range(n)]
+    if transposed == spec:
+        return why + f"; it is the transpose of {name}"
+    if reordered == spec or spec_reordered == matrix:
+        return why + f"; it equals {name} up to the order of the coordinates given by its mask"
+    return why
+
+
+def check_certificate(cert, *, matrix=None, max_factors=None, mode=None, fast=False, limits=LIMITS,
+                      name="the given matrix") -> Verdict:
+    """Check a parsed certificate (against ``matrix``, if given); never raises, always returns a Verdict.
+
+    ``max_factors`` and ``mode`` ("positive") are requirements of the caller, ``fast`` checks an exact
+    claim modulo random primes instead of exactly.
+
+    >>> one = {"kind": "lower", "shear": [["2"]], "scale": ["0.5"]}
     >>> cert = {"format": FORMAT, "n": 2, "split": 1, "mode": "positive",
     ...         "matrix": [["1", "0"], ["2", "1/2"]], "factors": [one],
     ...         "claims": {"method": "hand", "count": 1, "bound": 1}}
@@ -195,30 +522,87 @@ def check_certificate(cert) -> Verdict:
     'verified: 2x2 matrix = product of 1 couplings (method hand, mode positive, split 1, bound 1)'
     >>> check_certificate(dict(cert, matrix=[["1", "0"], ["2", "1"]])).reasons
     ('the product of the factors differs from matrix at entry (1, 1) (1 of 4 entries differ)',)
+    >>> near = dict(cert, matrix=[["1", "0"], ["2.001", "1/2"]], claims=dict(cert["claims"], tolerance="1e-3"))
+    >>> check_certificate(near).summary.split("; ")[1]
+    'residual 1/1000 (exact)'
+    >>> check_certificate(cert, matrix=[[1, 0], [2, 1]], name="T.csv").reasons[0][:60]
+    'the certificate is for another matrix: its matrix differs fr'
     """
+    try:
+        return _check(cert, matrix, max_factors, mode, fast, limits, name)
+    except RecursionError:
+        return _rejected(["the certificate is nested too deeply"])
+    except MemoryError:
+        return _rejected(["the certificate is too large to check in the memory available"])
+    except Exception as e:  # an object no JSON file can hold (API use): reject, never raise
+        return _rejected([f"the certificate could not be checked ({type(e).__name__}); "
+                          "it holds something that is not plain JSON"])
+
+
+def _check(cert, matrix, max_factors, mode, fast, limits, name):
     reasons = []
     header = _header(cert, reasons)
     if header is None:
         return _rejected(reasons)
-    n, p, mode, idx = header
-    matrix = _table(cert["matrix"], n, n, "matrix", reasons)
-    factors = cert["factors"] if isinstance(cert["factors"], list) else []
-    if not isinstance(cert["factors"], list):
-        reasons.append(f"factors is {_show(cert['factors'])}, expected a list")
-    mats = [_factor(f, i, n, p, mode, reasons) for i, f in enumerate(factors)]
-    _claims(cert["claims"], len(factors), reasons)
-    if reasons:  # structural problems: stop before multiplying
-        return _rejected(reasons)
-    while len(mats) > 1:  # multiply neighbours pairwise (a balanced tree keeps intermediates small)
-        mats = [mats[i] * mats[i + 1] if i + 1 < len(mats) else mats[i] for i in range(0, len(mats), 2)]
-    product = mats[0].entries() if mats else _identity(n)
-    wrong = [(idx[a], idx[b]) for a in range(n) for b in range(n) if product[a * n + b] != matrix[idx[a]][idx[b]]]
-    if wrong:
-        return _rejected([f"the product of the factors differs from matrix at entry {wrong[0]}"
-                          f" ({len(wrong)} of {n * n} entries differ)"])
+    n, p, cert_mode, idx = header
+    read = _Reader(limits)
+    table = read.table(cert["matrix"], n, n, "matrix")
+    factors = cert["factors"] if type(cert["factors"]) is list else []
+    if type(cert["factors"]) is not list:
+        read.bad(f"factors is {_show(cert['factors'])}, expected a list")
+    parsed = []
+    for i, f in enumerate(factors):
+        parsed.append(_factor(f, i, n, p, cert_mode, read))
+        if read.chars > limits.total_chars:
+            break
+    tol = _claims(cert["claims"], len(factors), read)
+    if read.reasons:  # structural problems: stop before multiplying
+        return _rejected(read.reasons)
+    if max_factors is not None and len(factors) > max_factors:
+        return _rejected([f"the certificate has {len(factors)} factors, more than the required at most {max_factors}"])
+    if mode == "positive" and cert_mode != "positive":
+        return _rejected([f'the certificate is in mode "{cert_mode}", but mode "positive" is required'])
+    entries = table.rational().entries()
+    if matrix is not None:
+        spec = _spec(matrix, n, name)
+        if type(spec) is str:
+            return _rejected([spec])
+        other = _against(entries, spec, n, idx, name)
+        if other:
+            return _rejected([other])
+    target = [entries[idx[a] * n + idx[b]] for a in range(n) for b in range(n)]
+    verdict, residual, how = None, "", "verified"
+    if tol is not None and n > EXACT_TOLERANCE_N:
+        for prec in PRECISIONS:
+            decided, verdict, residual = _decide_balls(parsed, n, p, target, tol, prec)
+            if decided is not None:
+                break
+        else:
+            verdict, residual = _decide_exact(parsed, n, p, target, tol)
+    elif fast and tol is None:
+        verdict, residual = _decide_modular(parsed, n, p, target)
+        how = "verified with high probability"
+    else:
+        verdict, residual = _decide_exact(parsed, n, p, target, tol)
+    if verdict is not None:
+        wrong, count = verdict
+        at = f"({idx[wrong[0] // n]}, {idx[wrong[0] % n]})"
+        if tol is None:
+            modulo = f" {residual}" if fast else ""
+            return _rejected([f"the product of the factors differs from matrix{modulo} at entry {at}"
+                              f" ({count} of {n * n} entries differ)"])
+        return _rejected([f"the product of the factors differs from matrix by more than the tolerance "
+                          f"{_text(cert['claims']['tolerance'])} at entry {at} ({count} of {n * n} entries); {residual}"])
     claims, masked = cert["claims"], ", masked" if "mask" in cert else ""
-    return Verdict(True, (), f"verified: {n}x{n} matrix = product of {len(factors)} couplings (method {claims['method']}"
-                             f", mode {mode}, split {p}{masked}, bound {claims['bound']})")
+    within = f" within tolerance {cert['claims']['tolerance']}" if tol is not None else ""
+    extra = "".join(f", {k} {_text(str(claims[k]))}" for k in ("arith", "digits") if k in claims)
+    spec_text = f"; its matrix is {name}" if matrix is not None else ""
+    return Verdict(True, (), f"{how}: {n}x{n} matrix = product of {len(factors)} couplings{within} "
+                             f"(method {_text(claims['method'])}, mode {cert_mode}, split {p}{masked}, "
+                             f"bound {claims['bound']}{extra})" + (f"; {residual}" if residual else "") + spec_text)
+
+
+# ---------------------------------------------------------------- files and the command line
 
 
 def _no_duplicate_keys(pairs):
@@ -230,11 +614,79 @@ def _no_duplicate_keys(pairs):
     return dict(pairs)
 
 
-def check_file(path) -> Verdict:
-    """Read a JSON certificate and check it; raise CertificateUnreadable if it cannot be read as JSON."""
+def read_certificate(path):
+    """The JSON value in ``path`` ("-": stdin; a UTF-8 byte order mark is skipped), or CertificateUnreadable."""
+    where = "stdin" if str(path) == "-" else _text(str(path))
     try:
-        with open(path, encoding="utf-8") as fh:
-            cert = json.load(fh, object_pairs_hook=_no_duplicate_keys)
-    except (OSError, ValueError, RecursionError) as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        raise CertificateUnreadable(f"cannot read certificate {path}: {e}") from e
-    return check_certificate(cert)
+        if str(path) == "-":
+            text = sys.stdin.buffer.read().decode("utf-8-sig")
+        else:
+            with open(path, encoding="utf-8-sig") as fh:
+                text = fh.read()
+        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except RecursionError:
+        raise CertificateUnreadable(f"cannot read certificate {where}: its JSON is nested too deeply") from None
+    except UnicodeDecodeError:
+        raise CertificateUnreadable(f"cannot read certificate {where}: it is not UTF-8 text") from None
+    except OSError as e:
+        raise CertificateUnreadable(f"cannot read certificate {where}: {e.strerror or e}") from None
+    except ValueError as e:  # JSONDecodeError
+        raise CertificateUnreadable(f"cannot read certificate {where}: it is not valid JSON ({e})") from None
+
+
+def check_file(path, **options) -> Verdict:
+    """Read a JSON certificate and check it; raise CertificateUnreadable if it cannot be read as JSON."""
+    return check_certificate(read_certificate(path), **options)
+
+
+def add_arguments(parser):
+    """The options of ``python -m proofs.checker`` and ``couplings verify`` (one definition for both)."""
+    parser.add_argument("certificate", help="certificate JSON file (format couplings.certificate/1); '-' reads stdin")
+    parser.add_argument("--matrix", metavar="T", help="require the certificate to be for this matrix "
+                        "(.csv, .json or .npy, read exactly as 'couplings factor' reads it)")
+    parser.add_argument("--max-factors", type=int, metavar="N", help="require at most N factors")
+    parser.add_argument("--mode", choices=("any", "positive"), help="require positive scales ('positive')")
+    parser.add_argument("--all", action="store_true", help="list every problem found, not only the first")
+    parser.add_argument("--fast", action="store_true", help="check an exact claim modulo random 60-bit primes "
+                        "(probabilistic; the error probability is printed) instead of exactly")
+    parser.add_argument("--max-entry-chars", type=int, default=LIMITS.entry_chars, metavar="N",
+                        help="refuse numbers longer than N characters (default %(default)s)")
+    parser.add_argument("--max-exponent", type=int, default=LIMITS.exponent, metavar="N",
+                        help="refuse exponents beyond +-N, as in 1e99999 (default %(default)s)")
+    parser.add_argument("--max-total-chars", type=int, default=LIMITS.total_chars, metavar="N",
+                        help="refuse certificates whose numbers have more than N characters (default %(default)s)")
+
+
+def run(args, prog="checker") -> int:
+    """Check ``args.certificate`` as the options say; print the verdict; return the exit code (0, 1 or 2)."""
+    from proofs.matrix_file import MatrixUnreadable, read_matrix
+    try:
+        if args.max_factors is not None and args.max_factors < 0:
+            raise CertificateUnreadable(f"--max-factors must be at least 0, got {args.max_factors}")
+        if min(args.max_entry_chars, args.max_exponent, args.max_total_chars) < 1:
+            raise CertificateUnreadable("the --max-... limits must be positive")
+        limits = Limits(args.max_entry_chars, args.max_exponent, args.max_total_chars)
+        matrix = None if args.matrix is None else read_matrix(args.matrix, limits)
+        cert = read_certificate(args.certificate)
+    except (CertificateUnreadable, MatrixUnreadable) as e:
+        print(f"{prog}: {e}", file=sys.stderr)
+        return 2
+    verdict = check_certificate(cert, matrix=matrix, max_factors=args.max_factors, mode=args.mode,
+                                fast=args.fast, limits=limits, name=_text(str(args.matrix)))
+    if verdict.ok:
+        print(verdict.summary)
+        return 0
+    for reason in verdict.reasons if args.all else verdict.reasons[:1]:
+        print(f"not verified: {reason}", file=sys.stderr)
+    return 1
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m proofs.checker", description="Check a couplings certificate "
+                                     "(exit 0 verified, 1 not verified, 2 unreadable input).")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -210,8 +210,8 @@ def _reorder(cert, mask):
 
 # ---------------------------------------------------------------- malformed input
 
-BAD_NUMBERS = ["0.5", 1, "1/0", "abc", None, True, "1e3", " 1", "+1", "1/-2", "", "1/", "/2", "--1",
-               "\u0663", "1\n", [], {}, 0.5]
+BAD_NUMBERS = [".5", "5.", 1, "1/0", "abc", None, True, "1e", "1e+", "1.5/2", "1/2e3", "0x10", " 1", "+1",
+               "1/-2", "", "1/", "/2", "--1", "1e99999", "1" * 100_001, "\u0663", "1\n", [], {}, 0.5]
 
 
 @pytest.mark.parametrize("bad", BAD_NUMBERS, ids=repr)
@@ -221,7 +221,8 @@ def test_malformed_numbers(bad, path):
 
 
 def test_reasons_name_the_problem():
-    rejected(tampered(HAND, ("matrix", 1, 1), "0.5"), 'matrix[1][1] is "0.5", expected an exact number string')
+    rejected(tampered(HAND, ("matrix", 1, 1), ".5"), 'matrix[1][1] is ".5", expected an exact number string')
+    rejected(tampered(HAND, ("matrix", 1, 1), "1e10001"), 'matrix[1][1] is "1e10001", whose exponent is beyond')
     rejected(tampered(HAND, ("factors", 0, "shear", 0, 0), 1), "factor 0 (lower): shear[0][0] is 1, expected")
     rejected(tampered(HAND, ("factors", 1, "scale", 0), "7/0"),
              'factor 1 (upper): scale[0] is "7/0", which has a zero denominator')
