@@ -73,7 +73,7 @@ def _show(x):
     try:
         s = json.dumps(x)
     except Exception:  # not JSON, too deep, or an object whose methods raise
-        s = f"a{'n' if type(x).__name__[:1] in 'aeiou' else ''} {type(x).__name__}"
+        s = f"a{'n' if type(x).__name__[:1].lower() in 'aeiou' else ''} {type(x).__name__}"
     return s if len(s) <= 40 else s[:37] + "..."
 
 

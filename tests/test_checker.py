@@ -95,8 +95,8 @@ def tampered(cert, path, value):
     return c
 
 
-def rejected(cert, *fragments):
-    v = check_certificate(cert)
+def rejected(cert, *fragments, **options):
+    v = check_certificate(cert, **options)
     assert isinstance(v, Verdict) and not v.ok and v.reasons and v.summary == v.reasons[0], v
     for frag in fragments:
         assert any(frag in r for r in v.reasons), (frag, v.reasons)
