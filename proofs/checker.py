@@ -33,6 +33,7 @@ _NUMBER = re.compile(r"(-?)([0-9]+)(?:/([0-9]+)|(?:\.([0-9]+))?(?:[eE]([+-]?[0-9
 _ONE = r"-?[0-9]+(?:/[0-9]+|(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)"
 _ROW = re.compile(rf"(?:{_ONE},)*{_ONE}")
 _EXPONENT = re.compile(r"[eE]([+-]?[0-9]+)")
+_ZERO_DENOMINATOR = re.compile(r"/0+(?:,|$)")
 EXACT_TOLERANCE_N = 32  # tolerance claims up to this n are decided with exact rationals
 PRECISIONS = (128, 512, 2048)  # bits tried by ball arithmetic before exact rationals
 FAST_PRIMES = 4  # random primes in [2^59, 2^60) used by --fast
@@ -186,10 +187,11 @@ class _Reader:
         if type(rows) is not list or len(rows) != r:
             got = f"has {len(rows)} rows" if type(rows) is list else f"is {_show(rows)}"
             return self.bad(f"{what} {got}, expected a list of {r} rows of {c} numbers")
-        strings, exact = [], {}  # exact: rows with fractions, exponents or a problem, parsed one number at a time
+        strings, exact, seen = [], {}, set()  # exact: rows with a problem, or long numbers, one number at a time
         for i, row in enumerate(rows):
             joined = ",".join(row) if type(row) is list and len(row) == c and all(type(x) is str for x in row) else ""
-            if not (joined and max(map(len, row)) <= 4000 and _ROW.fullmatch(joined) and "/" not in joined
+            if not (joined and max(map(len, row)) <= 4000 and _ROW.fullmatch(joined)
+                    and ("/" not in joined or not _ZERO_DENOMINATOR.search(joined))
                     and ("e" not in joined and "E" not in joined or all(
                         len(e) < 8 and abs(int(e)) <= self.limits.exponent for e in _EXPONENT.findall(joined)))):
                 exact[i] = self.vector(row, c, f"{what} row {i}", f"{what}[{i}][{{}}]")
@@ -197,15 +199,17 @@ class _Reader:
                     return None
             elif not self.count(row):
                 return None
+            seen.update(ch for ch in "/.eE" if ch in joined)
             strings += row if type(row) is list else [None] * c
-        return _Table(r, c, strings, exact)
+        return _Table(r, c, strings, exact, seen)
 
 
 class _Table:
     """A checked r x c table of number strings, converted when needed: exactly, or to floats."""
 
-    def __init__(self, r, c, strings, exact):
+    def __init__(self, r, c, strings, exact, seen=()):
         self.r, self.c, self.strings, self.exact, self._rational = r, c, strings, exact, None
+        self.seen = set(seen)  # which of "/", ".", "e", "E" occur
 
     def rational(self):
         """The exact values as an fmpq_mat.
@@ -215,7 +219,11 @@ class _Table:
         """
         if self._rational is None:
             r, c, strings = self.r, self.c, self.strings
-            if self.exact or any("e" in s or "E" in s for s in strings):
+            if not self.exact and self.seen == {"/"}:  # integers and fractions only
+                parts = list(map(str.partition, strings, repeat("/")))
+                self._rational = fmpq_mat(r, c, list(map(fmpq, map(fmpz, [a for a, _, _ in parts]),
+                                                         map(fmpz, [b or "1" for _, _, b in parts]))))
+            elif self.exact or self.seen & {"/", "e", "E"}:
                 value = _Reader(Limits(exponent=10 ** 9)).num  # the numbers were checked already
                 out = [None] * (r * c)
                 for i in range(r):
@@ -431,6 +439,13 @@ def _exact(x):
     return fmpq(m * 2 ** int(e)) if e >= 0 else fmpq(m, 2 ** -int(e))
 
 
+def _modulo(N, d, m):
+    """The matrix N / d modulo m (ZeroDivisionError if m divides d)."""
+    if d % m == 0:
+        raise ZeroDivisionError
+    return nmod_mat(N, m) * (nmod(1, m) / nmod(int(d % m), m))
+
+
 def _random_prime(rng):
     while True:
         x = fmpz(rng.randrange(2 ** 59 + 1, 2 ** 60, 2))
@@ -441,15 +456,21 @@ def _random_prime(rng):
 def _decide_modular(factors, n, p, target, primes=FAST_PRIMES):
     """The product modulo random 60-bit primes: (None or reason data, the error probability bound text)."""
     rng = random.SystemRandom()
-    entries = [q for _, shear, scale in factors for q in shear.rational().entries() + scale] + target
-    height = sum(q.p.bit_length() + q.q.bit_length() for q in entries) + len(factors) * n.bit_length() + 2
-    den_bits = sum(q.q.bit_length() for q in entries)
+    cleared = {id(shear): shear.rational().numer_denom() for _, shear, _ in factors}  # (integers, denominator)
+    # a nonzero entry x of product - matrix has x * D an integer below 2^height, D the product of all the
+    # denominators below; at most height/59 primes in [2^59, 2^60) divide it, out of more than 10^16 primes there.
+    den_bits = sum(d.bit_length() + sum(q.q.bit_length() for q in scale) for (_, d), (_, _, scale)
+                   in zip(cleared.values(), factors)) + sum(q.q.bit_length() for q in target)
+    height = den_bits + sum(n.bit_length() + max(max(map(fmpz.bit_length, N.entries()), default=0),
+                                                 max(q.p.bit_length() for q in scale))
+                            for (N, _), (_, _, scale) in zip(cleared.values(), factors))
+    height += max(q.p.bit_length() for q in target) + 2
     used = []
     while len(used) < primes:
         m = _random_prime(rng)
         try:
-            A, B, a, b = _chain(factors, n, p, lambda t, m=m: nmod_mat(t.r, t.c, t.rational().entries(), m),
-                                lambda q, m=m: nmod(q, m))
+            A, B, a, b = _chain(factors, n, p, lambda t, m=m: _modulo(*cleared[id(t)], m) if id(t) in cleared
+                                else nmod_mat(t.r, t.c, t.rational().entries(), m), lambda q, m=m: nmod(q, m))
             tm = [nmod(t, m) for t in target]
         except ZeroDivisionError:  # m divides a denominator: draw another prime
             continue
@@ -457,8 +478,6 @@ def _decide_modular(factors, n, p, target, primes=FAST_PRIMES):
         wrong = [k for k, x in enumerate(_residuals(A, B, a, b, tm)) if x != 0]
         if wrong:
             return (wrong, len(wrong)), f"modulo the prime {m}"
-    # a nonzero entry x of product - matrix has x * D an integer below 2^height, D the product of all
-    # denominators; at most height/59 primes in [2^59, 2^60) divide it, out of more than 10^16 primes there.
     per_prime = fmpq(height, 59) / (10 ** 16 - den_bits // 59 - 1)
     bound = per_prime ** primes if per_prime < 1 else fmpq(1)
     return None, f"error probability < {_decimal_text(bound)}"
