@@ -249,7 +249,7 @@ class _Table:
         >>> [_Reader(LIMITS).table([[x]], 1, 1, "t").balls() is None for x in ("0.375", "0.1", "1e400")]
         [False, True, True]
         """
-        if self.exact:
+        if self.exact or "/" in self.seen:
             return None
         floats = list(map(float, self.strings))
         if not all(map(Decimal.__eq__, map(Decimal, self.strings), map(Decimal, floats))):
