@@ -2,21 +2,34 @@
 
 Exit codes: 0 success, 1 a certificate that does not prove its claim (or a
 bound that fails), 2 bad input or usage, 3 an internal error (a bug: please
-report it). Errors are one sentence on stderr, never a traceback.
+report it). Errors are one sentence on stderr, never a traceback. A reader
+that closes the pipe early (``couplings factor | head -1``) is not an error:
+the command stops quietly with exit 0; a full disk is bad output (exit 2).
+
+Sizes are always ``n`` (the matrix is ``n x n``, ``n = 2d``), and every
+command that prints a report takes ``--format table|json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import errno
 import json
+import os
 import sys
+from importlib import metadata
 
 from construct.factor import MASK_NAMES, METHODS, MODES, factor
-from construct.parse import InputError, matrix_from_text, read_matrix
+from construct.matrices import bit_length
+from construct.parse import MAX_DIGITS, MAX_INPUT_BYTES, InputError, matrix_from_text, read_matrix
 from construct.report import format_latex, format_table
 from construct.sweep import FAMILY_NAMES, format_rows, sweep
 from proofs import checker
-from proofs.checker import CertificateUnreadable, check_certificate
+from proofs.checker import CertificateUnreadable, Limits, check_certificate
+
+#: Limits for checking the builder's own certificates: its entries may be longer than a stranger's may
+OWN_LIMITS = Limits(entry_chars=10**12, total_chars=10**15)
 
 #: The built-in example: needs a row exchange, has rational entries.
 EXAMPLE = "0, 1, 2, -1\n3, 0, 1, 1/2\n1, -2, 0, 4\n2, 1, 1, 0\n"
@@ -32,11 +45,26 @@ and checks it with an independent checker.
 """
 
 
+#: errors writing the output that are the user's environment, not a bug (exit 2)
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EROFS}
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()  # so that a write error surfaces here, not at interpreter exit
+        return code
+    except BrokenPipeError:  # the reader went away (``| head -1``): nothing more to say
+        _discard_stdout()
+        return 0
+    except OSError as e:
+        if e.filename is not None or e.errno not in _WRITE_ERRNOS:
+            return _internal_error(e)
+        _discard_stdout()
+        print(f"couplings: cannot write the output: {e.strerror}", file=sys.stderr)
+        return 2
     except (InputError, CertificateUnreadable) as e:
         print(f"couplings: {e}", file=sys.stderr)
         return 2
@@ -44,14 +72,88 @@ def main(argv=None) -> int:
         print("couplings: interrupted", file=sys.stderr)
         return 130
     except Exception as e:  # a bug: say so in one line rather than with a traceback
-        print(f"couplings: internal error ({type(e).__name__}: {e}); please report it", file=sys.stderr)
-        return 3
+        return _internal_error(e)
+
+
+def _internal_error(e: BaseException) -> int:
+    print(f"couplings: internal error ({type(e).__name__}: {e}); please report it", file=sys.stderr)
+    return 3
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing what is left at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+class Parser(argparse.ArgumentParser):
+    """Usage errors as one sentence on stderr (exit 2), pointing at ``--help``."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1.
+
+    >>> positive_int("3")
+    3
+    >>> positive_int("0")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: expected a positive integer, got 0
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def even_size(text: str) -> int:
+    """argparse type: a matrix size ``n``, even and at least 2.
+
+    >>> even_size("4")
+    4
+    >>> even_size("3")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: a size n must be even and at least 2 (n = 2d), got 3
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a size n (an even integer), got {text!r}") from None
+    if value < 2 or value % 2:
+        raise argparse.ArgumentTypeError(f"a size n must be even and at least 2 (n = 2d), got {value}")
+    return value
+
+
+def _version() -> str:
+    try:
+        return metadata.version("couplings")
+    except metadata.PackageNotFoundError:  # running from a checkout that is not installed
+        return "unknown"
+
+
+def _add_format(p, hidden_json: bool = False) -> None:
+    p.add_argument("--format", choices=("table", "json"), default="table",
+                   help="print a readable table or JSON (default %(default)s)")
+    if hidden_json:  # the old spelling, kept working
+        p.add_argument("--json", dest="format", action="store_const", const="json", help=argparse.SUPPRESS)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="couplings", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--version", action="version", version=f"couplings {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser(
@@ -84,6 +186,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed for the free choices (default %(default)s)")
     p.add_argument("--out", metavar="FILE", help="write the certificate (JSON) to FILE")
     p.add_argument(
+        "--max-digits",
+        type=positive_int,
+        default=MAX_DIGITS,
+        help="refuse input entries whose numerator or denominator has more digits (default %(default)s: "
+        "every float64 value fits; bigger entries make factoring slow)",
+    )
+    p.add_argument(
+        "--max-input-mb",
+        type=positive_int,
+        default=MAX_INPUT_BYTES // 2**20,
+        help="refuse input files larger than this many MiB (default %(default)s)",
+    )
+    p.add_argument(
         "--format",
         choices=("table", "json", "latex"),
         default="table",
@@ -112,13 +227,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--family", nargs="+", default=["all"], choices=("all",) + FAMILY_NAMES, metavar="FAMILY",
                    help=f"families: all, {', '.join(FAMILY_NAMES)} (default all)")
-    b.add_argument("--sizes", nargs="+", type=int, default=[2, 4, 8], metavar="N", help="matrix sizes n (even; default 2 4 8)")
+    b.add_argument("--sizes", nargs="+", type=even_size, default=[2, 4, 8], metavar="N", help="matrix sizes n (even; default 2 4 8)")
     b.add_argument("--method", nargs="+", choices=METHODS, default=list(METHODS), help="methods (default all)")
     b.add_argument("--mode", nargs="+", choices=MODES, default=list(MODES), help="modes (default both)")
-    b.add_argument("--samples", type=int, default=10, help="matrices per family, size, method and mode (default 10)")
+    b.add_argument("--samples", type=positive_int, default=10, help="matrices per family, size, method and mode (default 10)")
     b.add_argument("--seed", type=int, default=0, help="seed (default 0)")
-    b.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
-    b.add_argument("--json", action="store_true", help="print a JSON summary instead of the table")
+    b.add_argument("--jobs", type=positive_int, default=1, help="worker processes (default 1)")
+    _add_format(b, hidden_json=True)
     b.add_argument("--save-dir", default=".", help="where failing certificates are saved (default .)")
     b.set_defaults(run=run_bounds)
 
@@ -126,11 +241,14 @@ def build_parser() -> argparse.ArgumentParser:
         "prove",
         help="prove the gadget identities symbolically, or check the lower-bound witnesses",
         description="Without options: verify each gadget identity of the construction with generic "
-        "symbolic d x d blocks (d = 1, 2, 3) over the rational function field, so it holds for every "
-        "matrix of that size. With --lower-bound: print and check the certified lower-bound witnesses.",
+        "symbolic d x d blocks (n = 2d = 2, 4, 6) over the rational function field, so it holds for every "
+        "matrix of that size. With --lower-bound: print and check the certified lower-bound witnesses. "
+        "On a terminal, progress is shown on stderr.",
     )
     pr.add_argument("--lower-bound", action="store_true", help="check the lower-bound witnesses instead")
-    pr.add_argument("--sizes", nargs="+", type=int, default=[1, 2, 3], help="block sizes d (default 1 2 3)")
+    pr.add_argument("--sizes", nargs="+", type=even_size, default=[2, 4, 6], metavar="N",
+                    help="matrix sizes n = 2d (even; default 2 4 6)")
+    _add_format(pr)
     pr.set_defaults(run=run_prove)
 
     ft = sub.add_parser(
@@ -139,22 +257,49 @@ def build_parser() -> argparse.ArgumentParser:
         description="Fit random Gaussian linear maps with alternating products of k couplings by "
         "least squares from random starts and report the median and best relative error per k.",
     )
-    ft.add_argument("--dim", type=int, default=2, help="half size d (n = 2d; default 2)")
+    size = ft.add_mutually_exclusive_group()
+    size.add_argument("--size", type=even_size, metavar="N", help="matrix size n = 2d (even; default 4)")
+    size.add_argument("--dim", type=positive_int, help=argparse.SUPPRESS)  # the old spelling: half size d
     ft.add_argument("--layers", default="1..8", help="k values, e.g. 1..16 or 2,4,6 (default 1..8)")
-    ft.add_argument("--trials", type=int, default=5, help="random maps per k (default 5)")
+    ft.add_argument("--trials", type=positive_int, default=5, help="random maps per k (default 5)")
     ft.add_argument("--mode", choices=MODES, default="any")
     ft.add_argument("--seed", type=int, default=0)
-    ft.add_argument("--json", action="store_true", help="print the result as JSON")
+    _add_format(ft, hidden_json=True)
     ft.add_argument("--plot", metavar="FILE.png", help="draw error against k (needs matplotlib: pip install -e '.[plot]')")
     ft.set_defaults(run=run_fit)
     return parser
 
 
+def slow_warning(T, method: str) -> str | None:
+    """A warning when an exact factorization of ``T`` is likely to take more than about a minute.
+
+    The cost grows about like ``n^4`` times the entries' bit length (README,
+    Benchmarks: n = 64 integer matrices take minutes, so do 16 x 16 ones with
+    100-digit entries).
+
+    >>> from construct.matrices import identity
+    >>> slow_warning(identity(8), "short") is None, slow_warning(identity(64), "short")[:33]
+    (True, 'factoring a 64x64 matrix (entries')
+    """
+    if method not in ("short", "paper"):
+        return None
+    n, bits = T.shape[0], max(bit_length(T), 1)
+    if n**4 * bits < 10**7:
+        return None
+    return (
+        f"factoring a {n}x{n} matrix (entries up to {bits} bits) exactly with the {method} method may take "
+        "minutes; --method levels builds shorter factors faster, and --arith float64 gives floating-point ones"
+    )
+
+
 def run_factor(args) -> int:
-    T = read_matrix(args.input) if args.input else matrix_from_text(EXAMPLE, "the example")
+    limits = {"max_digits": args.max_digits, "max_bytes": args.max_input_mb * 2**20}
+    T = read_matrix(args.input, **limits) if args.input else matrix_from_text(EXAMPLE, "the example")
+    if sys.stderr.isatty() and (warning := slow_warning(T, args.method)):
+        print(f"couplings: {warning}", file=sys.stderr, flush=True)
     result = factor(T, method=args.method, mode=args.mode, mask=args.mask, seed=args.seed)
     cert = result.certificate()
-    verdict = check_certificate(cert)
+    verdict = check_certificate(cert, matrix=T.to_list(), limits=OWN_LIMITS)  # for the matrix that was read
     if not verdict.ok:  # the builder is untrusted: never hand out a certificate the checker rejects
         raise RuntimeError(f"the built certificate does not check: {verdict.summary}")
     if args.out:
@@ -183,18 +328,21 @@ def run_verify(args) -> int:
 
 def run_bounds(args) -> int:
     families = list(FAMILY_NAMES) if "all" in args.family else args.family
-    odd = [n for n in args.sizes if n < 2 or n % 2]
-    if odd:
-        raise InputError(f"sizes must be even and at least 2, got {odd[0]}")
+    if not os.path.isdir(args.save_dir):
+        raise InputError(f"--save-dir {args.save_dir} is not a directory")
     rows = sweep(
         families, [n // 2 for n in args.sizes], args.method, args.mode, args.samples, args.seed,
-        jobs=args.jobs, progress=sys.stderr.isatty() and not args.json, save_dir=args.save_dir,
+        jobs=args.jobs, progress=sys.stderr.isatty(), save_dir=args.save_dir,
     )
-    print(json.dumps(rows, indent=1) if args.json else format_rows(rows))
     failed = sum(len(r["failures"]) for r in rows)
-    if not args.json:
+    if args.format == "json":
+        print(json.dumps(rows, indent=1))
+    else:
+        print(format_rows(rows))
         checked = sum(r["samples"] for r in rows)
-        print(f"\n{checked} certificates checked, {failed} failures")
+        violations = sum(r["violations"] for r in rows)
+        print(f"\n{checked} certificates checked, {failed} failures, {violations} above the short method's target "
+              "(6, or 5 with an invertible off-diagonal block)")
     return 1 if failed else 0
 
 
@@ -203,12 +351,29 @@ def run_prove(args) -> int:
         from proofs.lower_bounds import check_witness, format_report, load_witnesses
 
         witnesses = load_witnesses()
-        print(format_report(witnesses))
-        return 0 if all(check_witness(w)[0] for w in witnesses) else 1
-    from proofs.gadget_proofs import format_report, prove_all
+        verdicts = [check_witness(w) for w in witnesses]
+        if args.format == "json":
+            keys = ("id", "mode", "k", "n", "split", "statement", "argument")
+            print(json.dumps([{**{k: w.get(k) for k in keys}, "ok": ok, "reasons": list(reasons)}
+                              for w, (ok, reasons) in zip(witnesses, verdicts)], indent=1))
+        else:
+            print(format_report(witnesses))
+        return 0 if all(ok for ok, _ in verdicts) else 1
+    from proofs.gadget_proofs import STATEMENTS, format_report, prove
 
-    results = prove_all(sizes=tuple(args.sizes))
-    print(format_report(results))
+    cases = [(st, n // 2) for st in STATEMENTS for n in args.sizes]
+    show = sys.stderr.isatty()
+    results = []
+    for k, (st, d) in enumerate(cases, 1):
+        if show:
+            print(f"\rproving {k}/{len(cases)}: {st.name}, n = {2 * d}".ljust(72), end="", file=sys.stderr, flush=True)
+        results.append(prove(st, d))
+    if show:
+        print("\r" + " " * 72 + "\r", end="", file=sys.stderr, flush=True)
+    if args.format == "json":
+        print(json.dumps([{**dataclasses.asdict(r), "n": 2 * r.d} for r in results], indent=1))
+    else:
+        print(format_report(results))
     return 0 if all(r.ok for r in results) else 1
 
 
@@ -216,8 +381,9 @@ def run_fit(args) -> int:
     from construct.regression import format_fit, plot_fit, run_fit as fit
 
     layers = parse_layers(args.layers)
-    result = fit(args.dim, layers, args.trials, mode=args.mode, seed=args.seed)
-    print(json.dumps(result, indent=1) if args.json else format_fit(result))
+    d = args.dim if args.dim is not None else (args.size or 4) // 2
+    result = fit(d, layers, args.trials, mode=args.mode, seed=args.seed)
+    print(json.dumps(result, indent=1) if args.format == "json" else format_fit(result))
     if args.plot:
         try:
             plot_fit(result, args.plot)

@@ -192,7 +192,7 @@ def run_fit(dim: int, layers: Iterable[int], trials: int, mode: str = "any", see
         rows.append(row)
         if progress is not None:
             progress(f"k={k}: median {row['median']:.3e}, best {row['best']:.3e}")
-    return {"d": dim, "mode": mode, "trials": trials, "seed": seed, "starts": starts, "rows": rows}
+    return {"n": 2 * dim, "d": dim, "mode": mode, "trials": trials, "seed": seed, "starts": starts, "rows": rows}
 
 
 def format_fit(result: dict) -> str:

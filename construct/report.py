@@ -4,12 +4,21 @@
 >>> from construct.matrices import from_rows
 >>> print(format_table(factor(from_rows([[0, 1], [1, 0]]), method="paper")).splitlines()[0])
 2x2 matrix, split 1 + 1, mode any, method paper: 3 couplings
+
+With a mask the couplings act on the coordinates reordered as (mask-1
+coordinates, then mask-0 ones). The table says so; the LaTeX rendering writes
+every factor back in the original coordinates, so that its printed equation
+``T = F_1 ... F_k`` holds as printed:
+
+>>> f = factor(from_rows([[2, 1, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]), mask="alternate")
+>>> [M.to_list() for M in original_factors(f)]
+[[[2, 1, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]]
 """
 
 from __future__ import annotations
 
 from construct.factorization import Factorization
-from construct.matrices import bit_length
+from construct.matrices import bit_length, from_rows
 
 #: Above this size the factors are summarised instead of printed in full.
 FULL_SIZE = 8
@@ -20,6 +29,8 @@ def format_table(f: Factorization) -> str:
     lines = [f"{w.n}x{w.n} matrix, split {w.p} + {w.n - w.p}, mode {f.mode}, method {f.method}: {f.count} couplings"]
     if f.mask is not None:
         lines.append("mask (1 = kept by lower couplings): " + "".join(map(str, f.mask)))
+        order = ", ".join(str(i + 1) for i in mask_order(f.mask))
+        lines.append(f"the couplings act on the coordinates in the order {order} (mask 1, then mask 0)")
     lines.append(f"word: {w.kinds() or '(identity)'}")
     lines.append("")
     if w.n <= FULL_SIZE:
@@ -48,12 +59,39 @@ def _grid(rows, indent: str) -> list[str]:
     return [indent + "[" + "  ".join(c.rjust(width) for c in row) + "]" for row in cells]
 
 
-def format_latex(f: Factorization) -> str:
-    """``T = F_1 F_2 ... F_k`` with every factor as a ``bmatrix`` (teaching material)."""
+def mask_order(mask) -> list[int]:
+    """The coordinates with mask 1, then those with mask 0 (0-based): the couplings' order."""
+    return [i for i, b in enumerate(mask) if b] + [i for i, b in enumerate(mask) if not b]
+
+
+def original_factors(f: Factorization) -> list:
+    """The full factor matrices in the input's own coordinates, so that their product is ``f.matrix``.
+
+    Without a mask these are the couplings themselves; with one, each is
+    conjugated back: ``F'[idx[a]][idx[b]] = F[a][b]`` with ``idx = mask_order(mask)``.
+    """
     factors = [c.matrix() for c in f.word]
-    body = " \n".join(_bmatrix(M.to_list()) for M in factors) or "I"
+    if f.mask is None:
+        return factors
+    idx, n = mask_order(f.mask), f.word.n
+    back = [idx.index(i) for i in range(n)]
+    return [from_rows([[rows[back[i]][back[j]] for j in range(n)] for i in range(n)])
+            for rows in (M.to_list() for M in factors)]
+
+
+def format_latex(f: Factorization) -> str:
+    """``T = F_1 F_2 ... F_k`` with every factor as a ``bmatrix`` (teaching material).
+
+    With a mask, the factors are written in the original coordinates (see
+    :func:`original_factors`), so the printed equation holds as printed.
+    """
+    body = " \n".join(_bmatrix(M.to_list()) for M in original_factors(f)) or "I"
+    masked = ""
+    if f.mask is not None:
+        masked = f"\n% mask {''.join(map(str, f.mask))}: each factor is a coupling after reordering the coordinates to " + \
+            ", ".join(str(i + 1) for i in mask_order(f.mask)) + "; shown here in the original order"
     return (
-        f"% {f.count} couplings ({f.word.kinds()}), method {f.method}, mode {f.mode}\n"
+        f"% {f.count} couplings ({f.word.kinds()}), method {f.method}, mode {f.mode}{masked}\n"
         f"\\[\n{_bmatrix(f.matrix.to_list())}\n=\n{body}\n\\]"
     )
 
