@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
-from construct.matrices import diagonal, identity, join, zeros
+from construct.matrices import diagonal, identity, join, scale_columns, scale_rows, zeros
 
 LOWER, UPPER = "lower", "upper"
 
@@ -58,11 +58,8 @@ class Coupling:
     def merge(self, other: "Coupling") -> "Coupling":
         """The product ``self * other`` of two factors of the same kind."""
         assert self.kind == other.kind
-        B1 = diagonal(self.scale, self.domain)
         scale = tuple(a * b for a, b in zip(self.scale, other.scale))
-        if self.kind == LOWER:
-            return Coupling(LOWER, self.shear + B1 * other.shear, scale)
-        return Coupling(UPPER, B1 * other.shear + self.shear, scale)
+        return Coupling(self.kind, self.shear + scale_rows(self.scale, other.shear), scale)
 
     def mirrored(self) -> "Coupling":
         """``J F J`` for the half swap ``J``: a lower factor becomes an upper one and back."""
@@ -142,20 +139,38 @@ class Word:
             A = last.shear if last else zeros(self.n - self.p, self.p, K)
             B = last.scale if last else (K.one,) * (self.n - self.p)
             self.append(upper(zeros(self.p, self.n - self.p, K), E))
-            self.append(lower(A * diagonal(E, K), [b * f for b, f in zip(B, F)]))
+            self.append(lower(scale_columns(A, E), [b * f for b, f in zip(B, F)]))
         else:
             self.append(lower(zeros(self.n - self.p, self.p, K), F))
-            self.append(upper(last.shear * diagonal(F, K), [c * e for c, e in zip(last.scale, E)]))
+            self.append(upper(scale_columns(last.shear, F), [c * e for c, e in zip(last.scale, E)]))
 
     def matrix(self) -> DomainMatrix:
-        """The exact product, one block update per factor."""
+        """The exact product, one block update per factor (for a check, :meth:`apply` is far cheaper)."""
         K, p = self.K, self.p
         M = identity(self.n, K)
         for f in self.factors:
             left, right = M[:, :p], M[:, p:]
             if f.kind == LOWER:
-                left, right = left + right * f.shear, right * diagonal(f.scale, K)
+                left, right = left + right * f.shear, scale_columns(right, f.scale)
             else:
-                left, right = left * diagonal(f.scale, K), right + left * f.shear
+                left, right = scale_columns(left, f.scale), right + left * f.shear
             M = left.hstack(right).to_dense()
         return M
+
+    def apply(self, V: DomainMatrix) -> DomainMatrix:
+        """The product times ``V`` (``n x m``), factor by factor from the right: ``O(n^2 m)`` per factor.
+
+        >>> from construct.matrices import from_rows
+        >>> w = Word(2, 1, [lower(from_rows([[3]])), upper(from_rows([[1]]), [QQ(2)])])
+        >>> V = from_rows([[1, 0], [5, 1]])
+        >>> w.apply(V) == w.matrix() * V
+        True
+        """
+        p = self.p
+        top, bottom = V[:p, :], V[p:, :]
+        for f in reversed(self.factors):
+            if f.kind == LOWER:
+                bottom = f.shear * top + scale_rows(f.scale, bottom)
+            else:
+                top = scale_rows(f.scale, top) + f.shear * bottom
+        return top.vstack(bottom).to_dense()

@@ -18,7 +18,7 @@ import random
 from sympy.polys.matrices import DomainMatrix
 
 from construct.couplings import Word, lower, upper
-from construct.matrices import identity
+from construct.matrices import bit_length, charpoly, identity, inverse, rank
 
 
 def cross_swap(Pi: DomainMatrix) -> Word:
@@ -40,25 +40,27 @@ def block_diagonal_gadget(X: DomainMatrix, Xi: DomainMatrix, u: DomainMatrix, a:
     return Word(2 * d, d, [lower(a), upper(-u), lower(-a * X), upper(Xi * u)], X.domain)
 
 
-def whitehead(X: DomainMatrix) -> Word:
-    """``diag(X, X^-1)`` in four unit factors (``u = I`` in the block-diagonal gadget)."""
-    I, Xi = identity(X.shape[0], X.domain), X.inv()
+def whitehead(X: DomainMatrix, Xi: DomainMatrix | None = None) -> Word:
+    """``diag(X, X^-1)`` in four unit factors (``u = I`` in the block-diagonal gadget); ``Xi = X^-1`` if known."""
+    Xi = X.inv() if Xi is None else Xi
+    I = identity(X.shape[0], X.domain)
     return block_diagonal_gadget(X, Xi, I, I - Xi)
 
 
-def block_diagonal_word(X: DomainMatrix, Y: DomainMatrix, rng: random.Random):
-    """``diag(X, Y)`` in four unit factors ``L U L U``, or ``None``.
+def block_diagonal_word(X: DomainMatrix, Y: DomainMatrix, rng: random.Random, Xi: DomainMatrix | None = None):
+    """``diag(X, Y)`` in four unit factors ``L U L U``, or ``None``; ``Xi = X^-1`` if known.
 
     Works when ``X^-1`` and ``Y`` are similar and nonderogatory, the case the
     constructions arrange: then ``u a = I - X^-1``, ``a u = I - Y`` is solved
     by ``u = S^-1``, ``a = S (I - X^-1)`` for a similarity ``S X^-1 S^-1 = Y``.
     """
-    Xi = X.inv()
-    S = similarity(Xi, Y, rng)
-    if S is None:
+    Xi = X.inv() if Xi is None else Xi
+    pair = similarity_pair(Xi, Y, rng)
+    if pair is None:
         return None
+    S, Si = pair
     I = identity(X.shape[0], X.domain)
-    return block_diagonal_gadget(X, Xi, S.inv(), S * (I - Xi))
+    return block_diagonal_gadget(X, Xi, Si, S * (I - Xi))
 
 
 def similarity(A: DomainMatrix, B: DomainMatrix, rng: random.Random, tries: int = 12):
@@ -67,16 +69,49 @@ def similarity(A: DomainMatrix, B: DomainMatrix, rng: random.Random, tries: int 
     Both Krylov bases ``K = [v, Av, ...]`` turn their matrix into the same
     companion matrix when the characteristic polynomials agree, so
     ``S = K_B K_A^-1``. Unit vectors are tried first: they keep entries small.
+
+    >>> import random
+    >>> from construct.matrices import from_rows
+    >>> A, B = from_rows([[1, 1], [0, 2]]), from_rows([[2, 0], [5, 1]])
+    >>> S = similarity(A, B, random.Random(0))
+    >>> S * A == B * S, similarity(A, 2 * B, random.Random(0))
+    (True, None)
+    """
+    pair = similarity_pair(A, B, rng, tries)
+    return None if pair is None else pair[0]
+
+
+def similarity_pair(A: DomainMatrix, B: DomainMatrix, rng: random.Random, tries: int = 12):
+    """``(S, S^-1)`` for the :func:`similarity` ``S``, or ``None``.
+
+    Equal characteristic polynomials decide it, with no products to compare.
+    ``S^-1 = K_A K_B^-1`` when ``K_B`` has the shorter entries (as for the
+    short method's small canonical ``B``: its inverse is nearly free), else
+    flint inverts ``S`` (cheaper than ``K_B`` for the paper's triangular blocks).
+
+    >>> import random
+    >>> from construct.matrices import from_rows, identity
+    >>> S, Si = similarity_pair(from_rows([[1, 1], [0, 2]]), from_rows([[2, 0], [5, 1]]), random.Random(0))
+    >>> S * Si == identity(2)
+    True
     """
     KA, KB = cyclic_basis(A, rng, tries), cyclic_basis(B, rng, tries)
-    if KA is None or KB is None:
+    if KA is None or KB is None or charpoly(A) != charpoly(B):
         return None
     S = KB * KA.inv()
-    return S if S * A == B * S else None
+    return S, KA * KB.inv() if bit_length(KB) < bit_length(KA) else S.inv()
 
 
 def cyclic_basis(A: DomainMatrix, rng: random.Random, tries: int = 12):
-    """``[v, Av, ..., A^(d-1) v]`` for a cyclic vector ``v``, or ``None`` if none was found."""
+    """``[v, Av, ..., A^(d-1) v]`` for a cyclic vector ``v``, or ``None`` if none was found.
+
+    >>> import random
+    >>> from construct.matrices import from_rows
+    >>> cyclic_basis(from_rows([[0, 1], [1, 0]]), random.Random(0)).to_list()
+    [[1, 0], [0, 1]]
+    >>> cyclic_basis(from_rows([[2, 0], [0, 2]]), random.Random(0)) is None
+    True
+    """
     d, K = A.shape[0], A.domain
     candidates = [[K.one if i == k else K.zero for i in range(d)] for k in (0, d - 1)]
     candidates += [[K(rng.randint(-3, 3)) for _ in range(d)] for _ in range(tries)]
@@ -86,23 +121,28 @@ def cyclic_basis(A: DomainMatrix, rng: random.Random, tries: int = 12):
         for _ in range(d - 1):
             columns.append(A * columns[-1])
         basis = columns[0].hstack(*columns[1:]).to_dense() if d > 1 else column
-        if basis.rank() == d:
+        if rank(basis) == d:
             return basis
     return None
 
 
-def three_factor_word(M: DomainMatrix):
+def three_factor_word(M: DomainMatrix, Ri: DomainMatrix | None = None):
     """``M = U_u(b) L_u(c) U_u(e)`` for ``M = [[P, Q], [R, S]]``, or ``None``.
 
     Applies when ``R`` is invertible and ``P R^-1 S - Q = R^-1``; then
-    ``c = R``, ``b = (P - I) R^-1``, ``e = R^-1 (S - I)``.
+    ``c = R``, ``b = (P - I) R^-1``, ``e = R^-1 (S - I)``. A caller that
+    passes ``Ri = R^-1`` vouches for the identity, and it is not tested.
+
+    >>> from construct.matrices import from_rows
+    >>> M = from_rows([[0, 1], [-1, 0]])
+    >>> three_factor_word(M).matrix() == M, three_factor_word(from_rows([[1, 1], [0, 1]]))
+    (True, None)
     """
     d = M.shape[0] // 2
     P, Q, R, S = M[:d, :d], M[:d, d:], M[d:, :d], M[d:, d:]
-    if R.rank() < d:
-        return None
-    Ri, I = R.inv(), identity(d, M.domain)
-    if P * Ri * S - Q != Ri:
-        return None
+    I = identity(d, M.domain)
+    if Ri is None:
+        Ri = inverse(R)
+        if Ri is None or P * Ri * S - Q != Ri:
+            return None
     return Word(2 * d, d, [upper((P - I) * Ri), lower(R), upper(Ri * (S - I))], M.domain)
-

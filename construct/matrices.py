@@ -3,6 +3,11 @@
 Every routine takes the field from its arguments (or a ``K`` keyword), so the
 same code runs over ``QQ``, an algebraic field or a rational function field.
 All results are dense, which over ``QQ`` means python-flint's ``fmpq_mat``.
+Some ``DomainMatrix`` methods drop to pure Python even then (``rank``,
+``rref``, ``charpoly``, ``lu``, products with a diagonal matrix cost a full
+product); :func:`rank`, :func:`inverse`, :func:`charpoly`,
+:func:`scale_rows` and :func:`scale_columns` call flint directly over ``QQ``
+and fall back to SymPy over other fields.
 
 >>> from sympy import QQ
 >>> M = from_rows([[1, 2], [3, 4]])
@@ -16,8 +21,10 @@ True
 
 from __future__ import annotations
 
+from flint import fmpq_mat
 from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
+from sympy.polys.matrices.exceptions import DMNonInvertibleMatrixError
 
 
 def from_rows(rows, K=QQ) -> DomainMatrix:
@@ -80,3 +87,76 @@ def bit_length(M: DomainMatrix) -> int:
         for x in row:
             best = max(best, int(x.numerator).bit_length(), int(x.denominator).bit_length())
     return best
+
+
+def flint_matrix(M: DomainMatrix):
+    """The python-flint ``fmpq_mat`` behind a dense ``M`` over ``QQ``, or ``None`` (another field).
+
+    >>> flint_matrix(from_rows([[1, 2]]))
+    [1, 2]
+    """
+    rep = getattr(M.rep, "rep", None)
+    return rep if isinstance(rep, fmpq_mat) else None
+
+
+def rank(M: DomainMatrix) -> int:
+    """The rank of ``M`` (flint's ``fmpq_mat.rank`` over ``QQ``, not SymPy's pure-Python ``rref``).
+
+    >>> rank(from_rows([[1, 2], [2, 4]])), rank(from_rows([[1, 2], [3, 4]]))
+    (1, 2)
+    """
+    F = flint_matrix(M)
+    return F.rank() if F is not None else M.rank()
+
+
+def inverse(M: DomainMatrix):
+    """``M^-1``, or ``None`` when ``M`` is singular: the invertibility test and the inverse in one go.
+
+    >>> inverse(from_rows([[2, 0], [0, 4]])).to_list(), inverse(from_rows([[1, 2], [2, 4]]))
+    ([[1/2, 0], [0, 1/4]], None)
+    """
+    try:
+        return M.inv()
+    except (DMNonInvertibleMatrixError, ZeroDivisionError):
+        return None
+
+
+def charpoly(M: DomainMatrix) -> list:
+    """Coefficients of ``det(x I - M)``, highest first (flint's ``fmpq_mat.charpoly`` over ``QQ``).
+
+    >>> charpoly(from_rows([[1, 2], [3, 4]]))
+    [1, -5, -2]
+    """
+    F = flint_matrix(M)
+    if F is None:
+        return M.charpoly()
+    K = M.domain
+    return [K.convert(c) for c in reversed(F.charpoly().coeffs())]
+
+
+def scale_rows(values, M: DomainMatrix) -> DomainMatrix:
+    """``diag(values) M`` in ``O(n^2)`` operations (a product with a diagonal matrix costs ``O(n^3)``).
+
+    >>> scale_rows([2, 3], from_rows([[1, 1], [1, 2]])).to_list()
+    [[2, 2], [3, 6]]
+    """
+    K = M.domain
+    values = [K.convert(v) for v in values]
+    if all(v == K.one for v in values):
+        return M
+    rows = [[v * x for x in row] for v, row in zip(values, M.to_list())]
+    return DomainMatrix(rows, M.shape, K).to_dense()
+
+
+def scale_columns(M: DomainMatrix, values) -> DomainMatrix:
+    """``M diag(values)`` in ``O(n^2)`` operations.
+
+    >>> scale_columns(from_rows([[1, 1], [1, 2]]), [2, 3]).to_list()
+    [[2, 3], [2, 6]]
+    """
+    K = M.domain
+    values = [K.convert(v) for v in values]
+    if all(v == K.one for v in values):
+        return M
+    rows = [[x * v for x, v in zip(row, values)] for row in M.to_list()]
+    return DomainMatrix(rows, M.shape, K).to_dense()

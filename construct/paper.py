@@ -23,7 +23,7 @@ from sympy.polys.matrices import DomainMatrix
 
 from construct.factorization import Factorization
 from construct.lup import lup
-from construct.matrices import diagonal
+from construct.matrices import scale_columns, scale_rows
 from construct.swap_network import swap_network
 from construct.triangular import triangular_word
 
@@ -35,12 +35,11 @@ def factor_paper(T: DomainMatrix, mode: str, rng: random.Random) -> Factorizatio
     """Factor an invertible ``T`` of even size along ``T = P L U``."""
     perm, L, U = lup(T)
     network, signs = swap_network(perm, T.domain)
-    S = diagonal(signs, T.domain)
     positive = mode == "positive"
     stages = {
         "permutation": network,
-        "lower": triangular_word(S * L * S, positive, rng),
-        "upper": triangular_word(S * U, positive, rng),
+        "lower": triangular_word(scale_columns(scale_rows(signs, L), signs), positive, rng),
+        "upper": triangular_word(scale_rows(signs, U), positive, rng),
     }
     word = stages["permutation"] * stages["lower"] * stages["upper"]
     counts = {name: len(w) for name, w in stages.items()}

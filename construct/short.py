@@ -32,10 +32,21 @@ import random
 
 from sympy.polys.matrices import DomainMatrix
 
-from construct.couplings import Coupling, Word, lower, upper
+from construct.couplings import Word, lower, upper
 from construct.factorization import Factorization
-from construct.gadgets import similarity, three_factor_word
-from construct.matrices import bit_length, blocks, diagonal, diagonal_entries, from_rows, join
+from construct.gadgets import similarity_pair, three_factor_word
+from construct.matrices import (
+    bit_length,
+    blocks,
+    charpoly,
+    diagonal_entries,
+    from_rows,
+    identity,
+    inverse,
+    join,
+    scale_columns,
+    scale_rows,
+)
 from construct.paper import factor_paper
 
 #: Free choices tried per route before moving on.
@@ -56,13 +67,20 @@ def factor_short(T: DomainMatrix, mode: str, rng: random.Random) -> Factorizatio
 
 
 def _valid(word: Word, T: DomainMatrix, positive: bool) -> bool:
+    """Positive scales where asked, and the product equals ``T`` on two random vectors.
+
+    A safety net, not the proof (the checker multiplies the factors out):
+    applying the word to vectors costs ``O(n^2)`` per factor, against
+    ``O(n^3)`` for :meth:`Word.matrix`. A wrong word passes with
+    probability at most ``2^-62`` per vector (Freivalds: ``(W - T) v = 0``
+    for a nonzero ``W - T`` holds for at most one value of some entry of ``v``).
+    """
     if positive and any(s <= 0 for f in word for s in f.scale):
         return False
-    return word.matrix() == T
-
-
-def _invertible(M: DomainMatrix) -> bool:
-    return M.rank() == M.shape[0]
+    n, K = T.shape[0], T.domain
+    draw = random.Random(n)  # its own generator: the routes' free choices stay as they were
+    V = DomainMatrix([[K(draw.getrandbits(62)) for _ in range(2)] for _ in range(n)], (n, 2), K).to_dense()
+    return word.apply(V) == T * V
 
 
 def _is_diagonal(M: DomainMatrix) -> bool:
@@ -74,11 +92,11 @@ def _two(T, positive, rng):
     d, K = T.shape[0] // 2, T.domain
     P, Q, R, S = blocks(T, d)
     if _is_diagonal(P):
-        A = R * P.inv()
+        A = scale_columns(R, [K.one / x for x in diagonal_entries(P)])
         if (S - A * Q).is_diagonal:
             return Word(2 * d, d, [lower(A, diagonal_entries(S - A * Q)), upper(Q, diagonal_entries(P))], K)
     if _is_diagonal(S):
-        D = Q * S.inv()
+        D = scale_columns(Q, [K.one / x for x in diagonal_entries(S)])
         if (P - D * R).is_diagonal:
             return Word(2 * d, d, [upper(D, diagonal_entries(P - D * R)), lower(R, diagonal_entries(S))], K)
     return None
@@ -112,12 +130,13 @@ def _three_upper(T, positive, rng):
     """
     d, K = T.shape[0] // 2, T.domain
     P, Q, R, S = blocks(T, d)
-    if not _invertible(R):
+    Ri = inverse(R)
+    if Ri is None:
         return None
-    Kmat = P * R.inv() * S - Q
-    if not _invertible(Kmat):
+    Kinv = inverse(P * Ri * S - Q)
+    if Kinv is None:
         return None
-    Ki, Rl = Kmat.inv().to_list(), R.to_list()
+    Ki, Rl = Kinv.to_list(), R.to_list()
     if any((Ki[i][j] == 0) != (Rl[i][j] == 0) for i in range(d) for j in range(d)):
         return None
     f, e = [None] * d, [None] * d
@@ -142,10 +161,10 @@ def _three_upper(T, positive, rng):
                     return None
     if positive and any(v <= 0 for v in f + e):
         return None
-    M = T * diagonal([K.one / v for v in e + f], K)
-    word = three_factor_word(M)
-    if word is not None:
-        word.times_diagonal(e, f)
+    # M = T diag(e, f)^-1 passes the three-factor test: its R^-1 S-part is K f^-1 = diag(e) R^-1
+    M = scale_columns(T, [K.one / v for v in e + f])
+    word = three_factor_word(M, scale_rows(e, Ri))
+    word.times_diagonal(e, f)
     return word
 
 
@@ -172,28 +191,29 @@ def _five_upper(T, positive, rng):
     n, K = T.shape[0], T.domain
     d = n // 2
     P0, Q0, R0, S0 = blocks(T, d)
-    if not _invertible(Q0):
+    Q0i = inverse(Q0)
+    if Q0i is None:
         return None
-    H0 = R0 - S0 * Q0.inv() * P0
+    H0 = R0 - S0 * Q0i * P0
     huge = bit_length(T) > HUGE_BITS
     for attempt in range(TRIES):
         # distinct entries: a diagonal G (block-antidiagonal T) is nonderogatory only then
         F = [K.one] * d if attempt == 0 else [K(v) * (1 if positive else rng.choice([1, -1])) for v in rng.sample(range(1, 2 * d + 2), d)]
-        G1 = -Q0 * diagonal([K.one / v for v in F], K) * H0
+        G1 = -scale_columns(Q0, [K.one / v for v in F]) * H0
+        Qi = scale_rows(F, Q0i)  # the top-right block of T diag(E, F)^-1 is Q0 F^-1
         candidates = []
         E = [G1.det()] + [K.one] * (d - 1)  # positive when det T > 0 and F > 0
         if not (positive and E[0] <= 0):
-            Tn = T * diagonal([K.one / v for v in E + F], K)
-            word = _five_conjugated(Tn, G1 * diagonal([K.one / v for v in E], K), rng)
+            Tn = scale_columns(T, [K.one / v for v in E + F])
+            word = _five_conjugated(Tn, scale_columns(G1, [K.one / v for v in E]), rng, Qi)
             if word is not None:
                 candidates.append((word, E))
         if not candidates or huge:
             L1, U1, swaps = G1.lu()
             E = diagonal_entries(U1)
             if not swaps and not (positive and any(v <= 0 for v in E)):
-                D = diagonal([K.one / v for v in E], K)
-                Tn = T * diagonal([K.one / v for v in E + F], K)
-                word = _five_unit(Tn, L1.to_dense(), U1.to_dense() * D, rng)
+                Tn = scale_columns(T, [K.one / v for v in E + F])
+                word = _five_unit(Tn, L1.to_dense(), scale_columns(U1.to_dense(), [K.one / v for v in E]), rng, Qi)
                 if word is not None:
                     candidates.append((word, E))
         if candidates:
@@ -203,7 +223,7 @@ def _five_upper(T, positive, rng):
     return None
 
 
-def _five_unit(Tn, Pf, U1, rng):
+def _five_unit(Tn, Pf, U1, rng, Qi=None, frame=None):
     """Unit factors ``L_u(x) U_u(b) L_u(c) U_u(e) L_u(f) = Tn`` given ``-Q H = Pf U1`` (``Pf = L1``).
 
     The last factor makes the top-left block ``Pf``. Then
@@ -211,44 +231,57 @@ def _five_unit(Tn, Pf, U1, rng):
     ``Z = Z0 C^-1`` for a similarity ``Z0 U1 Z0^-1 = W`` of cyclic bases fixes
     the first factor. Building ``Z0`` from the small triangular ``U1`` and
     ``W`` rather than from ``Sigma`` keeps the entries several times shorter.
-    The middle three factors follow from the three-factor test.
+    The middle three factors are the three-factor word of
+    ``[[Pf, Q], [Z^-1, S - x Q]]``, whose test holds by construction
+    (``Pf Z (S - Rf W Q) = Z``, as ``S - Rf W Q = -H W Q = C U1 C^-1`` and
+    ``Z^-1 Pf Z = C U1^-1 C^-1``), so it is not rerun; ``Z^-1 = Q^-1 Pf Z0^-1``
+    needs no inverse of the large ``Z``. ``Qi`` is ``Q^-1`` if the caller has it.
+
+    With ``frame = (M, M^-1)``, ``Pf`` and ``U1`` are given for the conjugate
+    ``diag(M, M) Tn diag(M, M)^-1``, and the word is built for ``Tn`` itself:
+    every small matrix ``A`` of that frame enters as ``M^-1 A M``. This is the
+    conjugated construction without conjugating the large blocks and
+    factors (about 10 large products instead of 25).
     """
     n, K = Tn.shape[0], Tn.domain
     d = n // 2
     P, Q, R, S = blocks(Tn, d)
     W = Pf.inv()
-    f = Q.inv() * (P - Pf)
+    pair = similarity_pair(U1, W, rng)
+    if pair is None:
+        return None
+    Z0, Z0i = pair
+    if frame is None:
+        def back(A):
+            return A
+    else:
+        M, Mi = frame
+
+        def back(A):
+            return (Mi * A) * M
+
+    I = identity(d, K)
+    Qi = Q.inv() if Qi is None else Qi
+    Pt = back(Pf)
+    f = Qi * (P - Pt)
     Rf = R - S * f
-    Z0 = similarity(U1, W, rng)
-    if Z0 is None:
-        return None
-    Z = Z0 * W * Q
-    x = (Rf - Z.inv()) * W
-    middle = three_factor_word(join(Pf, Q, Rf - x * Pf, S - x * Q))
-    if middle is None:
-        return None
-    word = Word(n, d, [lower(x)], K) * middle
-    word.append(lower(f))
-    return word
+    Z = back(Z0 * W) * Q
+    Zi = Qi * back(Pf * Z0i)
+    x = (Rf - Zi) * back(W)
+    e = Z * (S - x * Q - I)
+    return Word(n, d, [lower(x), upper((Pt - I) * Z), lower(Zi), upper(e), lower(f)], K)
 
 
-def _five_conjugated(Tn, G, rng):
+def _five_conjugated(Tn, G, rng, Qi=None):
     """:func:`_five_unit` on ``diag(M, M) Tn diag(M, M)^-1`` where ``M G M^-1 = X Y`` splits regularly."""
-    n, K = Tn.shape[0], Tn.domain
-    d = n // 2
     split = regular_split(G)
     if split is None:
         return None
     X, Y = split
-    M = similarity(G, X * Y, rng)
-    if M is None:
+    pair = similarity_pair(G, X * Y, rng)
+    if pair is None:
         return None
-    Mi = M.inv()
-    P, Q, R, S = blocks(Tn, d)
-    word = _five_unit(join(M * P * Mi, M * Q * Mi, M * R * Mi, M * S * Mi), X, Y, rng)
-    if word is None:
-        return None
-    return Word(n, d, [Coupling(c.kind, Mi * c.shear * M, c.scale) for c in word], K)
+    return _five_unit(Tn, X, Y, rng, Qi, frame=pair)
 
 
 def regular_split(G: DomainMatrix):
@@ -277,19 +310,19 @@ def regular_split(G: DomainMatrix):
 
     if d == 1:
         return X, upper_with([K.zero])
-    base = (X * upper_with([K.zero] * d)).charpoly()[1:d]
+    base = charpoly(X * upper_with([K.zero] * d))[1:d]
     columns = []
     for k in range(d - 1):
         w = [K.one if i == k else K.zero for i in range(d)]
-        columns.append([a - b for a, b in zip((X * upper_with(w)).charpoly()[1:d], base)])
-    A = from_rows([[columns[k][r] for k in range(d - 1)] for r in range(d - 1)], K)
-    if not _invertible(A):
+        columns.append([a - b for a, b in zip(charpoly(X * upper_with(w))[1:d], base)])
+    Ai = inverse(from_rows([[columns[k][r] for k in range(d - 1)] for r in range(d - 1)], K))
+    if Ai is None:
         return None
-    target = G.charpoly()[1:d]
-    rhs = from_rows([[t - b] for t, b in zip(target, base)], K)
-    w = [row[0] for row in (A.inv() * rhs).to_list()] + [K.zero]
+    target = charpoly(G)
+    rhs = from_rows([[t - b] for t, b in zip(target[1:d], base)], K)
+    w = [row[0] for row in (Ai * rhs).to_list()] + [K.zero]
     Y = upper_with(w)
-    if Y[d - 2, d - 1].element == 0 or (X * Y).charpoly() != G.charpoly():
+    if Y[d - 2, d - 1].element == 0 or charpoly(X * Y) != target:
         return None
     return X, Y
 

@@ -30,7 +30,7 @@ from sympy.polys.matrices import DomainMatrix
 
 from construct.couplings import Word, lower
 from construct.gadgets import block_diagonal_word, whitehead
-from construct.matrices import blocks, diagonal, diagonal_entries, from_rows
+from construct.matrices import blocks, diagonal_entries, from_rows, scale_columns
 
 
 def triangular_word(T: DomainMatrix, positive: bool, rng: random.Random) -> Word:
@@ -41,7 +41,7 @@ def triangular_word(T: DomainMatrix, positive: bool, rng: random.Random) -> Word
     n, K = T.shape[0], T.domain
     entries = diagonal_entries(T)
     scale = [abs(x) for x in entries] if positive else entries
-    unit = T * diagonal([K.one / s for s in scale], K)
+    unit = scale_columns(T, [K.one / s for s in scale])
     if T.is_lower:
         word = unit_lower_word(unit, rng)
     else:
@@ -55,21 +55,22 @@ def unit_lower_word(T: DomainMatrix, rng: random.Random) -> Word:
     n, K = T.shape[0], T.domain
     d = n // 2
     X, _, T21, Y = blocks(T, d)
-    for Z in balancing_factors(X, Y, rng):
+    Xi = X.inv()
+    for Z in balancing_factors(X, Y, rng, Xi=Xi):
         Zi = Z.inv()
-        gadget = block_diagonal_word(X * Zi, Y * Z, rng)
+        gadget = block_diagonal_word(X * Zi, Y * Z, rng, Xi=Z * Xi)
         if gadget is not None:
             break
     else:
         raise ArithmeticError("internal: no balancing factor made the diagonal blocks similar")
     word = Word(n, d, K=K)
     word.extend(gadget)
-    word.extend(whitehead(Zi).mirrored())
+    word.extend(whitehead(Zi, Z).mirrored())
     word.append(lower(Y.inv() * T21))
     return word
 
 
-def balancing_factors(X: DomainMatrix, Y: DomainMatrix, rng: random.Random, tries: int = 64):
+def balancing_factors(X: DomainMatrix, Y: DomainMatrix, rng: random.Random, tries: int = 64, Xi=None):
     """Lower triangular ``Z`` to try for making ``Z X^-1`` and ``Y Z`` similar and nonderogatory.
 
     Diagonal: at positions where the signs of ``X`` and ``Y`` differ, taken in
@@ -80,7 +81,7 @@ def balancing_factors(X: DomainMatrix, Y: DomainMatrix, rng: random.Random, trie
     four small values avoids both zeros. With unit diagonals (all of ``any``
     mode) that makes both regular nilpotent plus ``I``: it always works. With
     signs a nonzero subdiagonal is not enough, and random strictly lower parts
-    follow (nonderogatory is the generic case).
+    follow (nonderogatory is the generic case). ``Xi = X^-1`` if known.
     """
     d, K = X.shape[0], X.domain
     x, y = diagonal_entries(X), diagonal_entries(Y)
@@ -90,7 +91,7 @@ def balancing_factors(X: DomainMatrix, Y: DomainMatrix, rng: random.Random, trie
         raise ValueError("the blocks' sign patterns cannot be balanced (odd number of sign changes)")
     for i, j in zip(differ[::2], differ[1::2]):
         z[j] = -x[i] * x[j]
-    Xi = X.inv()
+    Xi = X.inv() if Xi is None else Xi
     rows = [[z[i] if i == k else K.zero for k in range(d)] for i in range(d)]
     for i in range(d - 1):
         # (Z X^-1)[i+1, i] = Z[i+1,i] Xi[i,i] + z[i+1] Xi[i+1,i];  (Y Z)[i+1, i] = Y[i+1,i] z[i] + Y[i+1,i+1] Z[i+1,i]
