@@ -6,7 +6,7 @@ import sys
 from fractions import Fraction
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from sympy import Matrix, Rational, eye, symbols, zeros
 
@@ -240,8 +240,7 @@ def test_lemma0_converse_and_sylvester(data):
     e, c = mat(data.draw, d), mat(data.draw, d)
     assert (e * c).charpoly().all_coeffs() == (c * e).charpoly().all_coeffs()
     M = eye(d) + e * c
-    if M.det() == 0:
-        return
+    assume(M.det() != 0)
     Xp, Yp = M.inv(), eye(d) + c * e
     assert Lu(-c * Xp.inv()) * Uu(-Xp * e) * Lu(c) * Uu(e) == Matrix.diag(Xp, Yp)
 
@@ -257,13 +256,27 @@ def test_sign_set_is_sound(v, data, mode):
     assert (s > 0) - (s < 0) in sign_set(v, mode)
 
 
+#: 2 x 2 entries; half of them with a zero diagonal, where "always non-real" (disc < 0) can hold
+two_by_two = st.one_of(
+    st.lists(small, min_size=4, max_size=4),
+    st.tuples(small, small).map(lambda t: [Fraction(0), t[0], t[1], Fraction(0)]),
+)
+
+
+def discriminant(N, d1, d2):
+    """Discriminant of the characteristic polynomial of ``diag(d1, d2) N``."""
+    DN = [[d1 * N[0][0], d1 * N[0][1]], [d2 * N[1][0], d2 * N[1][1]]]
+    return (DN[0][0] + DN[1][1]) ** 2 - 4 * (DN[0][0] * DN[1][1] - DN[0][1] * DN[1][0])
+
+
 @SETTINGS
-@given(st.lists(small, min_size=4, max_size=4), st.fractions(min_value=Fraction(1, 9), max_value=9),
+@given(two_by_two, st.fractions(min_value=Fraction(1, 9), max_value=9),
        st.fractions(min_value=Fraction(1, 9), max_value=9))
+@example([0, 1, -1, 0], Fraction(1), Fraction(1))  # the rotation: always non-real, disc = -4
+@example([0, Fraction(1, 4), -5, 0], Fraction(9), Fraction(1, 9))
 def test_real_and_nonreal_criteria(entries, d1, d2):
     N = [entries[:2], entries[2:]]
-    DN = [[d1 * N[0][0], d1 * N[0][1]], [d2 * N[1][0], d2 * N[1][1]]]
-    disc = (DN[0][0] + DN[1][1]) ** 2 - 4 * (DN[0][0] * DN[1][1] - DN[0][1] * DN[1][0])
+    disc = discriminant(N, d1, d2)
     if _always_real(N):
         assert disc >= 0
     if _always_nonreal(N):
@@ -275,20 +288,25 @@ def test_real_and_nonreal_criteria(entries, d1, d2):
 
 @SETTINGS
 @given(st.lists(small, min_size=4, max_size=4), st.sampled_from(["any", "positive"]))
+@example([-2, 0, 0, -3], "positive")  # the one case with no 3-factor product: a witness instead
+@example([0, 1, -1, 0], "any")
 def test_three_couplings_for_every_2x2(entries, mode):
     """d = 1: every invertible 2 x 2 matrix is a product of <= 3 couplings (mode positive:
     unless it is a negative diagonal), so k = 3 witnesses in mode any need d >= 2."""
     T = [entries[:2], entries[2:]]
     det = T[0][0] * T[1][1] - T[0][1] * T[1][0]
-    if det == 0 or (mode == "positive" and det < 0):
-        return
+    assume(det != 0 and (mode == "any" or det > 0))
     fs = three_couplings_2x2(T, mode)
-    if fs is None:
+    if fs is None:  # only a negative diagonal in positive mode: then a certified witness
         assert mode == "positive" and T[0][1] == T[1][0] == 0 and T[0][0] < 0
         w = {"format": FORMAT, "mode": mode, "k": 3, "n": 2, "split": 1, "statement": "",
              "argument": "block-diagonal-not-scaling", "matrix": [[str(x) for x in r] for r in T]}
         assert check_witness(w)[0]
-        return
+    else:
+        assert_three_couplings(fs, T, mode)
+
+
+def assert_three_couplings(fs, T, mode):
     assert len(fs) <= 3
     prod = _eye(2)
     for kind, shear, scale in fs:
