@@ -21,7 +21,6 @@ import random
 import re
 import sys
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import lru_cache
 from itertools import repeat
 
@@ -205,7 +204,7 @@ class _Reader:
 
 
 class _Table:
-    """A checked r x c table of number strings, converted when needed: exactly, or to floats."""
+    """A checked r x c table of number strings, converted to exact rationals when needed."""
 
     def __init__(self, r, c, strings, exact, seen=()):
         self.r, self.c, self.strings, self.exact, self._rational = r, c, strings, exact, None
@@ -223,38 +222,48 @@ class _Table:
                 parts = list(map(str.partition, strings, repeat("/")))
                 self._rational = fmpq_mat(r, c, list(map(fmpq, map(fmpz, [a for a, _, _ in parts]),
                                                          map(fmpz, [b or "1" for _, _, b in parts]))))
-            elif self.exact or self.seen & {"/", "e", "E"}:
+            elif self.exact or "/" in self.seen:
                 value = _Reader(Limits(exponent=10 ** 9)).num  # the numbers were checked already
                 out = [None] * (r * c)
                 for i in range(r):
                     out[i * c:(i + 1) * c] = self.exact[i] if i in self.exact else \
                         [value(s) for s in strings[i * c:(i + 1) * c]]
                 self._rational = fmpq_mat(r, c, out)
-            else:  # plain decimals only: pad to a common denominator 10^top, when that is not too long
-                digits = map(str.replace, strings, repeat("."), repeat(""))
-                decimals = [0 if f < 0 else m - f - 1 for f, m in zip(map(str.find, strings, repeat(".")),
-                                                                        map(len, strings))]
-                top = max(decimals)
-                if top * len(decimals) > 4 * sum(map(len, strings)) + 1000:
-                    self._rational = fmpq_mat(r, c, [fmpq(*_decimal(s)) for s in strings])
-                else:
-                    zeros = ["0" * k for k in range(top + 1)]
-                    padded = map(str.__add__, digits, [zeros[top - k] for k in decimals])
-                    self._rational = fmpq_mat(fmpz_mat(r, c, list(map(fmpz, padded)))) / _pow10(top)
+            else:
+                scaled = self.scaled()
+                self._rational = fmpq_mat(r, c, scaled) if type(scaled) is list else \
+                    fmpq_mat(scaled[0]) / _pow10(scaled[1]) if scaled[1] >= 0 else fmpq_mat(scaled[0]) * _pow10(-scaled[1])
         return self._rational
 
-    def balls(self):
-        """An arb_mat of the values if each is exactly a float64 (decided with the decimal module), else None.
+    def scaled(self):
+        """Decimals only: (an fmpz_mat Z, top) with values Z / 10^top, or a list of fmpqs if top would be long.
 
-        >>> [_Reader(LIMITS).table([[x]], 1, 1, "t").balls() is None for x in ("0.375", "0.1", "1e400")]
-        [False, True, True]
+        >>> Z, top = _Reader(LIMITS).table([["1.5E-3", "-2e2", "7"]], 1, 3, "t").scaled()
+        >>> Z.tolist(), top
+        ([[15, -2000000, 70000]], 4)
         """
-        if self.exact or "/" in self.seen:
-            return None
-        floats = list(map(float, self.strings))
-        if not all(map(Decimal.__eq__, map(Decimal, self.strings), map(Decimal, floats))):
-            return None
-        return arb_mat(self.r, self.c, floats)
+        strings = self.strings
+        mantissas, shifts = list(strings), [0] * len(strings)
+        if self.seen & {"e", "E"}:
+            for i in [i for i, x in enumerate(strings) if "e" in x or "E" in x]:
+                mantissas[i], _, e = strings[i].lower().partition("e")
+                shifts[i] = int(e)
+        digits = list(map(str.replace, mantissas, repeat("."), repeat("")))
+        decimals = [(0 if f < 0 else m - f - 1) - e for f, m, e in
+                    zip(map(str.find, mantissas, repeat(".")), map(len, mantissas), shifts)]
+        top, low = max(decimals), min(decimals)
+        if (top - low) * len(decimals) > 4 * sum(map(len, strings)) + 1000:  # padding would blow up
+            return [fmpq(fmpz(x), _pow10(k)) if k >= 0 else fmpq(fmpz(x) * _pow10(-k)) for x, k in zip(digits, decimals)]
+        zeros = ["0" * k for k in range(top - low + 1)]
+        padded = map(str.__add__, digits, [zeros[top - k] for k in decimals])
+        return fmpz_mat(self.r, self.c, list(map(fmpz, padded))), top
+
+    def ball(self):
+        """An arb_mat enclosing the values (at the current precision)."""
+        scaled = self.scaled() if not self.exact and "/" not in self.seen else None
+        if scaled is None or type(scaled) is list:
+            return arb_mat(self.rational())
+        return arb_mat(scaled[0]) / arb(_pow10(scaled[1])) if scaled[1] >= 0 else arb_mat(scaled[0] * _pow10(-scaled[1]))
 
 
 def _decimal(s):
@@ -416,10 +425,7 @@ def _decide_balls(factors, n, p, target, tol, prec):
     old = flint.ctx.prec
     flint.ctx.prec = prec
     try:
-        def ball(t):
-            m = t.balls()
-            return arb_mat(t.rational()) if m is None else m
-        A, B, a, b = _chain(factors, n, p, ball, arb)
+        A, B, a, b = _chain(factors, n, p, _Table.ball, arb)
         res = _residuals(A, B, a, b, arb_mat(fmpq_mat(n, n, target)).entries())
         upper = [x.abs_upper() for x in res]
         worst = max(range(len(upper)), key=upper.__getitem__)
