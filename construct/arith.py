@@ -190,6 +190,9 @@ class Float64(_Numeric):
     def zeros(self, r, c):
         return np.zeros((r, c))
 
+    def identity(self, n):
+        return np.eye(n)
+
     def scalar(self, x):
         return float(x)
 

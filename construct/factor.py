@@ -1,6 +1,6 @@
 """The public entry point: validate a matrix, pick a method, apply a mask.
 
->>> from construct.matrices import from_rows
+>>> from construct.matrices import from_rows, rank as matrix_rank
 >>> f = factor(from_rows([[0, 1], [1, 0]]), method="paper")
 >>> f.word.matrix() == from_rows([[0, 1], [1, 0]]), f.method
 (True, 'paper')
@@ -22,29 +22,37 @@ from __future__ import annotations
 import math
 import random
 
+import flint
+
 from sympy import QQ, ZZ
 from sympy.polys.matrices import DomainMatrix
 
-from construct.matrices import from_rows
+from construct.matrices import from_rows, rank as matrix_rank
 from construct.paper import factor_paper
-from construct.parse import InputError
+from construct.parse import InputError, negative_det_message
+from construct.levels import factor_levels
 from construct.short import factor_short
 
-BUILDERS = {"short": factor_short, "paper": factor_paper}
+BUILDERS = {"short": factor_short, "paper": factor_paper, "levels": factor_levels}
 METHODS = tuple(BUILDERS)
+ARITHMETICS = ("exact", "float64", "mp")
 MODES = ("any", "positive")
 MASK_NAMES = ("half", "checkerboard", "alternate")
 
 
-def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None, seed: int = 0):
+def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None, seed: int = 0,
+           arith: str = "exact", digits: int = 50):
     """Couplings whose product is ``T``, as a :class:`~construct.factorization.Factorization`.
+
+    ``arith`` is ``exact``, ``float64`` or ``mp`` (mpmath at ``digits``
+    significant digits); only the levels method runs in floating point.
 
     ``mask`` is a mask name or a 0/1 list (1 = kept by a lower coupling);
     the factors are then couplings on that mask. ``T`` may be sparse or over
     ``ZZ``; it is normalised to a dense matrix over ``QQ`` first.
     """
     T = normalise(T)
-    validate(T, mode)
+    validate(T, mode, check_det=method != "levels")
     bits = mask_bits(mask, T.shape[0])
     order = [i for i in range(len(bits)) if bits[i]] + [i for i in range(len(bits)) if not bits[i]]
     if order == sorted(order):
@@ -54,7 +62,19 @@ def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None,
         blocked = from_rows([[rows[i][j] for j in order] for i in order], T.domain)
     if method not in BUILDERS:
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    result = BUILDERS[method](blocked, mode, random.Random(seed))
+    if arith not in ARITHMETICS:
+        raise InputError(f"unknown arithmetic {arith!r}; choose one of {', '.join(ARITHMETICS)}")
+    if arith != "exact" and method != "levels":
+        raise InputError(
+            f"the {method} method is exact only (its similarities from cyclic bases are too ill-conditioned "
+            f"for floating point); use --method levels with --arith {arith}"
+        )
+    if arith == "mp" and not (isinstance(digits, int) and 5 <= digits <= 100_000):
+        raise InputError(f"--digits must be an integer from 5 to 100000, got {digits}")
+    if method == "levels":
+        result = factor_levels(blocked, mode, random.Random(seed), arith, digits)
+    else:
+        result = BUILDERS[method](blocked, mode, random.Random(seed))
     result.matrix = T
     result.mask = None if order == sorted(order) else bits
     return result
@@ -79,8 +99,12 @@ def normalise(T) -> DomainMatrix:
     return T.convert_to(QQ).to_dense()
 
 
-def validate(T: DomainMatrix, mode: str) -> None:
-    """Raise :class:`InputError` for what no construction here can factor."""
+def validate(T: DomainMatrix, mode: str, check_det: bool = True) -> None:
+    """Raise :class:`InputError` for what no construction here can factor.
+
+    ``check_det=False`` leaves the sign of ``det T`` in positive mode to the
+    builder (the levels method reads it off its pivots).
+    """
     n, m = T.shape
     if n == 0:
         raise InputError("the matrix is empty")
@@ -90,14 +114,26 @@ def validate(T: DomainMatrix, mode: str) -> None:
         raise InputError(f"the matrix is {n}x{n}; odd sizes are not supported yet (n must be even, n = 2d)")
     if mode not in MODES:
         raise InputError(f"unknown mode {mode!r}; choose 'any' or 'positive'")
-    rank = T.rank()
+    rank = n if full_rank_modular(T) else matrix_rank(T)
     if rank < n:
         raise InputError(f"the matrix is singular (rank {rank} of {n}), so it is not a product of couplings")
-    if mode == "positive" and T.det() < 0:
-        raise InputError(
-            f"det T = {T.det()} < 0, but couplings with positive scales all have det > 0, "
-            "so no factorization exists in positive mode (use --mode any)"
-        )
+    if mode == "positive" and check_det:
+        det = T.to_dfm().rep.numer_denom()[0].det() if T.domain == QQ else T.det()
+        if det < 0:
+            raise InputError(negative_det_message("det T < 0"))
+
+
+def full_rank_modular(T: DomainMatrix) -> bool:
+    """True if ``T`` is invertible modulo the prime ``2^61 - 1``, which proves it invertible over ``QQ``.
+
+    False almost only for singular ``T`` (then the exact rank decides).
+    """
+    n = T.shape[0]
+    num, den = T.to_dfm().rep.numer_denom()
+    p = (1 << 61) - 1
+    if int(den) % p == 0:
+        return False
+    return flint.nmod_mat(n, n, [int(x) % p for x in num.entries()], p).rank() == n
 
 
 def mask_bits(mask, n: int) -> list[int]:

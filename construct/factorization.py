@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sympy.polys.matrices import DomainMatrix
 
 from construct.couplings import Word
+from construct.numeric import exact_decimal
 
 FORMAT = "couplings.certificate/1"
 
@@ -33,12 +34,17 @@ class Factorization:
     #: stage (and "total") -> (this construction's bound, the paper's bound)
     stage_bounds: dict = field(default_factory=dict)
     mask: list | None = None
+    #: numeric factorizations: the arithmetic ("float64", "mp"), its digits and the claimed tolerance
+    arith: str = "exact"
+    digits: int | None = None
+    tolerance: str | None = None
 
     @property
     def count(self) -> int:
         return len(self.word)
 
     def certificate(self) -> dict:
+        entry = str if self.tolerance is None else exact_decimal
         cert = {
             "format": FORMAT,
             "n": self.word.n,
@@ -46,11 +52,15 @@ class Factorization:
             "mode": self.mode,
             "matrix": _strings(self.matrix.to_list()),
             "factors": [
-                {"kind": f.kind, "shear": _strings(f.shear.to_list()), "scale": [str(s) for s in f.scale]}
+                {"kind": f.kind, "shear": _strings(_rows(f.shear), entry), "scale": [entry(s) for s in f.scale]}
                 for f in self.word
             ],
             "claims": {"method": self.method, "count": self.count, "bound": self.bound},
         }
+        if self.tolerance is not None:
+            cert["claims"].update(tolerance=self.tolerance, arith=self.arith)
+            if self.digits is not None:
+                cert["claims"]["digits"] = self.digits
         if self.stages:
             cert["claims"]["stages"] = dict(self.stages)
         if self.mask is not None:
@@ -58,5 +68,10 @@ class Factorization:
         return cert
 
 
-def _strings(rows):
-    return [[str(x) for x in row] for row in rows]
+def _rows(M):
+    """The rows of a ``DomainMatrix`` or a NumPy array."""
+    return M.to_list() if hasattr(M, "to_list") else M.tolist()
+
+
+def _strings(rows, entry=str):
+    return [[entry(x) for x in row] for row in rows]

@@ -31,7 +31,7 @@ which also covers the sign rounds positive mode may add.
 
 >>> from construct.matrices import from_rows
 >>> T = from_rows([[2, 1, 0, 3], [1, -1, 2, 0], [0, 4, 1, 1], [5, 0, 0, 2]])
->>> w = levels_word(T, "any", "exact")
+>>> w = levels_word(T)
 >>> w.matrix() == T, len(w) <= levels_bound(4)
 (True, True)
 """
@@ -39,10 +39,12 @@ which also covers the sign rounds positive mode may add.
 from __future__ import annotations
 
 import math
+import random
 
 from sympy.polys.matrices import DomainMatrix
 
 from construct.arith import arithmetic
+from construct.parse import InputError, negative_det_message
 from construct.swap_network import two_involutions
 
 
@@ -77,39 +79,51 @@ def level_splits(n: int):
 
 
 def frames(levels, n: int):
-    """Signed frames ``Phi_t`` and the cross swaps between them.
+    """The coordinates of the frames ``Phi_t`` and the cross swaps between them.
 
-    Returns ``(coords, signs, swaps)``: ``Phi_t e_p = signs[t][p] e_coords[t][p]``
-    and ``swaps[t]`` lists the pairs ``(p, q)`` (top position ``p``, bottom
-    position ``q``) of the cross swap ``G`` with ``Phi_(t+1) = Phi_t G``.
+    Returns ``(coords, swaps)``: frame ``t`` puts coordinate ``coords[t][p]``
+    at position ``p``, and ``swaps[t]`` lists the pairs ``(p, q)`` (top
+    position ``p``, bottom position ``q``) exchanged between frames ``t`` and
+    ``t + 1``. Signs are :func:`frame_signs`'.
 
-    >>> coords, signs, swaps = frames(level_splits(4), 4)
-    >>> coords, signs, swaps
-    ([[0, 1, 2, 3], [0, 2, 1, 3]], [[1, 1, 1, 1], [1, -1, 1, 1]], [[(1, 2)]])
+    >>> frames(level_splits(4), 4)
+    ([[0, 1, 2, 3], [0, 2, 1, 3]], [[(1, 2)]])
     """
     d = n // 2
-    coords, signs, swaps = [list(range(n))], [[1] * n], []
+    coords, swaps = [list(range(n))], []
     for level in levels[1:]:
         inside = {c for A, _ in level for c in A}
         outside = {c for _, B in level for c in B}
         previous = coords[-1]
-        # keep free coordinates on the side they are on: fewer swaps
-        keep = [c for c in previous[:d] if c not in outside]
-        fill = [c for c in previous[d:] if c in inside]
-        fill += [c for c in previous[d:] if c not in inside and c not in outside][: d - len(keep) - len(fill)]
-        target = set(keep + fill)
-        if len(target) < d:  # drop free coordinates that the top cannot hold
-            raise AssertionError("level parts do not fit in a half")
+        free = [c for c in previous if c not in inside and c not in outside]  # top ones first: fewer swaps
+        target = inside | set(free[: d - len(inside)])
         leaving = [p for p in range(d) if previous[p] not in target]
         entering = [q for q in range(d, n) if previous[q] in target]
-        coord, sign = list(previous), list(signs[-1])
-        for p, q in zip(leaving, entering):  # G e_p = -e_q, G e_q = e_p
+        coord = list(previous)
+        for p, q in zip(leaving, entering):
             coord[p], coord[q] = previous[q], previous[p]
-            sign[p], sign[q] = -signs[-1][q], signs[-1][p]
         coords.append(coord)
-        signs.append(sign)
         swaps.append(list(zip(leaving, entering)))
-    return coords, signs, swaps
+    return coords, swaps
+
+
+def frame_signs(swaps, n: int, flipped=frozenset()):
+    """Signs of the frames: ``Phi_t e_p = signs[t][p] e_coords[t][p]``.
+
+    The swap of pair ``swaps[t][i]`` is ``G e_p = -s e_q``, ``G e_q = s e_p``
+    with ``s = -1`` if ``(t, i)`` is in ``flipped``, else ``s = 1``.
+
+    >>> frame_signs([[(1, 2)]], 4), frame_signs([[(1, 2)]], 4, {(0, 0)})
+    ([[1, 1, 1, 1], [1, -1, 1, 1]], [[1, 1, 1, 1], [1, 1, -1, 1]])
+    """
+    signs = [[1] * n]
+    for t, pairs in enumerate(swaps):
+        sign = list(signs[-1])
+        for i, (p, q) in enumerate(pairs):
+            s = -1 if (t, i) in flipped else 1
+            sign[p], sign[q] = -s * signs[-1][q], s * signs[-1][p]
+        signs.append(sign)
+    return signs
 
 
 def involution_rounds(tau, d):
@@ -145,41 +159,160 @@ def involution_rounds(tau, d):
     return [sorted(r) for r in rounds if r]
 
 
-def permutation_rounds(perm, d):
-    """Rounds whose cross swaps multiply to ``P`` up to signs, ``P e_j = e_perm[j]``.
+def permutation_rounds(perm, d, rng=None):
+    """Rounds of pairs whose cross swaps multiply to ``P`` up to signs, ``P e_j = e_perm[j]``.
 
-    ``perm`` is a product of two involutions, each at most 3 rounds; a
-    round that touches none of the coordinates of the next one is merged
-    with it. At most 6 rounds.
+    ``perm`` is a product of two involutions (:func:`two_involutions`,
+    cycles reflected about random starts when ``rng`` is given), each at most
+    3 rounds: at most 6 rounds.
 
     >>> permutation_rounds([3, 2, 1, 0], 2)
     [[(0, 3), (1, 2)]]
     """
-    t1, t2 = two_involutions(perm)
-    rounds = []
-    for r in involution_rounds(t1, d) + involution_rounds(t2, d):
-        support = {k for pair in r for k in pair}
-        if rounds and not support & {k for pair in rounds[-1] for k in pair}:
-            rounds[-1] = sorted(rounds[-1] + r)
+    t1, t2 = two_involutions(perm, rng)
+    return merge_disjoint(involution_rounds(t1, d) + involution_rounds(t2, d))
+
+
+def merge_disjoint(rounds):
+    """Merge each round into the one before when they move disjoint coordinates.
+
+    Cross swaps with disjoint supports commute and ``G(A) G(B) = G(A + B)``.
+    A pair is ``(p, q)`` or ``(p, q, s)``.
+
+    >>> merge_disjoint([[(0, 2)], [(1, 3)], [(1, 3)]])
+    [[(0, 2), (1, 3)], [(1, 3)]]
+    """
+    merged = []
+    for r in rounds:
+        if merged and not {k for pair in r for k in pair[:2]} & {k for pair in merged[-1] for k in pair[:2]}:
+            merged[-1] = sorted(merged[-1] + r)
         else:
-            rounds.append(r)
-    return rounds
+            merged.append(list(r))
+    return merged
 
 
 def signed_permutation(rounds, n):
-    """``(images, signs)`` of ``G(R_1) ... G(R_r)``: it sends ``e_j`` to ``signs[j] e_images[j]``."""
+    """``(images, signs)`` of ``G(R_1) ... G(R_r)``: it sends ``e_j`` to ``signs[j] e_images[j]``.
+
+    A pair ``(p, q, s)`` swaps as ``G e_p = -s e_q``, ``G e_q = s e_p``.
+
+    >>> signed_permutation([[(0, 1, 1)]], 2), signed_permutation([[(0, 1, -1)]], 2)
+    (([1, 0], [-1, 1]), ([1, 0], [1, -1]))
+    """
     images, signs = list(range(n)), [1] * n
-    partner = [dict() for _ in rounds]
-    for k, r in enumerate(rounds):
-        for p, q in r:
-            partner[k][p] = (q, -1)  # G e_p = -e_q
-            partner[k][q] = (p, 1)  # G e_q = e_p
-    for j in range(n):
-        for k in reversed(range(len(rounds))):
-            if images[j] in partner[k]:
-                images[j], s = partner[k][images[j]]
-                signs[j] *= s
+    where = list(range(n))  # where[position] = the j whose image sits there
+    for r in reversed(rounds):
+        for p, q, s in r:
+            jp, jq = where[p], where[q]
+            images[jp], signs[jp] = q, -s * signs[jp]
+            images[jq], signs[jq] = p, s * signs[jq]
+            where[p], where[q] = jq, jp
     return images, signs
+
+
+def round_edges(rounds, n):
+    """For each pair ``(k, i)`` of the rounds, the two ``j`` whose signs flipping it toggles."""
+    where = list(range(n))
+    edges = {}
+    for k in reversed(range(len(rounds))):
+        for i, (p, q) in enumerate(rounds[k]):
+            edges[(k, i)] = (where[p], where[q])
+            where[p], where[q] = where[q], where[p]
+    return edges
+
+
+def t_join(n, edges, odd):
+    """Edges (keys of ``edges``) whose endpoints have odd degree exactly at ``odd``, or None.
+
+    Exists iff every connected component holds an even number of ``odd``
+    vertices: in a spanning forest, a vertex that still needs a flip takes
+    the edge to its parent.
+
+    >>> sorted(t_join(4, {"a": (0, 1), "b": (1, 2)}, {0, 2}))
+    ['a', 'b']
+    >>> t_join(4, {"a": (0, 1)}, {0, 2}) is None
+    True
+    """
+    adjacent = [[] for _ in range(n)]
+    for key, (u, v) in edges.items():
+        adjacent[u].append((v, key))
+        adjacent[v].append((u, key))
+    need = [v in odd for v in range(n)]
+    seen, chosen = [False] * n, set()
+    for root in range(n):
+        if seen[root]:
+            continue
+        seen[root], order, parent = True, [root], {}
+        for v in order:  # breadth first; ``order`` grows while it is walked
+            for u, key in adjacent[v]:
+                if not seen[u]:
+                    seen[u] = True
+                    parent[u] = (v, key)
+                    order.append(u)
+        for v in reversed(order[1:]):
+            if need[v]:
+                up, key = parent[v]
+                chosen ^= {key}
+                need[v], need[up] = False, not need[up]
+        if need[root]:
+            return None
+    return chosen
+
+
+def sign_matchings(odd, edges, n, d):
+    """Top-bottom matchings that, added to ``edges``, let a T-join for ``odd`` exist.
+
+    One matching ``p -> d + (p + shift) mod d`` if some shift works, else
+    two whose union is a single cycle through every coordinate.
+    """
+    for shift in range(d):
+        extra = dict(edges)
+        extra.update({("sign", 0, p): (p, d + (p + shift) % d) for p in range(d)})
+        if t_join(n, extra, odd) is not None:
+            return [[(p, d + (p + shift) % d) for p in range(d)]]
+    return [[(p, d + p) for p in range(d)], [(p, d + (p + 1) % d) for p in range(d)]]
+
+
+def network(perm, d, pivot_signs, coords, swaps, positive, rng, tries=8):
+    """The swap network for ``P`` and, in positive mode, the pair orientations that make all scales positive.
+
+    Returns ``(rounds, flipped_frames)``: oriented rounds ``(p, q, s)`` and the
+    lower-stage frame pairs ``(t, i)`` to flip. Flipping a round's pair toggles
+    the signs ``S`` of the two coordinates it moves; flipping a frame pair in
+    the lower stage only toggles the middle scales of the two coordinates it
+    exchanges. A T-join of the coordinates with negative middle scale in the
+    graph of these pairs fixes every sign; when a component holds an odd
+    number of them, sign rounds ``G(M) G(M)`` (``-1`` on the pairs of ``M``)
+    join components. Of ``tries`` random reflections of the cycles, the
+    fewest rounds win.
+    """
+    n = 2 * d
+    best = None
+    for attempt in range(tries if len(perm) > 2 else 1):
+        pairs = permutation_rounds(perm, d, rng if attempt else None)
+        flipped, flipped_frames = set(), set()
+        if positive:
+            _, sigma = signed_permutation([[(p, q, 1) for p, q in r] for r in pairs], n)
+            odd = {j for j in range(n) if pivot_signs[j] * sigma[j] < 0}
+            edges = {("round", k, i): e for (k, i), e in round_edges(pairs, n).items()}
+            edges.update({("frame", t, i): (coords[t][p], coords[t][q])
+                          for t, level in enumerate(swaps) for i, (p, q) in enumerate(level)})
+            chosen = t_join(n, edges, odd)
+            if chosen is None:
+                matchings = sign_matchings(odd, edges, n, d)
+                edges.update({("sign", k, i): e for k, M in enumerate(matchings) for i, e in enumerate(M)})
+                chosen = t_join(n, edges, odd)
+                for k, M in enumerate(matchings):
+                    used = [e for i, e in enumerate(M) if ("sign", k, i) in chosen]
+                    if used:
+                        pairs = pairs + [used, used]  # G(M) G(M) = -1 on the pairs of M
+            flipped = {(k, i) for tag, k, i in chosen if tag == "round"}
+            flipped_frames = {(t, i) for tag, t, i in chosen if tag == "frame"}
+        rounds = merge_disjoint([[(p, q, -1 if (k, i) in flipped else 1) for i, (p, q) in enumerate(r)]
+                                 for k, r in enumerate(pairs)])
+        if best is None or len(rounds) < len(best[0]):
+            best = (rounds, flipped_frames)
+    return best
 
 
 class _WordBuilder:
@@ -205,76 +338,111 @@ class _WordBuilder:
         self.factors.append((kind, shear, scale))
 
     def cross_swap(self, pairs, d, inverse=False):
-        """``G(Pi) = L(-Pi^T) U(Pi) L(-Pi^T)`` for the pairs, or ``G(Pi)^-1 = U(-Pi) L(Pi^T) U(-Pi)``."""
+        """``G(Pi) = L(-Pi^T) U(Pi) L(-Pi^T)``, or ``G(Pi)^-1 = U(-Pi) L(Pi^T) U(-Pi)``.
+
+        ``Pi`` has the entry ``s`` at ``(p, q - d)`` for each pair ``(p, q, s)``.
+        """
         a = self.a
-        s = -1 if inverse else 1
-        Pi = a.sparse(d, d, [(p, q - d, s) for p, q in pairs])
-        PiT = a.sparse(d, d, [(q - d, p, -s) for p, q in pairs])
-        order = ("upper", "lower", "upper") if inverse else ("lower", "upper", "lower")
-        for kind in order:
+        signed = [(p, q - d, -s if inverse else s) for p, q, s in pairs]
+        Pi = a.sparse(d, d, signed)
+        PiT = a.sparse(d, d, [(q, p, -s) for p, q, s in signed])
+        for kind in ("upper", "lower", "upper") if inverse else ("lower", "upper", "lower"):
             self.append(kind, Pi if kind == "upper" else PiT)
 
 
-def build_levels(T: DomainMatrix, mode: str, arith):
+def build_levels(T: DomainMatrix, mode: str, arith, rng=None):
     """The factors ``(kind, shear, scale)`` of the levels method, in ``arith``; see the module docstring.
 
-    Also returns the number of permutation rounds.
+    Also returns the number of rounds of the swap network (sign rounds included).
     """
     a = arith
     n = T.shape[0]
     d = n // 2
     perm, L, U, pivots = a.lu(a.matrix(T))
-    rounds = permutation_rounds(perm, d)
+    if mode == "positive" and _parity(perm) * math.prod(a.sign(x) for x in pivots) < 0:
+        computed = "" if a.is_exact else f" (its pivots computed in {a.name})"
+        raise InputError(negative_det_message(f"det T < 0{computed}"))
+    levels = level_splits(n)
+    coords, swaps = frames(levels, n)
+    rounds, flipped_frames = network(
+        perm, d, [a.sign(x) for x in pivots], coords, swaps, mode == "positive", rng or random.Random(0)
+    )
     images, sigma = signed_permutation(rounds, n)
     assert images == perm
-    levels = level_splits(n)
-    coords, signs, swaps = frames(levels, n)
-    middle = [sigma[c] * pivots[c] for c in range(n)]  # E = S D
-    if mode == "positive" and any(a.sign(x) < 0 for x in middle):
-        raise NotImplementedError("positive mode with negative pivots")
-    w = _WordBuilder(a)
-    for r in rounds:
-        w.cross_swap(r, d)
+    lower_signs = frame_signs(swaps, n, flipped_frames)
+    upper_signs = frame_signs(swaps, n)
     m = len(levels) - 1
     X, Y = [], []
     for t, level in enumerate(levels):
         pos = {c: p for p, c in enumerate(coords[t])}
+        ls, us = lower_signs[t], upper_signs[t]
         xs, ys = [], []
         for A, B in level:
             a0, a1, b1 = A[0], A[-1] + 1, B[-1] + 1
-            LAA, LBA = a.block(L, a0, a1, a0, a1), a.block(L, a1, b1, a0, a1)
-            UAA, UAB = a.block(U, a0, a1, a0, a1), a.block(U, a0, a1, a1, b1)
             rows, cols = [pos[b] - d for b in B], [pos[c] for c in A]
-            st = signs[t]
-            xs.append((rows, cols, [st[pos[b]] * sigma[b] for b in B], [st[pos[c]] * sigma[c] for c in A],
-                       a.right_solve_lower(LBA, LAA)))
-            ys.append((cols, rows, [st[pos[c]] for c in A], [st[pos[b]] for b in B], a.left_solve_upper(UAA, UAB)))
+            XR = a.right_solve_lower(a.block(L, a1, b1, a0, a1), a.block(L, a0, a1, a0, a1))  # L[B,A] L[A,A]^-1
+            YR = a.left_solve_upper(a.block(U, a0, a1, a0, a1), a.block(U, a0, a1, a1, b1))  # U[A,A]^-1 U[A,B]
+            xs.append((rows, cols, [ls[pos[b]] * sigma[b] for b in B], [ls[pos[c]] * sigma[c] for c in A], XR))
+            ys.append((cols, rows, [us[pos[c]] for c in A], [us[pos[b]] for b in B], YR))
         X.append(a.assemble(d, d, xs))
         Y.append(a.assemble(d, d, ys))
-    E = [middle[c] for c in coords[m]]
+    E = [lower_signs[m][p] * upper_signs[m][p] * sigma[c] * pivots[c] for p, c in enumerate(coords[m])]
+    assert mode != "positive" or all(a.sign(e) > 0 for e in E), "positive mode left a negative scale"
+    w = _WordBuilder(a)
+    for r in rounds:
+        w.cross_swap(r, d)
     for t in range(m + 1):
         w.append("lower", X[t], E[d:] if t == m else None)
         if t < m:
-            w.cross_swap(swaps[t], d)
+            w.cross_swap(_oriented(swaps[t], t, flipped_frames), d)
     for t in range(m, -1, -1):
         if t == m:
             w.append("upper", a.scale_rows(E[:d], Y[t]), E[:d])
         else:
-            w.cross_swap(swaps[t], d, inverse=True)
+            w.cross_swap(_oriented(swaps[t], t), d, inverse=True)
             w.append("upper", Y[t])
     return w.factors, len(rounds)
 
 
-def levels_word(T: DomainMatrix, mode: str, arith_name: str = "exact", digits: int = 50):
-    """The levels factorization of ``T`` as an exact :class:`~construct.couplings.Word` (exact arithmetic)."""
+def _parity(perm) -> int:
+    """The sign of a permutation."""
+    seen, sign = [False] * len(perm), 1
+    for start in range(len(perm)):
+        k, length = start, 0
+        while not seen[k]:
+            seen[k], k, length = True, perm[k], length + 1
+        if length and length % 2 == 0:
+            sign = -sign
+    return sign
+
+
+def _oriented(pairs, t, flipped=frozenset()):
+    return [(p, q, -1 if (t, i) in flipped else 1) for i, (p, q) in enumerate(pairs)]
+
+
+def levels_word(T: DomainMatrix, mode: str = "any"):
+    """The exact levels factorization of ``T`` as a :class:`~construct.couplings.Word`."""
+    return factor_levels(T, mode, random.Random(0)).word
+
+
+def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: str = "exact", digits: int = 50):
+    """The levels method as a :class:`~construct.factorization.Factorization` (numeric ones carry a tolerance)."""
     from construct.couplings import Coupling, Word
+    from construct.factorization import Factorization
+    from construct.numeric import NumericWord, tolerance
 
     a = arithmetic(arith_name, digits)
-    factors, _ = build_levels(T, mode, a)
+    factors, rounds = build_levels(T, mode, a, rng)
     n = T.shape[0]
     d = n // 2
-    w = Word(n, d)
-    for kind, shear, scale in factors:
-        S = a.to_domain_matrix(shear)
-        w.append(Coupling(kind, S, tuple(scale) if scale is not None else (S.domain.one,) * S.shape[0]))
-    return w
+    stages = {"rounds": rounds}
+    if a.is_exact:
+        w = Word(n, d)
+        for kind, shear, scale in factors:
+            S = a.to_domain_matrix(shear)
+            w.append(Coupling(kind, S, tuple(scale) if scale is not None else (S.domain.one,) * S.shape[0]))
+        return Factorization(T, w, mode, "levels", levels_bound(n), stages)
+    w = NumericWord(n, d, factors, a.scalar(1))
+    tol, _ = tolerance(w, T, a)
+    return Factorization(T, w, mode, "levels", levels_bound(n), stages, arith=a.name,
+                         digits=a.digits if a.name == "mp" else None, tolerance=tol)

@@ -21,6 +21,9 @@ True
 
 from __future__ import annotations
 
+from fractions import Fraction
+
+import flint
 from flint import fmpq_mat
 from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
@@ -28,10 +31,27 @@ from sympy.polys.matrices.exceptions import DMNonInvertibleMatrixError
 
 
 def from_rows(rows, K=QQ) -> DomainMatrix:
-    """Dense matrix over ``K`` from a list of rows of ``K``-convertible entries."""
+    """Dense matrix over ``K`` from a list of rows of ``K``-convertible entries.
+
+    Over ``QQ``, ints, floats (their exact binary value) and fractions go
+    straight to python-flint, which is much faster than ``QQ.convert``.
+    """
+    if K == QQ and rows and all(type(x) in _FAST for row in rows for x in row):
+        rows = [[_fmpq(x) for x in row] for row in rows]
     rows = [[K.convert(x) for x in row] for row in rows]
     shape = (len(rows), len(rows[0]) if rows else 0)
     return DomainMatrix(rows, shape, K).to_dense()
+
+
+def _fmpq(x):
+    if type(x) is float:
+        return flint.fmpq(*x.as_integer_ratio())
+    if type(x) is Fraction:
+        return flint.fmpq(x.numerator, x.denominator)
+    return flint.fmpq(x)
+
+
+_FAST = (int, float, Fraction, flint.fmpq, flint.fmpz)
 
 
 def identity(n: int, K=QQ) -> DomainMatrix:

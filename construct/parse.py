@@ -52,6 +52,12 @@ class InputError(ValueError):
     """A matrix that cannot be read; the message is one sentence naming the problem and where."""
 
 
+def negative_det_message(what: str) -> str:
+    """Why a matrix with negative determinant has no positive-mode factorization."""
+    return (f"{what}, but couplings with positive scales all have det > 0, "
+            "so no factorization exists in positive mode (use --mode any)")
+
+
 def _int(digits: str) -> int:
     return int(flint.fmpz(digits.removeprefix("+")))  # plain int() refuses strings of more than 4300 digits
 

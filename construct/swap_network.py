@@ -25,8 +25,11 @@ from construct.gadgets import cross_swap
 from construct.matrices import from_rows
 
 
-def two_involutions(perm):
-    """``(t1, t2)`` with ``perm = t1 o t2`` and ``t1, t2`` involutions (reflections of each cycle)."""
+def two_involutions(perm, rng=None):
+    """``(t1, t2)`` with ``perm = t1 o t2`` and ``t1, t2`` involutions (reflections of each cycle).
+
+    With ``rng``, each cycle is reflected about a random start: other involutions, same product.
+    """
     n = len(perm)
     t1, t2, seen = list(range(n)), list(range(n)), [False] * n
     for start in range(n):
@@ -38,6 +41,9 @@ def two_involutions(perm):
             cycle.append(k)
             k = perm[k]
         m = len(cycle)
+        if rng is not None:
+            shift = rng.randrange(m)
+            cycle = cycle[shift:] + cycle[:shift]
         for i, c in enumerate(cycle):
             t2[c] = cycle[-i % m]
             t1[c] = cycle[(1 - i) % m]

@@ -1,0 +1,111 @@
+"""Factorizations computed in floating point (float64 or mpmath), and their certificates.
+
+A numeric factorization is certified like an exact one: every computed
+number is written as the exact decimal of its binary value, and the
+certificate claims ``max |product - matrix| <= tolerance`` with a tolerance
+the builder bounds from above (:func:`tolerance`) and the checker decides
+rigorously.
+
+>>> exact_decimal(0.1)
+'0.1000000000000000055511151231257827021181583404541015625'
+>>> exact_decimal(-3.0), exact_decimal(2.0**-70)
+('-3', '8.470329472543003390683225006796419620513916015625E-22')
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+import mpmath
+import numpy as np
+
+
+def exact_decimal(x) -> str:
+    """The exact decimal value of a float64 or an mpmath ``mpf``."""
+    if isinstance(x, (float, np.floating)):
+        q = Decimal(float(x))
+    else:
+        sign, man, exp, _ = mpmath.mpf(x)._mpf_ if not hasattr(x, "_mpf_") else x._mpf_
+        if exp >= 0:
+            q = Decimal((sign, tuple(map(int, str(man << exp))), 0))
+        else:
+            q = Decimal((sign, tuple(map(int, str(man * 5 ** -exp))), exp))
+    if q == q.to_integral_value():
+        return str(int(q))
+    return str(q)
+
+
+@dataclass(frozen=True)
+class NumericCoupling:
+    """One factor; ``shear`` a NumPy array (float64 or ``mpf`` objects), ``scale`` a list (ones if unit)."""
+
+    kind: str
+    shear: np.ndarray
+    scale: tuple
+
+
+class NumericWord:
+    """An alternating product of numeric couplings on ``n`` coordinates, ``p`` kept."""
+
+    def __init__(self, n: int, p: int, factors, one):
+        self.n, self.p = n, p
+        self.factors = [
+            NumericCoupling(kind, shear, tuple(scale) if scale is not None else (one,) * shear.shape[0])
+            for kind, shear, scale in factors
+        ]
+
+    def __len__(self):
+        return len(self.factors)
+
+    def __iter__(self):
+        return iter(self.factors)
+
+    def kinds(self) -> str:
+        return "".join(f.kind[0].upper() for f in self.factors)
+
+
+def block_product(factors, p: int, M):
+    """``M F_1 ... F_k`` by block updates, in the factors' own number type.
+
+    ``factors`` yields ``(kind, shear, scale)`` with NumPy shears.
+    """
+    for kind, shear, scale in factors:
+        left, right = M[:, :p], M[:, p:]
+        s = np.asarray(scale)
+        if kind == "lower":
+            M = np.hstack([left + right @ shear, right * s[None, :]])
+        else:
+            M = np.hstack([left * s[None, :], right + left @ shear])
+    return M
+
+
+def tolerance(word: NumericWord, T, arith) -> tuple[str, float]:
+    """An upper bound on ``max |product - T|`` for the exact values of the factors, as a decimal string.
+
+    The product is evaluated in the factors' arithmetic; the rounding error of
+    that evaluation is at most about ``k (p + 2) u |F_1| ... |F_k|`` entrywise
+    (``u`` the unit roundoff), counted twice over for safety, plus the
+    rounding of ``T`` itself. Returns the string and the computed residual.
+    """
+    n, p, k = word.n, word.p, len(word)
+    factors = [(f.kind, f.shear, f.scale) for f in word]
+    I = arith.identity(n)
+    P = block_product(factors, p, I)
+    absolute = block_product([(kind, abs(S), [abs(x) for x in s]) for kind, S, s in factors], p, I)
+    Tn = arith.matrix(T)
+    u = arith.unit_roundoff
+    residual = np.max(np.abs(P - Tn))
+    bound = residual + 2 * (k + 1) * (p + 2) * u * np.max(absolute) + 2 * u * np.max(np.abs(Tn))
+    return _round_up(bound * 1.25), float(residual)
+
+
+def _round_up(x) -> str:
+    """A short decimal string ``>= x`` (two significant digits)."""
+    x = float(mpmath.mpf(x)) if not isinstance(x, float) else x
+    if x <= 0:
+        return "0"
+    e = math.floor(math.log10(x)) - 1
+    m = math.ceil(x / 10.0**e * (1 + 1e-12))
+    return f"{m}e{e}"
