@@ -30,7 +30,7 @@ def exact_rows(T) -> list[list[Fraction]]:
 def certificate_product(cert) -> list[list[Fraction]]:
     """``F_1 F_2 ... F_k`` recomputed from the certificate's strings alone (independent of the checker)."""
     n, p = cert["n"], cert["split"]
-    product = fmpq_mat(n, n, [fmpq(int(i == j)) for i in range(n) for j in range(n)])
+    mats = [fmpq_mat(n, n, [fmpq(int(i == j)) for i in range(n) for j in range(n)])]
     for f in cert["factors"]:
         shear = [[_fmpq(x) for x in row] for row in f["shear"]]
         scale = [_fmpq(x) for x in f["scale"]]
@@ -39,7 +39,10 @@ def certificate_product(cert) -> list[list[Fraction]]:
         for r, (row, s) in enumerate(zip(shear, scale)):
             M[top + r][top + r] = s
             M[top + r][left:left + len(row)] = row
-        product = product * fmpq_mat(M)
+        mats.append(fmpq_mat(M))
+    while len(mats) > 1:  # neighbours pairwise: intermediate entries stay shorter than left to right
+        mats = [mats[i] * mats[i + 1] if i + 1 < len(mats) else mats[i] for i in range(0, len(mats), 2)]
+    product = mats[0]
     return [[Fraction(int(product[i, j].p), int(product[i, j].q)) for j in range(n)] for i in range(n)]
 
 
