@@ -20,7 +20,7 @@ import os
 import sys
 from importlib import metadata
 
-from construct.factor import MASK_NAMES, METHODS, MODES, factor
+from construct.factor import ARITHMETICS, MASK_NAMES, METHODS, MODES, factor
 from construct.matrices import bit_length
 from construct.parse import MAX_DIGITS, MAX_INPUT_BYTES, InputError, matrix_from_text, read_matrix
 from construct.report import format_latex, format_table
@@ -169,7 +169,23 @@ def build_parser() -> argparse.ArgumentParser:
         ".json (list of rows, or an object with a 'matrix' key) or .npy; '-' reads CSV "
         "from stdin; omitted: a built-in 4x4 example",
     )
-    p.add_argument("--method", choices=METHODS, default=METHODS[0], help="construction (default %(default)s)")
+    p.add_argument(
+        "--method",
+        choices=METHODS,
+        default=METHODS[0],
+        help="construction: 'short' (at most 6 couplings, exact only, large entries), 'paper' (the paper's "
+        "LUP route, exact only), 'levels' (at most 4 ceil(log2 n/2) + 16 couplings, well conditioned, entries "
+        "as short as those of T^-1; exact, float64 or mp) (default %(default)s)",
+    )
+    p.add_argument(
+        "--arith",
+        choices=ARITHMETICS,
+        default="exact",
+        help="arithmetic: 'exact' rationals (default), 'float64' (NumPy/SciPy; the fast path for float "
+        "matrices such as trained weights) or 'mp' (mpmath at --digits digits); float64 and mp need "
+        "--method levels and write a certificate with a tolerance that the checker decides rigorously",
+    )
+    p.add_argument("--digits", type=int, default=50, help="significant digits for --arith mp (default %(default)s)")
     p.add_argument(
         "--mode",
         choices=MODES,
@@ -270,7 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def slow_warning(T, method: str) -> str | None:
+def slow_warning(T, method: str, arith: str = "exact") -> str | None:
     """A warning when an exact factorization of ``T`` is likely to take more than about a minute.
 
     The cost grows about like ``n^4`` times the entries' bit length (README,
@@ -281,9 +297,14 @@ def slow_warning(T, method: str) -> str | None:
     >>> slow_warning(identity(8), "short") is None, slow_warning(identity(64), "short")[:33]
     (True, 'factoring a 64x64 matrix (entries')
     """
-    if method not in ("short", "paper"):
+    if arith != "exact":
         return None
     n, bits = T.shape[0], max(bit_length(T), 1)
+    if method == "levels":
+        if n**3 * bits < 10**9:
+            return None
+        return (f"factoring a {n}x{n} matrix (entries up to {bits} bits) exactly may take a while; "
+                "--arith float64 is the fast path for float matrices (a certificate with a tolerance)")
     if n**4 * bits < 10**7:
         return None
     return (
@@ -295,9 +316,10 @@ def slow_warning(T, method: str) -> str | None:
 def run_factor(args) -> int:
     limits = {"max_digits": args.max_digits, "max_bytes": args.max_input_mb * 2**20}
     T = read_matrix(args.input, **limits) if args.input else matrix_from_text(EXAMPLE, "the example")
-    if sys.stderr.isatty() and (warning := slow_warning(T, args.method)):
+    if sys.stderr.isatty() and (warning := slow_warning(T, args.method, args.arith)):
         print(f"couplings: {warning}", file=sys.stderr, flush=True)
-    result = factor(T, method=args.method, mode=args.mode, mask=args.mask, seed=args.seed)
+    result = factor(T, method=args.method, mode=args.mode, mask=args.mask, seed=args.seed,
+                    arith=args.arith, digits=args.digits)
     cert = result.certificate()
     verdict = check_certificate(cert, matrix=T.to_list(), limits=OWN_LIMITS)  # for the matrix that was read
     if not verdict.ok:  # the builder is untrusted: never hand out a certificate the checker rejects

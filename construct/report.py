@@ -17,8 +17,9 @@ every factor back in the original coordinates, so that its printed equation
 
 from __future__ import annotations
 
+from construct.conditioning import conditioning, format_conditioning
 from construct.factorization import Factorization
-from construct.matrices import bit_length, from_rows
+from construct.matrices import from_rows
 
 #: Above this size the factors are summarised instead of printed in full.
 FULL_SIZE = 8
@@ -34,16 +35,14 @@ def format_table(f: Factorization) -> str:
     lines.append(f"word: {w.kinds() or '(identity)'}")
     lines.append("")
     if w.n <= FULL_SIZE:
+        cell = str if f.tolerance is None else _short
         lines.append("T =")
         lines += _grid(f.matrix.to_list(), "  ")
         for i, c in enumerate(w, 1):
-            lines.append(f"F{i} = {c.kind} coupling, scale [{', '.join(map(str, c.scale))}], shear =")
-            lines += _grid(c.shear.to_list(), "  ")
-    else:
-        lines.append(f"{'#':>3}  {'kind':<6} {'nonzero shear':>13} {'max bits':>9}")
-        for i, c in enumerate(w, 1):
-            nnz = sum(1 for row in c.shear.to_list() for x in row if x)
-            lines.append(f"{i:>3}  {c.kind:<6} {nnz:>13} {bit_length(c.shear):>9}")
+            lines.append(f"F{i} = {c.kind} coupling, scale [{', '.join(map(cell, c.scale))}], shear =")
+            lines += _grid(_rows(c.shear), "  ", cell)
+        lines.append("")
+    lines.append(format_conditioning(conditioning(f)))
     if f.stages:
         lines.append("")
         lines.append(f"{'stage':<14} {'count':>5} {'ours <=':>8} {'paper <=':>8}")
@@ -53,8 +52,17 @@ def format_table(f: Factorization) -> str:
     return "\n".join(lines)
 
 
-def _grid(rows, indent: str) -> list[str]:
-    cells = [[str(x) for x in row] for row in rows]
+def _rows(M):
+    return M.to_list() if hasattr(M, "to_list") else M.tolist()
+
+
+def _short(x) -> str:
+    """A computed number, rounded for display (the certificate holds its exact value)."""
+    return f"{float(x):.6g}"
+
+
+def _grid(rows, indent: str, cell=str) -> list[str]:
+    cells = [[cell(x) for x in row] for row in rows]
     width = max((len(c) for row in cells for c in row), default=1)
     return [indent + "[" + "  ".join(c.rjust(width) for c in row) + "]" for row in cells]
 
