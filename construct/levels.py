@@ -48,10 +48,23 @@ from construct.parse import InputError, negative_det_message
 from construct.swap_network import two_involutions
 
 
-def levels_bound(n: int) -> int:
-    """The claimed bound ``4 ceil(log2 d) + 16`` for ``n = 2d``."""
+def levels_bound(n: int, mode: str = "any") -> int:
+    """The claimed bound: ``4 ceil(log2 d) + 16`` for ``n = 2d``, plus 6 in positive mode.
+
+    The construction gives ``2 r + 4 m + 2`` couplings for ``r`` rounds and
+    ``m = ceil(log2 d)``: ``r <= 6`` in any mode, ``r <= 10`` with the sign
+    rounds of positive mode (``docs/theory.md``).
+
+    >>> levels_bound(2), levels_bound(8), levels_bound(8, "positive"), levels_bound(256)
+    (16, 24, 30, 44)
+    """
     d = n // 2
-    return 4 * math.ceil(math.log2(d)) + 16 if d > 1 else 16
+    m = math.ceil(math.log2(d)) if d > 1 else 0
+    return 4 * m + (22 if mode == "positive" else 16)
+
+
+#: Rounds of the swap network: at most 6, plus at most 4 sign rounds in positive mode.
+MAX_ROUNDS = {"any": 6, "positive": 10}
 
 
 def level_splits(n: int):
@@ -435,14 +448,14 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
     factors, rounds = build_levels(T, mode, a, rng)
     n = T.shape[0]
     d = n // 2
-    stages = {"rounds": rounds}
+    stages, stage_bounds = {"rounds": rounds}, {"rounds": (MAX_ROUNDS[mode], "")}
     if a.is_exact:
         w = Word(n, d)
         for kind, shear, scale in factors:
             S = a.to_domain_matrix(shear)
             w.append(Coupling(kind, S, tuple(scale) if scale is not None else (S.domain.one,) * S.shape[0]))
-        return Factorization(T, w, mode, "levels", levels_bound(n), stages)
+        return Factorization(T, w, mode, "levels", levels_bound(n, mode), stages, stage_bounds)
     w = NumericWord(n, d, factors, a.scalar(1))
     tol, _ = tolerance(w, T, a)
-    return Factorization(T, w, mode, "levels", levels_bound(n), stages, arith=a.name,
+    return Factorization(T, w, mode, "levels", levels_bound(n, mode), stages, stage_bounds, arith=a.name,
                          digits=a.digits if a.name == "mp" else None, tolerance=tol)

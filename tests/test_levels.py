@@ -1,0 +1,220 @@
+"""The levels method: exact products, the count bound, positive scales, numeric certificates.
+
+Exact results go through :func:`tests.helpers.assert_factors`, which ties
+every certificate to the matrix that was factored and asks the checker to
+accept it against that matrix.
+"""
+
+import itertools
+import math
+import random
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from construct.factor import factor
+from construct.levels import (
+    MAX_ROUNDS,
+    frames,
+    level_splits,
+    levels_bound,
+    merge_disjoint,
+    permutation_rounds,
+    signed_permutation,
+    t_join,
+)
+from construct.matrices import from_rows
+from construct.parse import InputError
+from proofs.checker import check_certificate
+from tests.helpers import assert_factors, exact_rows
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def invertible(rows):
+    return from_rows(rows).rank() == len(rows)
+
+
+@st.composite
+def matrices(draw, sizes=(2, 4, 6, 8, 10, 12, 14, 16), positive=False):
+    """Random and adversarial invertible matrices of even size."""
+    n = draw(st.sampled_from(sizes))
+    family = draw(st.sampled_from(["integer", "permutation", "triangular", "block-diagonal",
+                                   "singular-offdiagonal", "huge-tiny", "orthogonal-like"]))
+    rng = random.Random(draw(st.integers(0, 10**9)))
+    d = n // 2
+    for _ in range(100):
+        if family == "integer":
+            rows = [[rng.randint(-5, 5) for _ in range(n)] for _ in range(n)]
+        elif family == "permutation":
+            p = list(range(n))
+            rng.shuffle(p)
+            rows = [[rng.choice([-1, 1]) if p[j] == i else 0 for j in range(n)] for i in range(n)]
+        elif family == "triangular":
+            rows = [[rng.randint(-4, 4) if j < i else 0 for j in range(n)] for i in range(n)]
+            for i in range(n):
+                rows[i][i] = rng.choice([-3, -1, 1, 2])
+            if rng.random() < 0.5:
+                rows = [list(r) for r in zip(*rows)]
+        elif family == "block-diagonal":
+            rows = [[rng.randint(-3, 3) if (i < d) == (j < d) else 0 for j in range(n)] for i in range(n)]
+        elif family == "singular-offdiagonal":
+            u, v = [rng.randint(-3, 3) for _ in range(d)], [rng.randint(-3, 3) for _ in range(d)]
+            rows = [[rng.randint(-3, 3) if (i < d) == (j < d) else u[i % d] * v[j % d] for j in range(n)]
+                    for i in range(n)]
+        elif family == "huge-tiny":
+            rows = [[rng.randint(-9, 9) * 10 ** rng.choice([-30, 0, 30]) for _ in range(n)] for _ in range(n)]
+            rows = [[x if x >= 1 or x == 0 else 0 for x in r] for r in rows]
+            rows = [[rng.randint(-9, 9) * 10**30 if i == j else x for j, x in enumerate(r)] for i, r in enumerate(rows)]
+        else:  # a rotation-like sign pattern with large entries: partial pivoting swaps every row
+            rows = [[rng.randint(1, 3) * (-1) ** (i * j + i) for j in range(n)] for i in range(n)]
+        if positive and family == "permutation":
+            det = from_rows(rows).det()
+            if det < 0:
+                rows[0] = [-x for x in rows[0]]
+        if invertible(rows) and (not positive or from_rows(rows).det() > 0):
+            return from_rows(rows)
+    return from_rows([[int(i == j) for j in range(n)] for i in range(n)])
+
+
+@SETTINGS
+@given(matrices())
+def test_levels_exact_any_mode_within_bound(T):
+    f = assert_factors(T, "levels", "any", bound=levels_bound(T.shape[0]))
+    assert f.stages["rounds"] <= MAX_ROUNDS["any"]
+
+
+@SETTINGS
+@given(matrices(positive=True))
+def test_levels_exact_positive_mode_positive_scales_within_bound(T):
+    assert_factors(T, "levels", "positive", bound=levels_bound(T.shape[0], "positive"))
+
+
+@settings(max_examples=25, deadline=None)
+@given(matrices(sizes=(4, 6, 8)), st.sampled_from(["alternate", "checkerboard"]), st.sampled_from(["any", "positive"]))
+def test_levels_masks(T, mask, mode):
+    if mode == "positive" and T.det() < 0:
+        T = from_rows([[-x for x in row] if i == 0 else row for i, row in enumerate(T.to_list())])
+    assert_factors(T, "levels", mode, mask=mask)
+
+
+def test_levels_d1_every_sign_pattern_both_modes():
+    """n = 2: every invertible matrix with entries in {-1, 0, 1}, both modes."""
+    for entries in itertools.product([-1, 0, 1], repeat=4):
+        rows = [list(entries[:2]), list(entries[2:])]
+        if not invertible(rows):
+            continue
+        assert_factors(from_rows(rows), "levels", "any", bound=levels_bound(2))
+        if from_rows(rows).det() > 0:
+            assert_factors(from_rows(rows), "levels", "positive", bound=levels_bound(2, "positive"))
+
+
+def test_levels_every_signed_permutation_n4_both_modes():
+    for perm in itertools.permutations(range(4)):
+        for signs in itertools.product([-1, 1], repeat=4):
+            T = from_rows([[signs[j] if perm[j] == i else 0 for j in range(4)] for i in range(4)])
+            assert_factors(T, "levels", "any", bound=levels_bound(4))
+            if T.det() > 0:
+                assert_factors(T, "levels", "positive", bound=levels_bound(4, "positive"))
+
+
+def test_permutation_rounds_at_most_six_for_every_permutation_up_to_n8():
+    for n in (2, 4, 6, 8):
+        for perm in itertools.permutations(range(n)):
+            rounds = permutation_rounds(list(perm), n // 2)
+            assert len(rounds) <= 6
+            assert all(p < n // 2 <= q for r in rounds for p, q in r)
+            assert signed_permutation([[(p, q, 1) for p, q in r] for r in rounds], n)[0] == list(perm)
+
+
+def test_merge_disjoint_only_merges_disjoint_rounds():
+    assert merge_disjoint([[(0, 2)], [(0, 3)]]) == [[(0, 2)], [(0, 3)]]
+    assert merge_disjoint([[(0, 2)], [(1, 3)]]) == [[(0, 2), (1, 3)]]
+
+
+def test_t_join_flips_exactly_the_odd_vertices():
+    rng = random.Random(3)
+    for _ in range(200):
+        n = rng.randint(2, 10)
+        edges = {k: tuple(rng.sample(range(n), 2)) for k in range(rng.randint(0, 12))}
+        odd = set(rng.sample(range(n), 2 * rng.randint(0, n // 2)))
+        chosen = t_join(n, edges, odd)
+        if chosen is None:
+            continue
+        degree = [0] * n
+        for k in chosen:
+            for v in edges[k]:
+                degree[v] += 1
+        assert {v for v in range(n) if degree[v] % 2} == odd
+
+
+@pytest.mark.parametrize("n", [2, 4, 6, 10, 12, 18, 34, 100])
+def test_level_splits_fit_in_a_half_and_frames_hold_them(n):
+    levels = level_splits(n)
+    d = n // 2
+    assert len(levels) == (1 + math.ceil(math.log2(d)) if d > 1 else 1)
+    coords, swaps = frames(levels, n)
+    for level, coord in zip(levels, coords):
+        top = set(coord[:d])
+        assert all(set(A) <= top and not set(B) & top for A, B in level)
+    assert sorted(coords[-1]) == list(range(n))
+
+
+def float_matrix(n, seed):
+    return np.random.default_rng(seed).standard_normal((n, n))
+
+
+@pytest.mark.parametrize("d", [1, 3, 16])
+@pytest.mark.parametrize("mode", ["any", "positive"])
+def test_levels_float64_certificate_checks_against_the_input(d, mode):
+    A = float_matrix(2 * d, d)
+    if mode == "positive" and np.linalg.det(A) < 0:
+        A[0] = -A[0]
+    T = from_rows(A.tolist())
+    f = factor(T, method="levels", mode=mode, arith="float64")
+    cert = f.certificate()
+    verdict = check_certificate(cert, matrix=exact_rows(T))
+    assert verdict.ok, verdict.reasons
+    assert f.count <= levels_bound(2 * d, mode)
+    assert float(cert["claims"]["tolerance"]) < 1e-12 * max(1.0, np.abs(A).max())
+    if mode == "positive":
+        assert all(float(s) > 0 for c in cert["factors"] for s in c["scale"])
+
+
+def test_levels_float64_backward_error_and_conditioning_gaussian_d32():
+    from construct.conditioning import conditioning
+
+    A = float_matrix(64, 7)
+    s = conditioning(factor(from_rows(A.tolist()), method="levels", arith="float64"))
+    assert s["backward_error"] <= 1e-13
+    assert s["max_cond"] <= 10 * s["cond_T"]
+
+
+def test_levels_mp_50_digits_backward_error_d8():
+    A = float_matrix(16, 5)
+    T = from_rows(A.tolist())
+    f = factor(T, method="levels", arith="mp", digits=50)
+    cert = f.certificate()
+    assert check_certificate(cert, matrix=exact_rows(T)).ok
+    assert float(cert["claims"]["tolerance"]) <= 1e-45
+    assert cert["claims"]["digits"] == 50
+
+
+def test_numeric_arithmetic_refused_by_exact_only_methods():
+    T = from_rows([[1, 2], [3, 4]])
+    for method in ("short", "paper"):
+        with pytest.raises(InputError, match="exact only"):
+            factor(T, method=method, arith="float64")
+
+
+def test_levels_exact_entries_no_longer_than_three_times_the_inverse():
+    """Integer 32x32 input, entries in [-9, 9]: factor entries at most 3x the bits of T^-1's."""
+    from construct.conditioning import conditioning
+    from construct.matrices import bit_length
+
+    rng = random.Random(5)
+    T = from_rows([[rng.randint(-9, 9) for _ in range(32)] for _ in range(32)])
+    inverse_bits = bit_length(T.inv())
+    assert conditioning(factor(T, method="levels"))["max_bits"] <= 3 * inverse_bits
