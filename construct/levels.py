@@ -26,8 +26,9 @@
    ``T = (P S) (S L S) (S D) U``.
 
 Count: ``2 r + 4 m + 2`` for ``r`` rounds and ``m = ceil(log2 d)``, at most
-``4 ceil(log2 d) + 14``; the certificate claims ``4 ceil(log2 d) + 16``,
-which also covers the sign rounds positive mode may add.
+``4 ceil(log2 d) + 14`` (claimed: ``+ 16``); positive mode may add sign
+rounds, claimed ``4 ceil(log2 d) + 22``. The derivations are in
+``docs/theory.md``, "The levels method".
 
 >>> from construct.matrices import from_rows
 >>> T = from_rows([[2, 1, 0, 3], [1, -1, 2, 0], [0, 4, 1, 1], [5, 0, 0, 2]])
