@@ -43,11 +43,12 @@ class Limits:
     """Limits on the numbers in a certificate, so that a small file cannot take minutes.
 
     >>> LIMITS
-    Limits(entry_chars=100000, exponent=10000, total_chars=1000000000)
+    Limits(entry_chars=100000, exponent=10000, total_chars=1000000000, work=300000000)
     """
     entry_chars: int = 100_000  # characters of one number string
     exponent: int = 10_000  # |e| in 1.5e-7
     total_chars: int = 1_000_000_000  # characters of all number strings together
+    work: int = 3 * 10 ** 8  # estimated word operations of an exact product, plus 1000 per character of numbers
 
 
 LIMITS = Limits()
@@ -362,7 +363,7 @@ def _claims(claims, k, read):
 # ---------------------------------------------------------------- the product, over three kinds of numbers
 
 
-def _chain(factors, n, p, mat, num):
+def _chain(factors, n, p, mat, num, guard=None):
     """F_1 ... F_k as (A0, B0, a, b) with product [A0 diag(a), B0 diag(b)]; mat(_Table) and num(fmpq) convert.
 
     >>> shear = _Reader(LIMITS).table([["2"]], 1, 1, "shear")
@@ -384,6 +385,8 @@ def _chain(factors, n, p, mat, num):
             S = type(S)(len(left), c, [e[i * c + j] * left[i] * inv[j] for i in range(len(left)) for j in range(c)],
                         *([S.modulus()] if isinstance(S, nmod_mat) else []))
         scaled = [x * num(s) for x, s in zip(left, scale)]
+        if guard is not None:
+            guard(B if kind == "lower" else A, S)
         if kind == "lower":  # A0 += B0 shear', b *= scale
             A, b = A + B * S, scaled
         else:  # B0 += A0 shear', a *= scale
@@ -400,9 +403,30 @@ def _residuals(A, B, a, b, target):
     return [x - t for x, t in zip(out, target)]
 
 
-def _decide_exact(factors, n, p, target, tol):
+class _TooLarge(Exception):
+    """The exact product would cost more than Limits.work allows."""
+
+
+def _bits(M):
+    """Bits of the common denominator plus bits of the largest numerator: a bound on the size of M's entries."""
+    N, d = M.numer_denom()
+    return d.bit_length() + max(map(fmpz.bit_length, N.entries()), default=0)
+
+
+def _work_guard(budget):
+    """A guard for _chain: adds up the estimated word operations of each product X S, raises _TooLarge past budget."""
+    spent = [0]
+
+    def guard(X, S):
+        spent[0] += X.nrows() * X.ncols() * S.ncols() * (1 + (_bits(X) + _bits(S)) // 64)
+        if spent[0] > budget:
+            raise _TooLarge(spent[0])
+    return guard
+
+
+def _decide_exact(factors, n, p, target, tol, budget=None):
     """Exact rationals: None if the claim holds, else the reason; and the residual text."""
-    A, B, a, b = _chain(factors, n, p, _Table.rational, lambda q: q)
+    A, B, a, b = _chain(factors, n, p, _Table.rational, lambda q: q, None if budget is None else _work_guard(budget))
     if tol is None and all(x == 1 for x in a + b):  # the common case: compare in C
         same = A == fmpq_mat(n, p, [t for r in range(n) for t in target[r * n:r * n + p]]) and \
             B == fmpq_mat(n, n - p, [t for r in range(n) for t in target[r * n + p:(r + 1) * n]])
@@ -557,6 +581,9 @@ def check_certificate(cert, *, matrix=None, max_factors=None, mode=None, fast=Fa
         return _check(cert, matrix, max_factors, mode, fast, limits, name)
     except RecursionError:
         return _rejected(["the certificate is nested too deeply"])
+    except _TooLarge as e:
+        return _rejected([f"the exact product would take about {e.args[0]:.1e} word operations, beyond the limit "
+                          f"for a certificate of this size (--max-work {limits.work}); --fast checks it modulo primes"])
     except MemoryError:
         return _rejected(["the certificate is too large to check in the memory available"])
     except Exception as e:  # an object no JSON file can hold (API use): reject, never raise
@@ -597,18 +624,19 @@ def _check(cert, matrix, max_factors, mode, fast, limits, name):
             return _rejected([other])
     target = [entries[idx[a] * n + idx[b]] for a in range(n) for b in range(n)]
     verdict, residual, how = None, "", "verified"
+    budget = limits.work + 1000 * read.chars
     if tol is not None and n > EXACT_TOLERANCE_N:
         for prec in PRECISIONS:
             decided, verdict, residual = _decide_balls(parsed, n, p, target, tol, prec)
             if decided is not None:
                 break
         else:
-            verdict, residual = _decide_exact(parsed, n, p, target, tol)
+            verdict, residual = _decide_exact(parsed, n, p, target, tol, budget)
     elif fast and tol is None:
         verdict, residual = _decide_modular(parsed, n, p, target)
         how = "verified with high probability"
     else:
-        verdict, residual = _decide_exact(parsed, n, p, target, tol)
+        verdict, residual = _decide_exact(parsed, n, p, target, tol, budget)
     if verdict is not None:
         wrong, count = verdict
         at = f"({idx[wrong[0] // n]}, {idx[wrong[0] % n]})"
@@ -680,6 +708,9 @@ def add_arguments(parser):
                         help="refuse exponents beyond +-N, as in 1e99999 (default %(default)s)")
     parser.add_argument("--max-total-chars", type=int, default=LIMITS.total_chars, metavar="N",
                         help="refuse certificates whose numbers have more than N characters (default %(default)s)")
+    parser.add_argument("--max-work", type=int, default=LIMITS.work, metavar="N",
+                        help="refuse exact products estimated to need more than N word operations, plus 1000 per "
+                        "character of the numbers (default %(default)s)")
 
 
 def run(args, prog="checker") -> int:
@@ -688,9 +719,9 @@ def run(args, prog="checker") -> int:
     try:
         if args.max_factors is not None and args.max_factors < 0:
             raise CertificateUnreadable(f"--max-factors must be at least 0, got {args.max_factors}")
-        if min(args.max_entry_chars, args.max_exponent, args.max_total_chars) < 1:
+        if min(args.max_entry_chars, args.max_exponent, args.max_total_chars, args.max_work) < 1:
             raise CertificateUnreadable("the --max-... limits must be positive")
-        limits = Limits(args.max_entry_chars, args.max_exponent, args.max_total_chars)
+        limits = Limits(args.max_entry_chars, args.max_exponent, args.max_total_chars, args.max_work)
         matrix = None if args.matrix is None else read_matrix(args.matrix, limits)
         cert = read_certificate(args.certificate)
     except (CertificateUnreadable, MatrixUnreadable) as e:

@@ -341,7 +341,31 @@ def test_bad_matrix_files(tmp_path, name, data, why):
 
 
 def test_limits_are_documented_defaults():
-    assert LIMITS == Limits(100_000, 10_000, 10 ** 9)
+    assert LIMITS == Limits(100_000, 10_000, 10 ** 9, 3 * 10 ** 8)
     text = open("docs/certificate.md").read()
-    for figure in ("100 000", "10 000", "10^9"):
+    for figure in ("100 000", "10 000", "10^9", "3 x 10^8", "1000 per character"):
         assert figure in text
+
+
+def primes_from(start, count):
+    """The first `count` primes >= start (a small sieve)."""
+    size = count * 20 + 1000
+    sieve = bytearray([1]) * size  # sieve[i] says whether start + i is prime
+    for p in range(2, int((start + size) ** 0.5) + 1):
+        first = max(p * p, (start + p - 1) // p * p)
+        sieve[first - start::p] = bytearray(len(range(first - start, size, p)))
+    return [start + i for i in range(size) if sieve[i]][:count]
+
+
+def test_distinct_prime_denominators_are_refused_quickly():
+    """Issue 8: a 120 KB certificate of entries 1/p (distinct 7-digit primes) took minutes; now a reason in < 3 s."""
+    n, p, k = 80, 40, 8
+    primes = iter(primes_from(1_000_003, k * p * p))
+    cert = make_cert(n, p, [])
+    cert["factors"] = [{"kind": "lower" if i % 2 == 0 else "upper", "scale": ["1"] * p,
+                        "shear": [[f"1/{next(primes)}" for _ in range(p)] for _ in range(p)]} for i in range(k)]
+    cert["claims"].update(count=k, bound=k)
+    start = time.process_time()
+    rejected(cert, "the exact product would take about", "(--max-work 300000000); --fast checks it modulo primes")
+    assert time.process_time() - start < 3
+    rejected(cert, "differs from matrix modulo the prime", fast=True)  # the product is not the identity
