@@ -717,6 +717,8 @@ def run(args, prog="checker") -> int:
     """Check ``args.certificate`` as the options say; print the verdict; return the exit code (0, 1 or 2)."""
     from proofs.matrix_file import MatrixUnreadable, read_matrix
     try:
+        if args.certificate == "-" and args.matrix == "-":
+            raise CertificateUnreadable("the certificate and --matrix cannot both be read from stdin")
         if args.max_factors is not None and args.max_factors < 0:
             raise CertificateUnreadable(f"--max-factors must be at least 0, got {args.max_factors}")
         if min(args.max_entry_chars, args.max_exponent, args.max_total_chars, args.max_work) < 1:
