@@ -190,7 +190,8 @@ class _Reader:
         strings, exact, seen = [], {}, set()  # exact: rows with a problem, or long numbers, one number at a time
         for i, row in enumerate(rows):
             joined = ",".join(row) if type(row) is list and len(row) == c and all(type(x) is str for x in row) else ""
-            if not (joined and max(map(len, row)) <= 4000 and _ROW.fullmatch(joined)
+            if not (joined and joined.count(",") == c - 1 and max(map(len, row)) <= min(4000, self.limits.entry_chars)
+                    and _ROW.fullmatch(joined)
                     and ("/" not in joined or not _ZERO_DENOMINATOR.search(joined))
                     and ("e" not in joined and "E" not in joined or all(
                         len(e) < 8 and abs(int(e)) <= self.limits.exponent for e in _EXPONENT.findall(joined)))):

@@ -72,6 +72,9 @@ def test_exponent_bombs_and_huge_numbers_are_refused_quickly():
     rejected(dict(make_cert(60, 30, []), matrix=many), "more than 1000000 characters, beyond the limit",
              limits=Limits(total_chars=10 ** 6))
     assert time.perf_counter() - start < 1
+    rejected(dict(HAND, matrix=[["-3", "1"], ["-6,1", "5/2"]]), 'matrix[1][0] is "-6,1", expected an exact number')
+    rejected(dict(HAND, matrix=[["-3", "1"], ["-6", "2.50"]]), "matrix[1][1] is", "beyond the limit of 3",
+             limits=Limits(entry_chars=3))
     # the limits are parameters: 1e10001 is fine when allowed
     big = dict(HAND, matrix=[["-3", "1"], ["-6", "1e10001"]])
     assert "differs from matrix" in check_certificate(big, limits=Limits(exponent=20_000)).summary
