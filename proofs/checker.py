@@ -233,8 +233,11 @@ class _Table:
                 self._rational = fmpq_mat(r, c, out)
             else:
                 scaled = self.scaled()
-                self._rational = fmpq_mat(r, c, scaled) if type(scaled) is list else \
-                    fmpq_mat(scaled[0]) / _pow10(scaled[1]) if scaled[1] >= 0 else fmpq_mat(scaled[0]) * _pow10(-scaled[1])
+                if type(scaled) is list:
+                    self._rational = fmpq_mat(r, c, scaled)
+                else:
+                    Z, top = fmpq_mat(scaled[0]), scaled[1]
+                    self._rational = Z / _pow10(top) if top >= 0 else Z * _pow10(-top)
         return self._rational
 
     def scaled(self):
@@ -255,7 +258,8 @@ class _Table:
                     zip(map(str.find, mantissas, repeat(".")), map(len, mantissas), shifts)]
         top, low = max(decimals), min(decimals)
         if (top - low) * len(decimals) > 4 * sum(map(len, strings)) + 1000:  # padding would blow up
-            return [fmpq(fmpz(x), _pow10(k)) if k >= 0 else fmpq(fmpz(x) * _pow10(-k)) for x, k in zip(digits, decimals)]
+            return [fmpq(fmpz(x), _pow10(k)) if k >= 0 else fmpq(fmpz(x) * _pow10(-k))
+                    for x, k in zip(digits, decimals)]
         zeros = ["0" * k for k in range(top - low + 1)]
         padded = map(str.__add__, digits, [zeros[top - k] for k in decimals])
         return fmpz_mat(self.r, self.c, list(map(fmpz, padded))), top
@@ -265,7 +269,8 @@ class _Table:
         scaled = self.scaled() if not self.exact and "/" not in self.seen else None
         if scaled is None or type(scaled) is list:
             return arb_mat(self.rational())
-        return arb_mat(scaled[0]) / arb(_pow10(scaled[1])) if scaled[1] >= 0 else arb_mat(scaled[0] * _pow10(-scaled[1]))
+        Z, top = scaled
+        return arb_mat(Z) / arb(_pow10(top)) if top >= 0 else arb_mat(Z * _pow10(-top))
 
 
 def _decimal(s):
@@ -646,7 +651,8 @@ def _check(cert, matrix, max_factors, mode, fast, limits, name):
             return _rejected([f"the product of the factors differs from matrix{modulo} at entry {at}"
                               f" ({count} of {n * n} entries differ)"])
         return _rejected([f"the product of the factors differs from matrix by more than the tolerance "
-                          f"{_text(cert['claims']['tolerance'])} at entry {at} ({count} of {n * n} entries); {residual}"])
+                          f"{_text(cert['claims']['tolerance'])} at entry {at} ({count} of {n * n} entries); "
+                          f"{residual}"])
     claims, masked = cert["claims"], ", masked" if "mask" in cert else ""
     within = f" within tolerance {cert['claims']['tolerance']}" if tol is not None else ""
     extra = "".join(f", {k} {_text(str(claims[k]))}" for k in ("arith", "digits") if k in claims)

@@ -67,7 +67,8 @@ def _square(rows, name, cell):
         if type(row) is not list:
             raise MatrixUnreadable(f"row {i} of {name} is not a list of numbers: {_show(row)}")
         if len(row) != len(rows):
-            raise MatrixUnreadable(f"{name} is not square: row {i} has {len(row)} entries and there are {len(rows)} rows")
+            raise MatrixUnreadable(f"{name} is not square: row {i} has {len(row)} entries "
+                                   f"and there are {len(rows)} rows")
     out = []
     for i, row in enumerate(rows, 1):
         out.append([])
@@ -106,7 +107,8 @@ def _from_npy(data, name):
     """Rows of fmpqs from the bytes of a .npy file (version 1, 2 or 3; integers or floats; C or Fortran order).
 
     >>> header = b"{'descr': '<i2', 'fortran_order': True, 'shape': (2, 2), }"
-    >>> _from_npy(b"\\x93NUMPY\\x01\\x00" + struct.pack("<H", len(header)) + header + struct.pack("<4h", 1, 2, 3, 4), "T.npy")
+    >>> data = struct.pack("<H", len(header)) + header + struct.pack("<4h", 1, 2, 3, 4)
+    >>> _from_npy(b"\\x93NUMPY\\x01\\x00" + data, "T.npy")
     [[1, 3], [2, 4]]
     """
     if not data.startswith(_MAGIC) or len(data) < 10:
