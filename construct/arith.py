@@ -175,7 +175,8 @@ class Float64(_Numeric):
     unit_roundoff = 2.0**-53
 
     def matrix(self, T: DomainMatrix):
-        return np.array([[float(x) for x in row] for row in T.to_list()], dtype=float)
+        n, m = T.shape
+        return np.array(T.to_dfm().rep.entries(), dtype=float).reshape(n, m)
 
     def lu(self, A):
         P, L, U = scipy.linalg.lu(A)

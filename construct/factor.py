@@ -133,7 +133,7 @@ def full_rank_modular(T: DomainMatrix) -> bool:
     p = (1 << 61) - 1
     if int(den) % p == 0:
         return False
-    return flint.nmod_mat(n, n, [int(x) % p for x in num.entries()], p).rank() == n
+    return flint.nmod_mat(num, p).rank() == n
 
 
 def mask_bits(mask, n: int) -> list[int]:

@@ -23,6 +23,7 @@ from decimal import Decimal
 
 import mpmath
 import numpy as np
+import scipy.sparse
 
 
 def exact_decimal(x) -> str:
@@ -71,15 +72,21 @@ class NumericWord:
 def block_product(factors, p: int, M):
     """``M F_1 ... F_k`` by block updates, in the factors' own number type.
 
-    ``factors`` yields ``(kind, shear, scale)`` with NumPy shears.
+    ``factors`` yields ``(kind, shear, scale)`` with NumPy shears. Sparse
+    float shears (cross swaps, fine levels) go through ``scipy.sparse``.
     """
     for kind, shear, scale in factors:
         left, right = M[:, :p], M[:, p:]
         s = np.asarray(scale)
-        if kind == "lower":
-            M = np.hstack([left + right @ shear, right * s[None, :]])
+        if shear.dtype != object and shear.size > 4096 and np.count_nonzero(shear) < shear.size // 8:
+            shear = scipy.sparse.csc_matrix(shear)
+            times = lambda A, B=shear: np.asarray((B.T @ A.T).T)  # noqa: E731  (dense @ sparse, column-major)
         else:
-            M = np.hstack([left * s[None, :], right + left @ shear])
+            times = lambda A, B=shear: A @ B  # noqa: E731
+        if kind == "lower":
+            M = np.hstack([left + times(right), right * s[None, :]])
+        else:
+            M = np.hstack([left * s[None, :], right + times(left)])
     return M
 
 
