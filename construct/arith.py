@@ -87,7 +87,7 @@ class Exact:
         return M
 
     def sparse(self, r, c, triples):
-        return self.assemble(r, c, [([i], [j], [1], [1], [[flint.fmpq(v)]]) for i, j, v in triples])
+        return self.assemble(r, c, [([i], [j], [1], [1], [[_to_fmpq(v)]]) for i, j, v in triples])
 
     def scalar(self, x):
         return flint.fmpq(x)
@@ -108,8 +108,15 @@ class Exact:
     def is_zero(self, A):
         return all(x == 0 for row in A for x in row)
 
+    def max_abs(self, A):
+        return max((abs(x) for row in A for x in row), default=0)
+
     def sign(self, x):
         return 1 if x > 0 else -1
+
+
+def _to_fmpq(v):
+    return flint.fmpq(int(v.numerator), int(v.denominator)) if hasattr(v, "denominator") else flint.fmpq(v)
 
 
 def _gcd(a, b):
@@ -148,7 +155,7 @@ class _Numeric:
     def sparse(self, r, c, triples):
         M = self.zeros(r, c)
         for i, j, v in triples:
-            M[i, j] = self.scalar(v)
+            M[i, j] = self.scalar(v) if not hasattr(v, "denominator") else self.scalar(int(v.numerator)) / int(v.denominator)
         return M
 
     def add(self, A, B):
@@ -162,6 +169,9 @@ class _Numeric:
 
     def is_zero(self, A):
         return not np.any(A != 0)
+
+    def max_abs(self, A):
+        return np.max(np.abs(A)) if A.size else 0
 
     def sign(self, x):
         return 1 if x > 0 else -1

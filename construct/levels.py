@@ -42,9 +42,11 @@ from __future__ import annotations
 import math
 import random
 
+from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
 from construct.arith import arithmetic
+from construct.matrices import from_rows, identity, join
 from construct.parse import InputError, negative_det_message
 from construct.swap_network import two_involutions
 
@@ -418,6 +420,44 @@ def build_levels(T: DomainMatrix, mode: str, arith, rng=None):
     return w.factors, len(rounds)
 
 
+#: A level shear entry larger than this (shears are scale invariant) triggers the mixed retry.
+GROWTH = 10**6
+
+
+def build_with_mixing(T: DomainMatrix, mode: str, a, rng):
+    """:func:`build_levels`, retried on ``T R`` for a random well-conditioned ``R`` when the shears grow.
+
+    Partial pivoting keeps ``|L| <= 1`` but not ``L[A, A]^-1`` or ``U``
+    (Wilkinson's matrix grows like ``2^n``). Mixing the columns first with
+    ``R = U(B) L(A)``, ``B`` and ``A`` random with entries ``0, +-1/2^k``
+    (``2^k ~ sqrt(d)``), removes such growth in practice; then
+    ``T = (levels word of T R) L(-A) U(-B)``: two more couplings, kept only
+    when the largest shear entry shrinks and the count stays within the
+    bound. Returns ``(factors, rounds, mixed)``.
+    """
+    factors, rounds = build_levels(T, mode, a, rng)
+    largest = _largest_shear(factors, a)
+    if largest <= GROWTH:
+        return factors, rounds, False
+    n = T.shape[0]
+    d = n // 2
+    unit = QQ(1, 2 ** math.ceil(math.log2(d) / 2))
+    A, B = ([[unit * rng.choice((-1, 0, 1)) for _ in range(d)] for _ in range(d)] for _ in range(2))
+    R = join(identity(d) + from_rows(B) * from_rows(A), from_rows(B), from_rows(A), identity(d))
+    mixed, mixed_rounds = build_levels(T * R, mode, a, rng)
+    w = _WordBuilder(a)
+    w.factors = mixed
+    w.append("lower", a.sparse(d, d, [(i, j, -x) for i, row in enumerate(A) for j, x in enumerate(row) if x]))
+    w.append("upper", a.sparse(d, d, [(i, j, -x) for i, row in enumerate(B) for j, x in enumerate(row) if x]))
+    if _largest_shear(w.factors, a) < largest and len(w.factors) <= levels_bound(n, mode):
+        return w.factors, mixed_rounds, True
+    return factors, rounds, False
+
+
+def _largest_shear(factors, a):
+    return max((a.max_abs(shear) for _, shear, _ in factors), default=0)
+
+
 def _parity(perm) -> int:
     """The sign of a permutation."""
     seen, sign = [False] * len(perm), 1
@@ -446,10 +486,10 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
     from construct.numeric import NumericWord, tolerance
 
     a = arithmetic(arith_name, digits)
-    factors, rounds = build_levels(T, mode, a, rng)
+    factors, rounds, mixed = build_with_mixing(T, mode, a, rng)
     n = T.shape[0]
     d = n // 2
-    stages, stage_bounds = {"rounds": rounds}, {"rounds": (MAX_ROUNDS[mode], "")}
+    stages, stage_bounds = {"rounds": rounds, "mixing": 2 * mixed}, {"rounds": (MAX_ROUNDS[mode], ""), "mixing": (2, "")}
     if a.is_exact:
         w = Word(n, d)
         for kind, shear, scale in factors:

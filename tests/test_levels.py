@@ -218,3 +218,26 @@ def test_levels_exact_entries_no_longer_than_three_times_the_inverse():
     T = from_rows([[rng.randint(-9, 9) for _ in range(32)] for _ in range(32)])
     inverse_bits = bit_length(T.inv())
     assert conditioning(factor(T, method="levels"))["max_bits"] <= 3 * inverse_bits
+
+
+def wilkinson(n):
+    A = np.eye(n) - np.tril(np.ones((n, n)), -1)
+    A[:, -1] = 1
+    return A
+
+
+def test_wilkinson_growth_is_mixed_away_in_float64():
+    """Partial pivoting grows Wilkinson's matrix like 2^n; the mixed retry keeps the factors small."""
+    from construct.conditioning import conditioning
+
+    f = factor(from_rows(wilkinson(64).tolist()), method="levels", arith="float64")
+    s = conditioning(f)
+    assert f.stages["mixing"] == 2
+    assert s["max_entry"] < 100 and s["max_cond"] < 10**4 and s["backward_error"] < 1e-14
+    assert f.count <= levels_bound(64)
+
+
+def test_wilkinson_exact_mixed_product_is_exact():
+    T = from_rows(wilkinson(48).astype(int).tolist())
+    f = assert_factors(T, "levels", "any", bound=levels_bound(48))
+    assert f.stages["mixing"] == 2
