@@ -12,8 +12,10 @@ and ``couplings verify`` runs the same ``main``.
 
 Multiplying by a coupling touches one block only: with P = [A, B] (n x p and
 n x (n-p)), P L(S, s) = [A + B S, B diag(s)] and P U(D, c) = [A diag(c), B + A D].
-The diagonals are kept aside (P = [A0 diag(a), B0 diag(b)]) and moved onto the
-next shear instead, so each factor costs one n x (n-p) x p product.
+Shears are mostly sparse (signed partial permutations, block diagonal up to an
+order of the coordinates), so the product is kept as a list of columns and only
+the nonzero entries of a shear are used: they are grouped into the blocks they
+connect, a block of one entry is one column update, a larger one a matrix product.
 """
 import argparse
 import json
@@ -23,6 +25,7 @@ import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
+from operator import add, mul, sub
 
 import flint
 from flint import arb, arb_mat, fmpq, fmpq_mat, fmpz, fmpz_mat, nmod, nmod_mat
@@ -209,8 +212,22 @@ class _Table:
     """A checked r x c table of number strings, converted to exact rationals when needed."""
 
     def __init__(self, r, c, strings, exact, seen=()):
-        self.r, self.c, self.strings, self.exact, self._rational = r, c, strings, exact, None
+        self.r, self.c, self.strings, self.exact, self._rational, self._nonzero = r, c, strings, exact, None, None
         self.seen = set(seen)  # which of "/", ".", "e", "E" occur
+
+    def nonzero(self):
+        """The positions (i, j) of the numbers not written "0", and those numbers as a 1 x m _Table.
+
+        >>> where, values = _Reader(LIMITS).table([["0", "1/2"], ["0.0", "0"]], 2, 2, "t").nonzero()
+        >>> where, values.rational().tolist()
+        ([(0, 1), (1, 0)], [[1/2, 0]])
+        """
+        if self._nonzero is None:
+            keep = [k for k, s in enumerate(self.strings) if s != "0"]  # other zeros ("0.0") are kept, harmlessly
+            exact = {0: list(map(self.rational().entries().__getitem__, keep))} if self.exact else {}
+            self._nonzero = ([divmod(k, self.c) for k in keep],
+                             _Table(1, len(keep), [self.strings[k] for k in keep], exact, self.seen))
+        return self._nonzero
 
     def rational(self):
         """The exact values as an fmpq_mat.
@@ -369,44 +386,89 @@ def _claims(claims, k, read):
 # ---------------------------------------------------------------- the product, over three kinds of numbers
 
 
-def _chain(factors, n, p, mat, num, guard=None):
-    """F_1 ... F_k as (A0, B0, a, b) with product [A0 diag(a), B0 diag(b)]; mat(_Table) and num(fmpq) convert.
+@dataclass(frozen=True)
+class _Ring:
+    """One kind of numbers: values(_Table) gives a table's numbers (a flat list), number(fmpq) one number,
+    matrix(r, c, numbers) an r x c matrix (with * and .entries())."""
+    values: object
+    number: object
+    matrix: object
+
+
+_RATIONALS = _Ring(lambda t: t.rational().entries(), lambda q: q, fmpq_mat)
+
+
+def _blocks(where, values, r, c, zero):
+    """The entries of an r x c matrix (positions and values of the nonzero ones) grouped into the blocks they
+    connect (entries sharing a row or a column are in one block): [(rows, columns, the block's values)].
+
+    >>> _blocks([(0, 0), (1, 2), (2, 2), (2, 1)], [1, 2, 3, 4], 3, 3, 0)
+    [([0], [0], [1]), ([1, 2], [1, 2], [0, 2, 4, 3])]
+    """
+    if len(values) == r * c:  # dense: one block
+        return [(range(r), range(c), values)]
+    root = list(range(r + c))  # union-find over the rows 0..r-1 and the columns r..r+c-1
+
+    def find(x):
+        while root[x] != x:
+            root[x] = root[root[x]]
+            x = root[x]
+        return x
+    for i, j in where:
+        root[find(i)] = find(r + j)
+    groups = {}
+    for (i, j), x in zip(where, values):
+        groups.setdefault(find(i), []).append((i, j, x))
+    out = []
+    for group in groups.values():
+        rows, cols = sorted({e[0] for e in group}), sorted({e[1] for e in group})
+        at_row, at_col, dense = {i: a for a, i in enumerate(rows)}, {j: a for a, j in enumerate(cols)}, \
+            [zero] * (len(rows) * len(cols))
+        for i, j, x in group:
+            dense[at_row[i] * len(cols) + at_col[j]] = x
+        out.append((rows, cols, dense))
+    return sorted(out, key=lambda b: b[0][0])
+
+
+def _chain(factors, n, p, ring, guard=None):
+    """F_1 ... F_k as its n columns (lists of n numbers of the ring); guard(X, S) is told each product X S first.
 
     >>> shear = _Reader(LIMITS).table([["2"]], 1, 1, "shear")
-    >>> A0, B0, a, b = _chain([("lower", shear, [fmpq(3)])], 2, 1, _Table.rational, lambda q: q)
-    >>> A0.tolist(), B0.tolist(), a, b
-    ([[1], [2]], [[0], [1]], [1], [3])
+    >>> _chain([("lower", shear, [fmpq(3)])], 2, 1, _RATIONALS)
+    [[1, 2], [0, 3]]
     """
-    q = n - p
-    one = num(fmpq(1))
-    a, b = [one] * p, [one] * q
-    A = mat(_Table(n, p, ["01"[i == j] for i in range(n) for j in range(p)], {}))
-    B = mat(_Table(n, q, ["01"[i == j + p] for i in range(n) for j in range(q)], {}))
+    zero, one = ring.number(fmpq(0)), ring.number(fmpq(1))
+    cols = [[one if i == j else zero for i in range(n)] for j in range(n)]
     for kind, shear, scale in factors:
-        left, right = (b, a) if kind == "lower" else (a, b)  # shear' = diag(left) shear diag(right)^-1
-        S = mat(shear)
-        if any(x != one for x in left + right):
-            inv = [one / x for x in right]
-            e, c = S.entries(), len(right)
-            S = type(S)(len(left), c, [e[i * c + j] * left[i] * inv[j] for i in range(len(left)) for j in range(c)],
-                        *([S.modulus()] if isinstance(S, nmod_mat) else []))
-        scaled = [x * num(s) for x, s in zip(left, scale)]
-        if guard is not None:
-            guard(B if kind == "lower" else A, S)
-        if kind == "lower":  # A0 += B0 shear', b *= scale
-            A, b = A + B * S, scaled
-        else:  # B0 += A0 shear', a *= scale
-            B, a = B + A * S, scaled
-    return A, B, a, b
+        src, dst = (p, 0) if kind == "lower" else (0, p)  # columns dst + j += sum of columns src + i * shear[i][j]
+        where, values = shear.nonzero()
+        for rows, targets, block in _blocks(where, ring.values(values), shear.r, shear.c, zero) if where else ():
+            if len(block) == 1:  # one column update; additions for +-1 (cross-swap gadgets)
+                x, y, s = cols[src + rows[0]], cols[dst + targets[0]], block[0]
+                if guard is not None:
+                    guard(ring.matrix(n, 1, x), ring.matrix(1, 1, block))
+                cols[dst + targets[0]] = list(map(add, y, x) if s == one else map(sub, y, x) if s == -one
+                                              else map(add, y, map(mul, x, repeat(s))))
+                continue
+            X = ring.matrix(n, len(rows), [x for row in zip(*[cols[src + i] for i in rows]) for x in row])
+            S = ring.matrix(len(rows), len(targets), block)
+            if guard is not None:
+                guard(X, S)
+            Y = (X * S).entries()
+            for k, j in enumerate(targets):
+                cols[dst + j] = list(map(add, cols[dst + j], Y[k::len(targets)]))
+        for i, s in enumerate(scale):
+            if s != 1:
+                x, s = cols[src + i], ring.number(s)
+                if guard is not None:
+                    guard(ring.matrix(n, 1, x), ring.matrix(1, 1, [s]))
+                cols[src + i] = [y * s for y in x]
+    return cols
 
 
-def _residuals(A, B, a, b, target):
-    """The entries of [A diag(a), B diag(b)] - target, row by row, as a flat list (target: flat list)."""
-    ea, eb, p, q = A.entries(), B.entries(), len(a), len(b)
-    out = []
-    for r in range(len(target) // (p + q)):
-        out += [x * y for x, y in zip(ea[r * p:(r + 1) * p], a)] + [x * y for x, y in zip(eb[r * q:(r + 1) * q], b)]
-    return [x - t for x, t in zip(out, target)]
+def _residuals(cols, target):
+    """The entries of the product (its columns) minus target (a flat list), row by row."""
+    return [x - t for x, t in zip([x for row in zip(*cols) for x in row], target)]
 
 
 class _TooLarge(Exception):
@@ -432,13 +494,8 @@ def _work_guard(budget):
 
 def _decide_exact(factors, n, p, target, tol, budget=None):
     """Exact rationals: None if the claim holds, else the reason; and the residual text."""
-    A, B, a, b = _chain(factors, n, p, _Table.rational, lambda q: q, None if budget is None else _work_guard(budget))
-    if tol is None and all(x == 1 for x in a + b):  # the common case: compare in C
-        same = A == fmpq_mat(n, p, [t for r in range(n) for t in target[r * n:r * n + p]]) and \
-            B == fmpq_mat(n, n - p, [t for r in range(n) for t in target[r * n + p:(r + 1) * n]])
-        if same:
-            return None, ""
-    res = _residuals(A, B, a, b, target)
+    cols = _chain(factors, n, p, _RATIONALS, None if budget is None else _work_guard(budget))
+    res = _residuals(cols, target)
     if tol is None:
         wrong = [k for k, x in enumerate(res) if x != 0]
         if not wrong:
@@ -455,8 +512,8 @@ def _decide_balls(factors, n, p, target, tol, prec):
     old = flint.ctx.prec
     flint.ctx.prec = prec
     try:
-        A, B, a, b = _chain(factors, n, p, _Table.ball, arb)
-        res = _residuals(A, B, a, b, arb_mat(fmpq_mat(n, n, target)).entries())
+        cols = _chain(factors, n, p, _Ring(lambda t: t.ball().entries(), arb, arb_mat))
+        res = _residuals(cols, arb_mat(fmpq_mat(n, n, target)).entries())
         upper = [x.abs_upper() for x in res]
         worst = max(range(len(upper)), key=upper.__getitem__)
         t = arb(tol)
@@ -473,13 +530,6 @@ def _exact(x):
     """The value of an exact ball (a dyadic number) as an fmpq."""
     m, e = x.man_exp()
     return fmpq(m * 2 ** int(e)) if e >= 0 else fmpq(m, 2 ** -int(e))
-
-
-def _modulo(N, d, m):
-    """The matrix N / d modulo m (ZeroDivisionError if m divides d)."""
-    if d % m == 0:
-        raise ZeroDivisionError
-    return nmod_mat(N, m) * (nmod(1, m) / nmod(int(d % m), m))
 
 
 def _random_prime(rng):
@@ -505,13 +555,13 @@ def _decide_modular(factors, n, p, target, primes=FAST_PRIMES):
     while len(used) < primes:
         m = _random_prime(rng)
         try:
-            A, B, a, b = _chain(factors, n, p, lambda t, m=m: _modulo(*cleared[id(t)], m) if id(t) in cleared
-                                else nmod_mat(t.r, t.c, t.rational().entries(), m), lambda q, m=m: nmod(q, m))
+            cols = _chain(factors, n, p, _Ring(lambda t, m=m: [nmod(x, m) for x in t.rational().entries()],
+                                               lambda q, m=m: nmod(q, m), lambda r, c, v, m=m: nmod_mat(r, c, v, m)))
             tm = [nmod(t, m) for t in target]
         except ZeroDivisionError:  # m divides a denominator: draw another prime
             continue
         used.append(m)
-        wrong = [k for k, x in enumerate(_residuals(A, B, a, b, tm)) if x != 0]
+        wrong = [k for k, x in enumerate(_residuals(cols, tm)) if x != 0]
         if wrong:
             return (wrong, len(wrong)), f"modulo the prime {m}"
     per_prime = fmpq(height, 59) / (10 ** 16 - den_bits // 59 - 1)
