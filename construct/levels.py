@@ -275,18 +275,43 @@ def t_join(n, edges, odd):
     return chosen
 
 
-def sign_matchings(odd, edges, n, d):
-    """Top-bottom matchings that, added to ``edges``, let a T-join for ``odd`` exist.
+def with_sign_rounds(pairs, odd, edges, n, d):
+    """Sign rounds ``G(M) G(M)`` (``-1`` on the pairs of ``M``) at one end of the network, when no T-join exists.
 
-    One matching ``p -> d + (p + shift) mod d`` if some shift works, else
-    two whose union is a single cycle through every coordinate.
+    Tries the top-bottom matchings ``p -> d + (p + shift) mod d`` for a few
+    shifts, then two whose union is a single cycle through every coordinate
+    (which always admits a T-join), each at the right end (the pairs flip the
+    coordinates themselves) and at the left end (they flip whatever the
+    network moved there); only the pairs the T-join uses are kept, and the
+    choice with the fewest rounds after merging wins: a sign round that
+    moves other coordinates than its neighbouring round merges with it.
+    Returns ``(pairs, chosen)`` with round indices of ``chosen`` renumbered.
     """
-    for shift in range(d):
-        extra = dict(edges)
-        extra.update({("sign", 0, p): (p, d + (p + shift) % d) for p in range(d)})
-        if t_join(n, extra, odd) is not None:
-            return [[(p, d + (p + shift) % d) for p in range(d)]]
-    return [[(p, d + p) for p in range(d)], [(p, d + (p + 1) % d) for p in range(d)]]
+    images, _ = signed_permutation([[(p, q, 1) for p, q in r] for r in pairs], n)
+    at = [0] * n
+    for j, p in enumerate(images):
+        at[p] = j
+    candidates = [[[(p, d + (p + shift) % d) for p in range(d)]] for shift in range(min(d, 8))]
+    candidates.append([[(p, d + p) for p in range(d)], [(p, d + (p + 1) % d) for p in range(d)]])
+    best = None
+    for matchings in candidates:
+        for right in (True, False):
+            extra = dict(edges)
+            extra.update({("sign", k, i): (p, q) if right else (at[p], at[q])
+                          for k, M in enumerate(matchings) for i, (p, q) in enumerate(M)})
+            chosen = t_join(n, extra, odd)
+            if chosen is None:
+                continue
+            sign = []
+            for k, M in enumerate(matchings):
+                used = [e for i, e in enumerate(M) if ("sign", k, i) in chosen]
+                sign += [used, used] if used else []
+            offset = 0 if right else len(sign)
+            chosen = {(tag, k + offset if tag == "round" else k, i) for tag, k, i in chosen}
+            new = pairs + sign if right else sign + pairs
+            if best is None or len(merge_disjoint(new)) < len(merge_disjoint(best[0])):
+                best = (new, chosen)
+    return best
 
 
 def network(perm, d, pivot_signs, coords, swaps, positive, rng, tries=8):
@@ -315,13 +340,7 @@ def network(perm, d, pivot_signs, coords, swaps, positive, rng, tries=8):
                           for t, level in enumerate(swaps) for i, (p, q) in enumerate(level)})
             chosen = t_join(n, edges, odd)
             if chosen is None:
-                matchings = sign_matchings(odd, edges, n, d)
-                edges.update({("sign", k, i): e for k, M in enumerate(matchings) for i, e in enumerate(M)})
-                chosen = t_join(n, edges, odd)
-                for k, M in enumerate(matchings):
-                    used = [e for i, e in enumerate(M) if ("sign", k, i) in chosen]
-                    if used:
-                        pairs = pairs + [used, used]  # G(M) G(M) = -1 on the pairs of M
+                pairs, chosen = with_sign_rounds(pairs, odd, edges, n, d)
             flipped = {(k, i) for tag, k, i in chosen if tag == "round"}
             flipped_frames = {(t, i) for tag, t, i in chosen if tag == "frame"}
         rounds = merge_disjoint([[(p, q, -1 if (k, i) in flipped else 1) for i, (p, q) in enumerate(r)]
