@@ -256,8 +256,10 @@ def _from_npy(path: Path, name: str, max_digits: int | None = MAX_DIGITS, max_by
         i, j = np.argwhere(~np.isfinite(a))[0]
         raise InputError(f"cell ({i + 1}, {j + 1}) of {name} is not finite: {a[i, j]}; only finite numbers can be factored")
     rows = a.tolist()  # Python ints, or floats (exact for float16/32/64); longdouble stays numpy
-    if a.dtype.kind in "iu":
-        exact = lambda x: x  # noqa: E731  (at most 20 digits)
+    if a.dtype.kind in "iu" or (a.dtype.itemsize <= 8 and (max_digits is None or max_digits >= 324)):
+        # ints have at most 20 digits; a float64 (or shorter) value is m / 2^k with
+        # k <= 1074, at most 324 digits each, always within the digit limit
+        exact = lambda x: x  # noqa: E731
     else:
         exact = lambda x: check_digits(Fraction(*x.as_integer_ratio()), str(x), max_digits)  # noqa: E731
     return _to_matrix(rows, name, exact)
