@@ -389,13 +389,14 @@ def _claims(claims, k, read):
 @dataclass(frozen=True)
 class _Ring:
     """One kind of numbers: values(_Table) gives a table's numbers (a flat list), number(fmpq) one number,
-    matrix(r, c, numbers) an r x c matrix (with * and .entries())."""
+    matrix(r, c, numbers) an r x c matrix (with * and .entries()), size(numbers) their bits (0 if they do not grow)."""
     values: object
     number: object
     matrix: object
+    size: object = lambda numbers: 0
 
 
-_RATIONALS = _Ring(lambda t: t.rational().entries(), lambda q: q, fmpq_mat)
+_RATIONALS = _Ring(lambda t: t.rational().entries(), lambda q: q, fmpq_mat, lambda v: sum(map(fmpq.height_bits, v)))
 
 
 def _blocks(where, values, r, c, zero):
@@ -431,39 +432,54 @@ def _blocks(where, values, r, c, zero):
 
 
 def _chain(factors, n, p, ring, guard=None):
-    """F_1 ... F_k as its n columns (lists of n numbers of the ring); guard(X, S) is told each product X S first.
+    """F_1 ... F_k as its n columns (lists of n numbers of the ring); guard(count, operands...) is told of each
+    product before it is computed: count multiplications of numbers from the operands (fmpq_mats or lists).
+
+    The product is cols[j] * d[j]: scales are kept aside in d while that makes the shears they are moved onto
+    shorter (a coupling followed by its inverse), and multiplied into the columns otherwise.
 
     >>> shear = _Reader(LIMITS).table([["2"]], 1, 1, "shear")
     >>> _chain([("lower", shear, [fmpq(3)])], 2, 1, _RATIONALS)
     [[1, 2], [0, 3]]
     """
     zero, one = ring.number(fmpq(0)), ring.number(fmpq(1))
-    cols = [[one if i == j else zero for i in range(n)] for j in range(n)]
+    cols, d = [[one if i == j else zero for i in range(n)] for j in range(n)], [one] * n
     for kind, shear, scale in factors:
         src, dst = (p, 0) if kind == "lower" else (0, p)  # columns dst + j += sum of columns src + i * shear[i][j]
         where, values = shear.nonzero()
         for rows, targets, block in _blocks(where, ring.values(values), shear.r, shear.c, zero) if where else ():
+            used = [src + i for i in rows] + [dst + j for j in targets]
+            if any(d[c] != one for c in used):  # diag(d_rows) block diag(d_targets)^-1, or apply d to the columns
+                moved = [x * d[used[a // len(targets)]] / d[used[len(rows) + a % len(targets)]]
+                         for a, x in enumerate(block)]
+                if ring.size(moved) <= ring.size(block):
+                    block = moved
+                else:
+                    for c in used:
+                        if d[c] != one:
+                            if guard is not None:
+                                guard(n, cols[c], [d[c]])
+                            cols[c], d[c] = [y * d[c] for y in cols[c]], one
             if len(block) == 1:  # one column update; additions for +-1 (cross-swap gadgets)
-                x, y, s = cols[src + rows[0]], cols[dst + targets[0]], block[0]
+                x, y, s = cols[used[0]], cols[used[1]], block[0]
                 if guard is not None:
-                    guard(ring.matrix(n, 1, x), ring.matrix(1, 1, block))
-                cols[dst + targets[0]] = list(map(add, y, x) if s == one else map(sub, y, x) if s == -one
-                                              else map(add, y, map(mul, x, repeat(s))))
+                    guard(n, x, y, block)
+                cols[used[1]] = list(map(add, y, x) if s == one else map(sub, y, x) if s == -one
+                                     else map(add, y, map(mul, x, repeat(s))))
                 continue
             X = ring.matrix(n, len(rows), [x for row in zip(*[cols[src + i] for i in rows]) for x in row])
             S = ring.matrix(len(rows), len(targets), block)
             if guard is not None:
-                guard(X, S)
+                guard(n * len(rows) * len(targets), X, S)
             Y = (X * S).entries()
             for k, j in enumerate(targets):
                 cols[dst + j] = list(map(add, cols[dst + j], Y[k::len(targets)]))
         for i, s in enumerate(scale):
             if s != 1:
-                x, s = cols[src + i], ring.number(s)
-                if guard is not None:
-                    guard(ring.matrix(n, 1, x), ring.matrix(1, 1, [s]))
-                cols[src + i] = [y * s for y in x]
-    return cols
+                d[src + i] *= ring.number(s)
+    if guard is not None:
+        guard(n * sum(x != one for x in d), [x for c in cols for x in c], d)
+    return [[y * x for y in c] if x != one else c for c, x in zip(cols, d)]
 
 
 def _residuals(cols, target):
@@ -475,18 +491,25 @@ class _TooLarge(Exception):
     """The exact product would cost more than Limits.work allows."""
 
 
-def _bits(M):
-    """Bits of the common denominator plus bits of the largest numerator: a bound on the size of M's entries."""
-    N, d = M.numer_denom()
-    return d.bit_length() + max(map(fmpz.bit_length, N.entries()), default=0)
+def _size(x):
+    """Bits of the numbers of x as a product uses them: a list of fmpqs one by one, an fmpq_mat cleared of its
+    denominators (all at once here, at least as long as row by row in flint's product).
+
+    >>> _size([fmpq(3, 8), fmpq(-1)]), _size(fmpq_mat(2, 1, [fmpq(1, 3), fmpq(1, 5)]))
+    (8, 7)
+    """
+    if type(x) is list:
+        return 2 * max(map(fmpq.height_bits, x), default=0)
+    N, den = x.numer_denom()
+    return den.bit_length() + max(map(fmpz.bit_length, N.entries()), default=0)
 
 
 def _work_guard(budget):
-    """A guard for _chain: adds up the estimated word operations of each product X S, raises _TooLarge past budget."""
+    """A guard for _chain: adds up the estimated word operations of each product, raises _TooLarge past budget."""
     spent = [0]
 
-    def guard(X, S):
-        spent[0] += X.nrows() * X.ncols() * S.ncols() * (1 + (_bits(X) + _bits(S)) // 64)
+    def guard(count, *operands):
+        spent[0] += count * (1 + sum(map(_size, operands)) // 64)
         if spent[0] > budget:
             raise _TooLarge(spent[0])
     return guard
