@@ -31,6 +31,8 @@ mp [1, 0] ['3.0', '2.0']
 
 from __future__ import annotations
 
+import math
+
 import flint
 import mpmath
 import numpy as np
@@ -52,10 +54,7 @@ class Exact:
 
     def lu(self, A):
         n = len(A)
-        den = 1
-        for row in A:
-            for x in row:
-                den = den * int(x.q) // _gcd(den, int(x.q))
+        den = math.lcm(*(int(x.q) for row in A for x in row))
         order = _float_pivot_order(A)
         P, L, D, U = flint.fmpz_mat([[int(A[i][j] * den) for j in range(n)] for i in order]).fflu()
         # P (rows of A in ``order``) = L D^-1 U; compose fflu's own exchanges (exact zero pivots only)
@@ -117,12 +116,6 @@ class Exact:
 
 def _to_fmpq(v):
     return flint.fmpq(int(v.numerator), int(v.denominator)) if hasattr(v, "denominator") else flint.fmpq(v)
-
-
-def _gcd(a, b):
-    while b:
-        a, b = b, a % b
-    return a
 
 
 def _float_pivot_order(A):
