@@ -192,7 +192,7 @@ class _Reader:
             return self.bad(f"{what} {got}, expected a list of {r} rows of {c} numbers")
         strings, exact, seen = [], {}, set()  # exact: rows with a problem, or long numbers, one number at a time
         for i, row in enumerate(rows):
-            joined = ",".join(row) if type(row) is list and len(row) == c and all(type(x) is str for x in row) else ""
+            joined = ",".join(row) if type(row) is list and len(row) == c and set(map(type, row)) == {str} else ""
             if not (joined and joined.count(",") == c - 1 and max(map(len, row)) <= min(4000, self.limits.entry_chars)
                     and _ROW.fullmatch(joined)
                     and ("/" not in joined or not _ZERO_DENOMINATOR.search(joined))
