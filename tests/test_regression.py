@@ -1,4 +1,6 @@
 """Tests for construct.regression: least-squares fits of random matrices by coupling products."""
+import math
+
 import numpy as np
 import pytest
 
@@ -49,9 +51,14 @@ def test_coupling_product_shapes_alternate():
 
 
 def test_same_seed_same_result():
+    """Same seed, same fit; errors at roundoff level may differ in the last bits (threaded BLAS sums)."""
     a = run_fit(2, [2, 4], trials=2, seed=5)
     b = run_fit(2, [2, 4], trials=2, seed=5)
-    assert a == b
+    assert {k: v for k, v in a.items() if k != "rows"} == {k: v for k, v in b.items() if k != "rows"}
+    for row_a, row_b in zip(a["rows"], b["rows"], strict=True):
+        assert row_a["k"] == row_b["k"]
+        for key in ("best", "median", "worst"):
+            assert math.isclose(row_a[key], row_b[key], rel_tol=1e-9, abs_tol=1e-13)
     c = run_fit(2, [2, 4], trials=2, seed=6)
     assert c != a
     text = format_fit(a)
