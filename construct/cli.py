@@ -159,7 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "factor",
         help="factor a matrix into couplings, check it, print or save the certificate",
-        description="Factor an invertible matrix of even size n = 2d into couplings, exactly, "
+        description="Factor an invertible matrix of even size n = 2d into couplings, exactly (or in float64 or "
+        "mpmath with --method levels --arith), "
         "and check the result with the independent checker before printing it.",
     )
     p.add_argument(
@@ -174,8 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
         choices=METHODS,
         default=METHODS[0],
         help="construction: 'short' (at most 6 couplings, exact only, large entries), 'paper' (the paper's "
-        "LUP route, exact only), 'levels' (at most 4 ceil(log2 n/2) + 16 couplings, well conditioned, entries "
-        "as short as those of T^-1; exact, float64 or mp) (default %(default)s)",
+        "LUP route, exact only), 'levels' (at most 4 ceil(log2 n/2) + 16 couplings, + 22 in positive mode; well "
+        "conditioned, entries as short as those of T^-1; exact, float64 or mp) (default %(default)s)",
     )
     p.add_argument(
         "--arith",
