@@ -48,7 +48,7 @@ from sympy.polys.matrices import DomainMatrix
 from construct.arith import arithmetic
 from construct.matrices import from_rows, identity, join
 from construct.parse import InputError, negative_det_message
-from construct.swap_network import two_involutions
+from construct.swap_network import merge_disjoint, permutation_rounds, signed_permutation
 
 
 def levels_bound(n: int, mode: str = "any") -> int:
@@ -140,90 +140,6 @@ def frame_signs(swaps, n: int, flipped=frozenset()):
             sign[p], sign[q] = -s * signs[-1][q], s * signs[-1][p]
         signs.append(sign)
     return signs
-
-
-def involution_rounds(tau, d):
-    """At most 3 rounds (lists of top-bottom pairs) whose product, left to right, is ``tau``.
-
-    Cross-half pairs go in the first round. A top pair ``(a, b)`` and a
-    bottom pair ``(c, e)`` are ``(a e)(b c) . (a c)(b e)``: two rounds. A
-    leftover same-half pair ``(x, y)`` is ``(x z)(y z)(x z)`` through a
-    fixed point ``z`` of ``tau`` in the other half: three rounds.
-
-    >>> involution_rounds([1, 0, 3, 2], 2)
-    [[(0, 3), (1, 2)], [(0, 2), (1, 3)]]
-    """
-    pairs = [(i, tau[i]) for i in range(2 * d) if i < tau[i]]
-    rounds = [[(i, j) for i, j in pairs if i < d <= j], [], []]
-    top = [(i, j) for i, j in pairs if j < d]
-    bottom = [(i, j) for i, j in pairs if i >= d]
-    for (a, b), (c, e) in zip(top, bottom):
-        rounds[0] += [(a, e), (b, c)]
-        rounds[1] += [(a, c), (b, e)]
-    fixed_top = [k for k in range(d) if tau[k] == k]
-    fixed_bottom = [k for k in range(d, 2 * d) if tau[k] == k]
-    for (x, y) in top[len(bottom):]:
-        z = fixed_bottom.pop()
-        rounds[0].append((x, z))
-        rounds[1].append((y, z))
-        rounds[2].append((x, z))
-    for (x, y) in bottom[len(top):]:
-        z = fixed_top.pop()
-        rounds[0].append((z, x))
-        rounds[1].append((z, y))
-        rounds[2].append((z, x))
-    return [sorted(r) for r in rounds if r]
-
-
-def permutation_rounds(perm, d, rng=None):
-    """Rounds of pairs whose cross swaps multiply to ``P`` up to signs, ``P e_j = e_perm[j]``.
-
-    ``perm`` is a product of two involutions (:func:`two_involutions`,
-    cycles reflected about random starts when ``rng`` is given), each at most
-    3 rounds: at most 6 rounds.
-
-    >>> permutation_rounds([3, 2, 1, 0], 2)
-    [[(0, 3), (1, 2)]]
-    """
-    t1, t2 = two_involutions(perm, rng)
-    return merge_disjoint(involution_rounds(t1, d) + involution_rounds(t2, d))
-
-
-def merge_disjoint(rounds):
-    """Merge each round into the one before when they move disjoint coordinates.
-
-    Cross swaps with disjoint supports commute and ``G(A) G(B) = G(A + B)``.
-    A pair is ``(p, q)`` or ``(p, q, s)``.
-
-    >>> merge_disjoint([[(0, 2)], [(1, 3)], [(1, 3)]])
-    [[(0, 2), (1, 3)], [(1, 3)]]
-    """
-    merged = []
-    for r in rounds:
-        if merged and not {k for pair in r for k in pair[:2]} & {k for pair in merged[-1] for k in pair[:2]}:
-            merged[-1] = sorted(merged[-1] + r)
-        else:
-            merged.append(list(r))
-    return merged
-
-
-def signed_permutation(rounds, n):
-    """``(images, signs)`` of ``G(R_1) ... G(R_r)``: it sends ``e_j`` to ``signs[j] e_images[j]``.
-
-    A pair ``(p, q, s)`` swaps as ``G e_p = -s e_q``, ``G e_q = s e_p``.
-
-    >>> signed_permutation([[(0, 1, 1)]], 2), signed_permutation([[(0, 1, -1)]], 2)
-    (([1, 0], [-1, 1]), ([1, 0], [1, -1]))
-    """
-    images, signs = list(range(n)), [1] * n
-    where = list(range(n))  # where[position] = the j whose image sits there
-    for r in reversed(rounds):
-        for p, q, s in r:
-            jp, jq = where[p], where[q]
-            images[jp], signs[jp] = q, -s * signs[jp]
-            images[jq], signs[jq] = p, s * signs[jq]
-            where[p], where[q] = jq, jp
-    return images, signs
 
 
 def round_edges(rounds, n):

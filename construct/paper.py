@@ -1,6 +1,6 @@
 """The paper's construction: ``T = P L U``, each part in couplings.
 
-The permutation is a swap network (at most 17 factors, the paper's bound is
+The permutation is a swap network (at most 13 factors, the paper's bound is
 21), each triangular factor at most 7 (bound 13). The signs the swaps leave
 behind are moved into the triangular factors: with ``N = P S`` the network's
 signed permutation, ``T = N (S L S) (S U)``; ``S L S`` is unit lower and the
@@ -28,7 +28,7 @@ from construct.swap_network import swap_network
 from construct.triangular import triangular_word
 
 #: Per stage: (this construction's bound, the paper's bound; Koehler, Mehta, Risteski).
-STAGE_BOUNDS = {"permutation": (17, 21), "lower": (7, 13), "upper": (7, 13), "total": (31, 47)}
+STAGE_BOUNDS = {"permutation": (13, 21), "lower": (7, 13), "upper": (7, 13), "total": (27, 47)}
 
 
 def factor_paper(T: DomainMatrix, mode: str, rng: random.Random) -> Factorization:
