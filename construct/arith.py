@@ -101,9 +101,6 @@ class Exact:
     def scale_rows(self, s, A):
         return [[si * a for a in row] for si, row in zip(s, A)]
 
-    def neg_transpose(self, A):
-        return [[-A[i][j] for i in range(len(A))] for j in range(len(A[0]) if A else 0)]
-
     def is_zero(self, A):
         return all(x == 0 for row in A for x in row)
 
@@ -115,7 +112,8 @@ class Exact:
 
 
 def _to_fmpq(v):
-    return flint.fmpq(int(v.numerator), int(v.denominator)) if hasattr(v, "denominator") else flint.fmpq(v)
+    """An int or a rational (``Fraction``, ``fmpq``) as an ``fmpq``."""
+    return flint.fmpq(int(v.numerator), int(v.denominator))
 
 
 def _float_pivot_order(A):
@@ -148,7 +146,7 @@ class _Numeric:
     def sparse(self, r, c, triples):
         M = self.zeros(r, c)
         for i, j, v in triples:
-            M[i, j] = self.scalar(v) if not hasattr(v, "denominator") else self.scalar(int(v.numerator)) / int(v.denominator)
+            M[i, j] = self.scalar(int(v.numerator)) / int(v.denominator)  # v an int or a rational
         return M
 
     def add(self, A, B):
@@ -156,9 +154,6 @@ class _Numeric:
 
     def scale_rows(self, s, A):
         return np.asarray(s)[:, None] * A
-
-    def neg_transpose(self, A):
-        return -A.T.copy()
 
     def is_zero(self, A):
         return not np.any(A != 0)

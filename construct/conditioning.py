@@ -19,7 +19,8 @@ import math
 import numpy as np
 import scipy.linalg
 
-from construct.numeric import block_product
+from construct.matrices import bit_length, from_rows
+from construct.numeric import block_product, matrix_rows
 
 
 def _float(x) -> float:
@@ -29,18 +30,14 @@ def _float(x) -> float:
         return math.inf if x > 0 else -math.inf
 
 
-def _bits(x) -> int:
-    if hasattr(x, "numerator") and hasattr(x, "denominator"):
-        return max(int(x.numerator).bit_length(), int(x.denominator).bit_length())
-    return 0
-
-
 def float_factors(word):
     """The factors as ``(kind, shear, scale)`` in float64 (entries too large for float64 become inf)."""
     out = []
     for f in word:
-        rows = f.shear.to_list() if hasattr(f.shear, "to_list") else f.shear.tolist()
-        S = np.array([[_float(x) for x in row] for row in rows], dtype=float).reshape(f.shear.shape)
+        if isinstance(f.shear, np.ndarray):
+            S = f.shear.astype(float)
+        else:
+            S = np.array([[_float(x) for x in row] for row in matrix_rows(f.shear)], dtype=float).reshape(f.shear.shape)
         out.append((f.kind, S, np.array([_float(s) for s in f.scale], dtype=float)))
     return out
 
@@ -119,13 +116,11 @@ def conditioning(f) -> dict:
     factors = float_factors(w)
     rows = []
     for c, (kind, S, scale) in zip(w, factors):
-        entries = [x for row in (c.shear.to_list() if hasattr(c.shear, "to_list") else c.shear.tolist()) for x in row]
-        entries += list(c.scale)
         rows.append({
             "kind": kind,
             "cond": float(coupling_condition(kind, S, scale, p)),
             "max_entry": float(max(np.max(np.abs(S), initial=0.0), np.max(np.abs(scale), initial=0.0))),
-            "max_bits": max((_bits(x) for x in entries), default=0) if f.tolerance is None else None,
+            "max_bits": max(bit_length(c.shear), bit_length(from_rows([list(c.scale)]))) if f.tolerance is None else None,
         })
     with np.errstate(all="ignore"):
         P = block_product(factors, p, np.eye(n))

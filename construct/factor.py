@@ -1,6 +1,6 @@
 """The public entry point: validate a matrix, pick a method, apply a mask.
 
->>> from construct.matrices import from_rows, rank as matrix_rank
+>>> from construct.matrices import from_rows
 >>> f = factor(from_rows([[0, 1], [1, 0]]), method="paper")
 >>> f.word.matrix() == from_rows([[0, 1], [1, 0]]), f.method
 (True, 'paper')
@@ -23,14 +23,13 @@ import math
 import random
 
 import flint
-
 from sympy import QQ, ZZ
 from sympy.polys.matrices import DomainMatrix
 
+from construct.levels import factor_levels
 from construct.matrices import from_rows, rank as matrix_rank
 from construct.paper import factor_paper
 from construct.parse import InputError, negative_det_message
-from construct.levels import factor_levels
 from construct.short import factor_short
 
 BUILDERS = {"short": factor_short, "paper": factor_paper, "levels": factor_levels}
@@ -118,8 +117,7 @@ def validate(T: DomainMatrix, mode: str, check_det: bool = True) -> None:
     if rank < n:
         raise InputError(f"the matrix is singular (rank {rank} of {n}), so it is not a product of couplings")
     if mode == "positive" and check_det:
-        det = T.to_dfm().rep.numer_denom()[0].det() if T.domain == QQ else T.det()
-        if det < 0:
+        if T.to_dfm().rep.numer_denom()[0].det() < 0:  # T is over QQ (normalise)
             raise InputError(negative_det_message("det T < 0"))
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sympy.polys.matrices import DomainMatrix
 
 from construct.couplings import Word
-from construct.numeric import exact_decimal
+from construct.numeric import exact_decimal, matrix_rows
 
 FORMAT = "couplings.certificate/1"
 
@@ -52,7 +52,7 @@ class Factorization:
             "mode": self.mode,
             "matrix": _strings(self.matrix.to_list()),
             "factors": [
-                {"kind": f.kind, "shear": _strings(_rows(f.shear), entry), "scale": [entry(s) for s in f.scale]}
+                {"kind": f.kind, "shear": _strings(matrix_rows(f.shear), entry), "scale": [entry(s) for s in f.scale]}
                 for f in self.word
             ],
             "claims": {"method": self.method, "count": self.count, "bound": self.bound},
@@ -66,11 +66,6 @@ class Factorization:
         if self.mask is not None:
             cert["mask"] = list(self.mask)
         return cert
-
-
-def _rows(M):
-    """The rows of a ``DomainMatrix`` or a NumPy array."""
-    return M.to_list() if hasattr(M, "to_list") else M.tolist()
 
 
 def _strings(rows, entry=str):

@@ -1,6 +1,6 @@
 """The levels method: a well-conditioned factorization with low entry heights.
 
-``T = W E L D U`` read as (``docs/theory.md``, "The levels method"):
+The construction (derived in ``docs/theory.md``, "The levels method"):
 
 1. LU with row pivoting, ``T = P L D U`` (``L``, ``U`` unit triangular).
 2. *Levels.* Split the coordinates ``0..n-1`` recursively into halves: the
@@ -30,10 +30,11 @@ Count: ``2 r + 4 m + 2`` for ``r`` rounds and ``m = ceil(log2 d)``, at most
 rounds, claimed ``4 ceil(log2 d) + 22``. The derivations are in
 ``docs/theory.md``, "The levels method".
 
+>>> import random
 >>> from construct.matrices import from_rows
 >>> T = from_rows([[2, 1, 0, 3], [1, -1, 2, 0], [0, 4, 1, 1], [5, 0, 0, 2]])
->>> w = levels_word(T)
->>> w.matrix() == T, len(w) <= levels_bound(4)
+>>> f = factor_levels(T, "any", random.Random(0))
+>>> f.word.matrix() == T, f.count <= levels_bound(4)
 (True, True)
 """
 
@@ -46,7 +47,10 @@ from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
 from construct.arith import arithmetic
+from construct.couplings import Coupling, Word
+from construct.factorization import Factorization
 from construct.matrices import from_rows, identity, join
+from construct.numeric import NumericWord, tolerance
 from construct.parse import InputError, negative_det_message
 from construct.swap_network import merge_disjoint, permutation_rounds, signed_permutation
 
@@ -269,6 +273,10 @@ def network(perm, d, pivot_signs, coords, swaps, positive, rng, tries=8):
 class _WordBuilder:
     """An alternating product of couplings in a given arithmetic; same-kind neighbours merge.
 
+    :class:`~construct.couplings.Word` does the same over a SymPy domain; this
+    one works on whatever matrices the arithmetic uses (lists of ``fmpq``,
+    NumPy arrays), so the levels method never converts mid-construction.
+
     A factor is ``(kind, shear, scale)`` with ``scale`` ``None`` for a unit factor.
     """
 
@@ -409,17 +417,8 @@ def _oriented(pairs, t, flipped=frozenset()):
     return [(p, q, -1 if (t, i) in flipped else 1) for i, (p, q) in enumerate(pairs)]
 
 
-def levels_word(T: DomainMatrix, mode: str = "any"):
-    """The exact levels factorization of ``T`` as a :class:`~construct.couplings.Word`."""
-    return factor_levels(T, mode, random.Random(0)).word
-
-
 def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: str = "exact", digits: int = 50):
     """The levels method as a :class:`~construct.factorization.Factorization` (numeric ones carry a tolerance)."""
-    from construct.couplings import Coupling, Word
-    from construct.factorization import Factorization
-    from construct.numeric import NumericWord, tolerance
-
     a = arithmetic(arith_name, digits)
     factors, rounds, mixed = build_with_mixing(T, mode, a, rng)
     n = T.shape[0]
@@ -432,6 +431,6 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
             w.append(Coupling(kind, S, tuple(scale) if scale is not None else (S.domain.one,) * S.shape[0]))
         return Factorization(T, w, mode, "levels", levels_bound(n, mode), stages, stage_bounds)
     w = NumericWord(n, d, factors, a.scalar(1))
-    tol, _ = tolerance(w, T, a)
+    tol = tolerance(w, T, a)
     return Factorization(T, w, mode, "levels", levels_bound(n, mode), stages, stage_bounds, arith=a.name,
                          digits=a.digits if a.name == "mp" else None, tolerance=tol)

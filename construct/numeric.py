@@ -40,6 +40,11 @@ def exact_decimal(x) -> str:
     return str(Decimal((sign, tuple(map(int, str(man * 5**-exp))), exp)))
 
 
+def matrix_rows(M) -> list:
+    """The rows of a ``DomainMatrix`` (exact factors) or a NumPy array (numeric ones)."""
+    return M.to_list() if hasattr(M, "to_list") else M.tolist()
+
+
 @dataclass(frozen=True)
 class NumericCoupling:
     """One factor; ``shear`` a NumPy array (float64 or ``mpf`` objects), ``scale`` a list (ones if unit)."""
@@ -90,8 +95,8 @@ def block_product(factors, p: int, M):
     return M
 
 
-def tolerance(word: NumericWord, T, arith) -> tuple[str, float]:
-    """The tolerance to claim for ``max |product - T|``, as a short decimal string, and the computed residual.
+def tolerance(word: NumericWord, T, arith) -> str:
+    """The tolerance to claim for ``max |product - T|``, as a short decimal string.
 
     The residual of the product evaluated in the factors' own arithmetic
     differs from that of the exact product by the rounding of the evaluation,
@@ -108,7 +113,7 @@ def tolerance(word: NumericWord, T, arith) -> tuple[str, float]:
     Tn = arith.matrix(T)
     u = arith.unit_roundoff
     residual = np.max(np.abs(P - Tn))
-    return _round_up(4 * residual + 4 * (k + 1) * u * np.max(np.abs(Tn))), float(residual)
+    return _round_up(4 * residual + 4 * (k + 1) * u * np.max(np.abs(Tn)))
 
 
 def _round_up(x) -> str:

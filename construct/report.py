@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from construct.conditioning import conditioning, format_conditioning
 from construct.factorization import Factorization
+from construct.numeric import matrix_rows
 from construct.matrices import from_rows
 
 #: Above this size the factors are summarised instead of printed in full.
@@ -40,7 +41,7 @@ def format_table(f: Factorization) -> str:
         lines += _grid(f.matrix.to_list(), "  ")
         for i, c in enumerate(w, 1):
             lines.append(f"F{i} = {c.kind} coupling, scale [{', '.join(map(cell, c.scale))}], shear =")
-            lines += _grid(_rows(c.shear), "  ", cell)
+            lines += _grid(matrix_rows(c.shear), "  ", cell)
         lines.append("")
     lines.append(format_conditioning(conditioning(f)))
     if f.stages:
@@ -50,10 +51,6 @@ def format_table(f: Factorization) -> str:
             own, paper = f.stage_bounds.get(name, ("", ""))
             lines.append(f"{name:<14} {count:>5} {own:>8} {paper:>8}")
     return "\n".join(lines)
-
-
-def _rows(M):
-    return M.to_list() if hasattr(M, "to_list") else M.tolist()
 
 
 def _short(x) -> str:
