@@ -46,10 +46,11 @@ import random
 from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
+from construct import trace
 from construct.arith import arithmetic
 from construct.couplings import Coupling, Word
 from construct.factorization import Factorization
-from construct.matrices import from_rows, identity, join
+from construct.matrices import diagonal, from_rows, identity, join, permutation_matrix, scale_columns, scale_rows
 from construct.numeric import NumericWord, tolerance
 from construct.parse import InputError, negative_det_message
 from construct.swap_network import merge_disjoint, permutation_rounds, signed_permutation
@@ -347,6 +348,8 @@ def build_levels(T: DomainMatrix, mode: str, arith, rng=None):
         Y.append(a.assemble(d, d, ys))
     E = [lower_signs[m][p] * upper_signs[m][p] * sigma[c] * pivots[c] for p, c in enumerate(coords[m])]
     assert mode != "positive" or all(a.sign(e) > 0 for e in E), "positive mode left a negative scale"
+    if trace.active() and a.is_exact:
+        _record_steps(a, perm, L, U, pivots, levels, coords, rounds, X, Y, E)
     w = _WordBuilder(a)
     for r in rounds:
         w.cross_swap(r, d)
@@ -361,6 +364,33 @@ def build_levels(T: DomainMatrix, mode: str, arith, rng=None):
             w.cross_swap(_oriented(swaps[t], t), d, inverse=True)
             w.append("upper", Y[t])
     return w.factors, len(rounds)
+
+
+def _record_steps(a, perm, L, U, pivots, levels, coords, rounds, X, Y, E):
+    """The steps of :func:`build_levels` for ``couplings explain`` (exact arithmetic only)."""
+    n = len(perm)
+    Lm, Um = a.to_domain_matrix(L), a.to_domain_matrix(U)
+    Lu = scale_columns(Lm, [1 / Lm[k, k].element for k in range(n)])
+    Uu = scale_rows([1 / Um[k, k].element for k in range(n)], Um)
+    trace.record("LU with row pivoting", "T = P L D U with P a permutation, L unit lower and U unit upper "
+                 "triangular, D the pivots (construct/arith.py, lu).",
+                 ("P", permutation_matrix(perm)), ("L", Lu), ("D", diagonal(pivots)), ("U", Uu))
+
+    def parts(r):
+        return "{" + ", ".join(str(c + 1) for c in r) + "}"
+
+    for t, level in enumerate(levels):
+        splits = "; ".join(f"A = {parts(A)}, B = {parts(B)}" for A, B in level)
+        frame = ", ".join(str(c + 1) for c in coords[t])
+        trace.record(f"level {t}", f"Splits {splits}. The blocks L[B, A] L[A, A]^-1 of this level form one unit lower "
+                     f"coupling L(X_{t}) and the blocks U[A, A]^-1 U[A, B] one unit upper coupling U(Y_{t}) in the "
+                     f"frame that puts the coordinates {frame} at positions 1..{n} (with signs).",
+                     (f"X_{t}", a.to_domain_matrix(X[t])), (f"Y_{t}", a.to_domain_matrix(Y[t])))
+    swaps = "; ".join(", ".join(f"{p + 1} <-> {q + 1}" for p, q, _ in r) for r in rounds) or "none"
+    trace.record("swap network", f"The pivot permutation P, up to signs, is {len(rounds)} round(s) of cross swaps: "
+                 f"{swaps} (construct/swap_network.py).")
+    trace.record("pivots in the finest frame", "E (the pivots D, signed and reordered to the last frame) "
+                 "becomes the scales of the two middle couplings.", ("E", diagonal(E)))
 
 
 #: A level shear entry larger than this (shears are scale invariant) triggers the mixed retry.

@@ -22,8 +22,9 @@ import random
 from sympy.polys.matrices import DomainMatrix
 
 from construct.factorization import Factorization
+from construct import trace
 from construct.lup import lup
-from construct.matrices import scale_columns, scale_rows
+from construct.matrices import diagonal, permutation_matrix, scale_columns, scale_rows
 from construct.swap_network import swap_network
 from construct.triangular import triangular_word
 
@@ -34,12 +35,22 @@ STAGE_BOUNDS = {"permutation": (13, 21), "lower": (7, 13), "upper": (7, 13), "to
 def factor_paper(T: DomainMatrix, mode: str, rng: random.Random) -> Factorization:
     """Factor an invertible ``T`` of even size along ``T = P L U``."""
     perm, L, U = lup(T)
+    if trace.active():
+        trace.record("LUP decomposition", "Gaussian elimination with row exchanges gives T = P L U, "
+                     "P a permutation, L unit lower and U upper triangular (construct/lup.py, lup).",
+                     ("P", permutation_matrix(perm, T.domain)), ("L", L), ("U", U))
     network, signs = swap_network(perm, T.domain)
     positive = mode == "positive"
+    lower_part, upper_part = scale_columns(scale_rows(signs, L), signs), scale_rows(signs, U)
+    if trace.active():
+        trace.record("signs moved into the triangular factors", "The swap network is P S for the signs S it "
+                     "leaves; T = (P S) (S L S) (S U), where S L S is still unit lower triangular "
+                     "and S U upper triangular.", ("S", diagonal(signs, T.domain)), ("S L S", lower_part),
+                     ("S U", upper_part))
     stages = {
         "permutation": network,
-        "lower": triangular_word(scale_columns(scale_rows(signs, L), signs), positive, rng),
-        "upper": triangular_word(scale_rows(signs, U), positive, rng),
+        "lower": triangular_word(lower_part, positive, rng),
+        "upper": triangular_word(upper_part, positive, rng),
     }
     word = stages["permutation"] * stages["lower"] * stages["upper"]
     counts = {name: len(w) for name, w in stages.items()}

@@ -38,10 +38,10 @@ def format_table(f: Factorization) -> str:
     if w.n <= FULL_SIZE:
         cell = str if f.tolerance is None else _short
         lines.append("T =")
-        lines += _grid(f.matrix.to_list(), "  ")
+        lines += grid(f.matrix.to_list(), "  ")
         for i, c in enumerate(w, 1):
             lines.append(f"F{i} = {c.kind} coupling, scale [{', '.join(map(cell, c.scale))}], shear =")
-            lines += _grid(matrix_rows(c.shear), "  ", cell)
+            lines += grid(matrix_rows(c.shear), "  ", cell)
         lines.append("")
     lines.append(format_conditioning(conditioning(f)))
     if f.stages:
@@ -58,7 +58,7 @@ def _short(x) -> str:
     return f"{float(x):.6g}"
 
 
-def _grid(rows, indent: str, cell=str) -> list[str]:
+def grid(rows, indent: str, cell=str) -> list[str]:
     cells = [[cell(x) for x in row] for row in rows]
     width = max((len(c) for row in cells for c in row), default=1)
     return [indent + "[" + "  ".join(c.rjust(width) for c in row) + "]" for row in cells]
@@ -90,18 +90,18 @@ def format_latex(f: Factorization) -> str:
     With a mask, the factors are written in the original coordinates (see
     :func:`original_factors`), so the printed equation holds as printed.
     """
-    body = " \n".join(_bmatrix(M.to_list()) for M in original_factors(f)) or "I"
+    body = " \n".join(bmatrix(M.to_list()) for M in original_factors(f)) or "I"
     masked = ""
     if f.mask is not None:
         masked = f"\n% mask {''.join(map(str, f.mask))}: each factor is a coupling after reordering the coordinates to " + \
             ", ".join(str(i + 1) for i in mask_order(f.mask)) + "; shown here in the original order"
     return (
         f"% {f.count} couplings ({f.word.kinds()}), method {f.method}, mode {f.mode}{masked}\n"
-        f"\\[\n{_bmatrix(f.matrix.to_list())}\n=\n{body}\n\\]"
+        f"\\[\n{bmatrix(f.matrix.to_list())}\n=\n{body}\n\\]"
     )
 
 
-def _bmatrix(rows) -> str:
+def bmatrix(rows) -> str:
     def cell(x):
         if x.denominator == 1:
             return str(x)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from sympy import QQ
 
+from construct import trace
 from construct.couplings import Word
 from construct.gadgets import cross_swap
 from construct.matrices import from_rows
@@ -145,11 +146,16 @@ def swap_network(perm, K=QQ):
     d = n // 2
     rounds = permutation_rounds(perm, d)
     word = Word(n, d, K=K)
-    for pairs in rounds:
+    for k, pairs in enumerate(rounds, 1):
         Pi = [[0] * d for _ in range(d)]
         for i, j in pairs:
             Pi[i][j - d] = 1
         word.extend(cross_swap(from_rows(Pi, K)))
+        if trace.active():
+            swaps = ", ".join(f"{i + 1} <-> {j + 1}" for i, j in pairs)
+            trace.record(f"swap-network round {k} of {len(rounds)}", f"Swaps {swaps} at once with the cross swap "
+                         "G(Pi) = U(Pi) L(-Pi^T) U(Pi) (construct/gadgets.py, cross_swap).",
+                         ("Pi", from_rows(Pi, K)), ("G(Pi)", cross_swap(from_rows(Pi, K)).matrix()))
     images, signs = signed_permutation([[(p, q, 1) for p, q in r] for r in rounds], n)
     assert images == list(perm)
     return word, [K(s) for s in signs]

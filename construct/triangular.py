@@ -28,9 +28,10 @@ import random
 
 from sympy.polys.matrices import DomainMatrix
 
+from construct import trace
 from construct.couplings import Word, lower
 from construct.gadgets import block_diagonal_word, whitehead
-from construct.matrices import blocks, diagonal_entries, from_rows, scale_columns
+from construct.matrices import blocks, diagonal, diagonal_entries, from_rows, scale_columns
 
 
 def triangular_word(T: DomainMatrix, positive: bool, rng: random.Random) -> Word:
@@ -42,6 +43,13 @@ def triangular_word(T: DomainMatrix, positive: bool, rng: random.Random) -> Word
     entries = diagonal_entries(T)
     scale = [abs(x) for x in entries] if positive else entries
     unit = scale_columns(T, [K.one / s for s in scale])
+    if trace.active():
+        side = "lower" if T.is_lower else "upper"
+        trace.record(f"{side} triangular stage", f"Take out the diagonal: the {side} triangular matrix is "
+                     "(its unit part) times Delta" + (", with |diagonal| in positive mode" if positive else "")
+                     + "; Delta is absorbed into the last two couplings (construct/triangular.py, triangular_word)."
+                     + ("" if T.is_lower else " An upper triangular matrix is factored as the transpose of a lower one."),
+                     ("Delta", diagonal(scale, K)), ("unit part", unit))
     if T.is_lower:
         word = unit_lower_word(unit, rng)
     else:
@@ -63,6 +71,12 @@ def unit_lower_word(T: DomainMatrix, rng: random.Random) -> Word:
             break
     else:
         raise ArithmeticError("internal: no balancing factor made the diagonal blocks similar")
+    if trace.active():
+        trace.record("balancing the diagonal blocks", "[[X, 0], [C, Y]] = diag(X, Y) L(Y^-1 C) and "
+                     "diag(X, Y) = diag(X Z^-1, Y Z) diag(Z, Z^-1): Z is lower triangular so that Z X^-1 and "
+                     "Y Z are similar; the first factor is the block-diagonal gadget L U L U (a similarity "
+                     "from cyclic bases), the second a mirrored Whitehead gadget U L U L (unit_lower_word).",
+                     ("X", X), ("Y", Y), ("Z", Z), ("X Z^-1", X * Zi), ("Y Z", Y * Z), ("Y^-1 C", Y.inv() * T21))
     word = Word(n, d, K=K)
     word.extend(gadget)
     word.extend(whitehead(Zi, Z).mirrored())

@@ -1,0 +1,263 @@
+"""``couplings explain``: how a factorization was built, step by step, for teaching.
+
+The builders record their steps (:mod:`construct.trace`: the LUP or LU
+decomposition, the swap-network rounds, the triangular stages, the levels and
+their frames); for the short method, whose routes are tried in turn, the
+explanation states each route's test on ``T`` and its outcome. Then come the
+factors, labelled in product order (``L_1``, ``U_2``, ...), and the verdict of
+the independent checker on their product.
+
+>>> from construct.matrices import from_rows
+>>> e = explain(from_rows([[1, 0, 2, 0], [0, 1, 0, 3], [0, 0, 1, 0], [0, 0, 0, 1]]))
+>>> e.labels, [s.name for s in e.steps], e.verdict.ok
+(['U_1'], ['route short:two taken'], True)
+>>> print(format_explanation(e, "latex").splitlines()[-5])
+T &= U_1 \\\\
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sympy.polys.matrices import DomainMatrix
+
+from construct.factor import factor
+from construct.factorization import Factorization
+from construct.matrices import bit_length, blocks, inverse, rank, scale_columns
+from construct.report import FULL_SIZE, bmatrix, grid
+from construct.short import regular_split
+from construct.trace import Step, tracing
+from proofs.checker import LIMITS, Verdict, check_certificate
+
+FORMATS = ("table", "markdown", "latex")
+
+
+@dataclass
+class Explanation:
+    """The steps that built ``factorization`` of ``matrix``, its factor labels and the checker's verdict."""
+
+    matrix: DomainMatrix
+    factorization: Factorization
+    steps: list
+    labels: list
+    verdict: Verdict
+
+
+def explain(T: DomainMatrix, method: str = "short", mode: str = "any", seed: int = 0, limits=LIMITS) -> Explanation:
+    """Factor ``T`` exactly with ``method`` while recording its steps, then check the product."""
+    with tracing() as steps:
+        f = factor(T, method=method, mode=mode, seed=seed)
+    if f.method.startswith("short:"):
+        steps = short_route_steps(f.matrix, f.method.removeprefix("short:"), mode == "positive") + steps
+    verdict = check_certificate(f.certificate(), matrix=f.matrix.to_list(), limits=limits)
+    return Explanation(f.matrix, f, steps, factor_labels(f), verdict)
+
+
+def factor_labels(f: Factorization) -> list[str]:
+    """``L_1``, ``U_2``, ...: each factor's kind and its place in the product ``T = F_1 F_2 ... F_k``."""
+    return [f"{c.kind[0].upper()}_{i}" for i, c in enumerate(f.word, 1)]
+
+
+# The short method's routes, as tests on T: which one decided, and why.
+
+def short_route_steps(T: DomainMatrix, taken: str, positive: bool) -> list[Step]:
+    """One step per route of the short method tried before ``taken`` (failed), and one for ``taken``."""
+    d = T.shape[0] // 2
+    P, Q, R, S = blocks(T, d)
+    steps = [_two_step(P, Q, R, S, taken == "two")]
+    if taken == "two":
+        return steps
+    steps.append(_three_step(P, Q, R, S, taken == "three"))
+    if taken == "three":
+        return steps
+    steps.append(_five_step(T, P, Q, R, S, taken == "five", positive))
+    if taken == "five":
+        return steps
+    six = (f"Neither off-diagonal block is invertible (rank Q = {rank(Q)}, rank R = {rank(R)} of {d}), "
+           "so one unit coupling L(g) or U(g) with small random g goes first to make one invertible, "
+           "and the five-coupling route factors the rest: six couplings (construct/short.py, _six).")
+    steps.append(Step(f"route short:six {'taken' if taken == 'six' else 'not taken'}", six))
+    if taken == "paper":
+        steps.append(Step("route short:paper taken", "No short route applied; the paper's construction "
+                          "follows, so that every invertible matrix still gets a certificate."))
+    return steps
+
+
+def _is_diagonal(M) -> bool:
+    return M.is_diagonal and all(M[i, i].element != 0 for i in range(M.shape[0]))
+
+
+def _two_step(P, Q, R, S, taken: bool) -> Step:
+    """``L(A, B) U(C, D) = [[C, D], [A C, A D + B]]`` and its mirror ``U(C, D) L(A, B)``."""
+    test = ("Two couplings: L(A, B) U(C, D) = [[C, D], [A C, A D + B]], so T = L U exactly when the top-left "
+            "block P is an invertible diagonal and the Schur complement S - R P^-1 Q is diagonal; mirrored, "
+            "T = U L when S is an invertible diagonal and P - Q S^-1 R is diagonal (construct/short.py, _two). ")
+    shown = [("P", P), ("S", S)]
+    if _is_diagonal(P):
+        shown.append(("S - R P^-1 Q", S - R * P.inv() * Q))
+    if _is_diagonal(S):
+        shown.append(("P - Q S^-1 R", P - Q * S.inv() * R))
+    outcome = "The test holds." if taken else "The test fails."
+    return Step(f"route short:two {'taken' if taken else 'not taken'}", test + outcome, tuple(shown))
+
+
+def _three_step(P, Q, R, S, taken: bool) -> Step:
+    test = ("Three couplings: M = [[P, Q], [R, S]] is U(b) L(c) U(e) with unit scales exactly when R is invertible "
+            "and P R^-1 S - Q = R^-1 (then c = R, b = (P - I) R^-1, e = R^-1 (S - I)). With scales, "
+            "T = U L U diag(E, F) needs K = P R^-1 S - Q invertible and R = F K^-1 E for diagonals E, F: R and "
+            "K^-1 must have the same zero pattern and their ratios be a product f_i e_j. The mirror "
+            "L U L is tested on J T J (construct/short.py, _three_upper; construct/gadgets.py, three_factor_word). ")
+    shown = [("R", R)]
+    Ri = inverse(R)
+    if Ri is not None and (Ki := inverse(P * Ri * S - Q)) is not None:
+        shown.append(("K^-1 = (P R^-1 S - Q)^-1", Ki))
+    elif Ri is not None:
+        test += "Here K is singular. "
+    else:
+        test += "Here R is singular. "
+    outcome = "The test holds." if taken else "The test fails (in both orientations)."
+    return Step(f"route short:three {'taken' if taken else 'not taken'}", test + outcome, tuple(shown))
+
+
+def _five_step(T, P, Q, R, S, taken: bool, positive: bool) -> Step:
+    name = f"route short:five {'taken' if taken else 'not taken'}"
+    mirrored = inverse(Q) is None
+    if mirrored:
+        if inverse(R) is None:
+            return Step(name, "Five couplings need an invertible off-diagonal block; here neither Q nor R is.",
+                        (("Q", Q), ("R", R)))
+        P, Q, R, S = S, R, Q, P  # the mirror: the same construction on J T J, whose top-right block is R
+    H = R - S * Q.inv() * P
+    G1 = -Q * H
+    E1 = G1.det()
+    G = scale_columns(G1, [1 / E1] + [G1.domain.one] * (G1.shape[0] - 1))
+    text = ("Five couplings L(x) U(b) L(c) U(e) L(f) diag(E, F): the top-right block Q is invertible"
+            + (" in the mirror J T J (T's own Q is singular, its R is not), which gives U L U L U" if mirrored else "")
+            + ". With the Schur complement H = R - S Q^-1 P and a free diagonal F (first F = I), "
+            "G = -Q F^-1 H E^-1 with E = diag(det, 1, ...) has determinant 1. The last coupling L(f) makes the "
+            "top-left block a unit lower triangular X, and the middle three pass the three-coupling test once "
+            "-Q H E^-1 = X Y with Y unit upper triangular. A conjugation diag(M, M) (unit couplings stay unit "
+            "couplings) takes G to the product X Y of the regular unipotent pair below, which has its "
+            "characteristic polynomial; M comes from cyclic (Krylov) bases (construct/short.py, _five_upper, "
+            "regular_split; construct/gadgets.py, similarity_pair). When a step degenerates another F is tried.")
+    shown = [("Q", Q), ("H = R - S Q^-1 P", H), ("G = -Q H E^-1", G)]
+    split = regular_split(G)
+    if split is not None:
+        shown += [("X", split[0]), ("Y", split[1])]
+    if positive:
+        text += " Positive mode needs E > 0 (det G > 0 follows from det T > 0)."
+    return Step(name, text, tuple(shown))
+
+
+# Rendering
+
+def format_explanation(e: Explanation, fmt: str = "table") -> str:
+    """The explanation as plain text (``table``), Markdown with ``$$`` math, or a LaTeX document."""
+    return {"table": _text, "markdown": _markdown, "latex": _latex}[fmt](e)
+
+
+def _title(e: Explanation) -> str:
+    f = e.factorization
+    n = f.word.n
+    return (f"Factoring the {n}x{n} matrix T into {f.count} couplings (method {f.method}, mode {f.mode}); "
+            f"split {f.word.p} + {n - f.word.p}")
+
+
+def _factor_rows(e: Explanation):
+    """``(label, sentence, full matrix)`` for each factor."""
+    out = []
+    for label, c in zip(e.labels, e.factorization.word):
+        scale = ", ".join(map(str, c.scale))
+        out.append((label, f"{c.kind} coupling, scale ({scale})", c.matrix()))
+    return out
+
+
+def _product(e: Explanation) -> str:
+    return " ".join(e.labels) or "I"
+
+
+def _big(M) -> str:
+    return f"({M.shape[0]}x{M.shape[1]} matrix, entries up to {bit_length(M)} bits)"
+
+
+def _text(e: Explanation) -> str:
+    lines = [_title(e), "", "T ="] + _show_text(e.matrix)
+    for k, s in enumerate(e.steps, 1):
+        lines += ["", f"Step {k}. {s.name}", "  " + s.reason]
+        for label, M in s.matrices:
+            lines += [f"  {label} ="] + _show_text(M, "    ")
+    lines += ["", f"Factors, in product order: T = {_product(e)}"]
+    for label, sentence, M in _factor_rows(e):
+        lines += [f"{label} = {sentence}:"] + _show_text(M)
+    lines += ["", f"Check of T = {_product(e)} by the independent checker: {e.verdict.summary}"]
+    return "\n".join(lines)
+
+
+def _show_text(M, indent="  ") -> list[str]:
+    if max(M.shape) > FULL_SIZE:
+        return [indent + _big(M)]
+    return grid(M.to_list(), indent)
+
+
+def _math(M) -> str:
+    """A matrix as one line of LaTeX (a ``bmatrix``), or a sentence when it is too big to show."""
+    if max(M.shape) > FULL_SIZE:
+        return r"\text{" + _big(M) + "}"
+    return bmatrix(M.to_list()).replace("\n", " ")
+
+
+def _tex_label(label: str) -> str:
+    r"""A step's label as LaTeX math.
+
+    >>> _tex_label("X_0"), _tex_label("G(Pi)"), _tex_label("H = R - S Q^-1 P")
+    ('X_{0}', 'G(\\Pi)', 'H = R - S Q^{-1} P')
+    """
+    out = label.replace("^-1", "^{-1}").replace("^T", "^{T}").replace("Pi", r"\Pi").replace("Delta", r"\Delta")
+    out = out.replace("unit part", r"\text{unit part}")
+    if "_" in out:
+        head, _, tail = out.partition("_")
+        out = f"{head}_{{{tail}}}"
+    return out
+
+
+def _markdown(e: Explanation) -> str:
+    lines = [f"# {_title(e)}", "", f"$$T = {_math(e.matrix)}$$"]
+    for k, s in enumerate(e.steps, 1):
+        lines += ["", f"## Step {k}: {s.name}", "", s.reason]
+        for label, M in s.matrices:
+            lines += ["", f"$${_tex_label(label)} = {_math(M)}$$"]
+    lines += ["", "## Factors", "", f"In product order, $T = {_product(e)}$:", ""]
+    for label, sentence, M in _factor_rows(e):
+        lines.append(f"- ${label}$ ({sentence}): $${label} = {_math(M)}$$")
+    lines += ["", "## Check", "", f"The independent checker multiplies the factors out: {e.verdict.summary}"]
+    return "\n".join(lines)
+
+
+_LATEX_SPECIALS = {"\\": r"\textbackslash{}", "_": r"\_", "^": r"\^{}", "{": r"\{", "}": r"\}", "#": r"\#",
+                   "%": r"\%", "&": r"\&", "$": r"\$", "~": r"\textasciitilde{}", "<": r"$<$", ">": r"$>$",
+                   "|": r"$|$"}
+
+
+def latex_text(s: str) -> str:
+    r"""Plain text made safe for LaTeX.
+
+    >>> latex_text("S - R P^-1 Q, 1 <-> 3, 50%")
+    'S - R P\\^{}-1 Q, 1 $<$-$>$ 3, 50\\%'
+    """
+    return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in s)
+
+
+def _latex(e: Explanation) -> str:
+    lines = [r"\documentclass{article}", r"\usepackage{amsmath}", r"\setcounter{MaxMatrixCols}{64}",
+             r"\begin{document}", rf"\section*{{{latex_text(_title(e))}}}", rf"\[ T = {_math(e.matrix)} \]"]
+    for k, s in enumerate(e.steps, 1):
+        lines += [rf"\subsection*{{Step {k}: {latex_text(s.name)}}}", latex_text(s.reason)]
+        lines += [rf"\[ {_tex_label(label)} = {_math(M)} \]" for label, M in s.matrices]
+    lines += [r"\subsection*{Factors}", "In product order:", r"\begin{align}", rf"T &= {_product(e)} \\"]
+    rows = _factor_rows(e)
+    for i, (label, sentence, M) in enumerate(rows):
+        end = r" \\" if i < len(rows) - 1 else ""
+        lines.append(rf"{label} &= {_math(M)} && \text{{{latex_text(sentence)}}}{end}")
+    lines += [r"\end{align}", latex_text(f"Checked by the independent checker: {e.verdict.summary}"),
+              r"\end{document}"]
+    return "\n".join(lines)
