@@ -30,6 +30,8 @@ from operator import add, mul, sub
 import flint
 from flint import arb, arb_mat, fmpq, fmpq_mat, fmpz, fmpz_mat, nmod, nmod_mat
 
+from proofs.rational_functions import SYMBOL, Field, uncovered
+
 FORMAT = "couplings.certificate/1"
 _NUMBER = re.compile(r"(-?)([0-9]+)(?:/([0-9]+)|(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?)")
 _ONE = r"-?[0-9]+(?:/[0-9]+|(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)"
@@ -129,8 +131,9 @@ def _decimal_text(q, up=True):
 class _Reader:
     """Parses the numbers of one certificate, records the first problem of each part, counts characters."""
 
-    def __init__(self, limits):
+    def __init__(self, limits, field=None):
         self.limits, self.reasons, self.chars = limits, [], 0
+        self.field = field  # a proofs.rational_functions.Field for symbolic certificates, else None
 
     def bad(self, message):
         self.reasons.append(message)  # and return None
@@ -148,6 +151,11 @@ class _Reader:
             return 'expected an exact number string like "-3/7" or "1.5e-3"'
         if len(s) > self.limits.entry_chars:
             return f"{len(s)} characters long, beyond the limit of {self.limits.entry_chars} per number"
+        if self.field is not None:
+            try:
+                return self.field.parse(s)
+            except ValueError as e:
+                return f"which is not a rational function of the symbols: {e}"
         m = _NUMBER.fullmatch(s)
         if m is None:
             return 'expected an exact number string like "-3/7" or "1.5e-3"'
@@ -192,7 +200,8 @@ class _Reader:
             return self.bad(f"{what} {got}, expected a list of {r} rows of {c} numbers")
         strings, exact, seen = [], {}, set()  # exact: rows with a problem, or long numbers, one number at a time
         for i, row in enumerate(rows):
-            joined = ",".join(row) if type(row) is list and len(row) == c and set(map(type, row)) == {str} else ""
+            joined = ",".join(row) if self.field is None and type(row) is list and len(row) == c \
+                and set(map(type, row)) == {str} else ""  # symbolic rows are parsed one entry at a time
             if not (joined and joined.count(",") == c - 1 and max(map(len, row)) <= min(4000, self.limits.entry_chars)
                     and _ROW.fullmatch(joined)
                     and ("/" not in joined or not _ZERO_DENOMINATOR.search(joined))
@@ -676,7 +685,10 @@ def _check(cert, matrix, max_factors, mode, fast, limits, name):
     if header is None:
         return _rejected(reasons)
     n, p, cert_mode, idx = header
-    read = _Reader(limits)
+    field = _field(cert, cert_mode, matrix, reasons) if "symbols" in cert or "conditions" in cert else None
+    if reasons:
+        return _rejected(reasons)
+    read = _Reader(limits, field)
     table = read.table(cert["matrix"], n, n, "matrix")
     factors = cert["factors"] if type(cert["factors"]) is list else []
     if type(cert["factors"]) is not list:
@@ -693,6 +705,8 @@ def _check(cert, matrix, max_factors, mode, fast, limits, name):
         return _rejected([f"the certificate has {len(factors)} factors, more than the required at most {max_factors}"])
     if mode == "positive" and cert_mode != "positive":
         return _rejected([f'the certificate is in mode "{cert_mode}", but mode "positive" is required'])
+    if field is not None:
+        return _check_symbolic(cert, read, table, parsed, n, p, idx, limits.work + 1000 * read.chars)
     entries = table.rational().entries()
     if matrix is not None:
         spec = _spec(matrix, n, name)
@@ -733,6 +747,85 @@ def _check(cert, matrix, max_factors, mode, fast, limits, name):
     return Verdict(True, (), f"{how}: {n}x{n} matrix = product of {len(factors)} couplings{within} "
                              f"(method {_text(claims['method'])}, mode {cert_mode}, split {p}{masked}, "
                              f"bound {claims['bound']}{extra})" + (f"; {residual}" if residual else "") + spec_text)
+
+
+# ---------------------------------------------------------------- symbolic certificates
+
+
+def _field(cert, mode, matrix, reasons):
+    """The rational functions in the symbols a symbolic certificate declares, or None after recording why not."""
+    names, conditions = cert.get("symbols"), cert.get("conditions")
+    if not (type(names) is list and 0 < len(names) <= 100 and all(
+            type(x) is str and len(x) <= 100 and SYMBOL.fullmatch(x) for x in names) and len(set(names)) == len(names)):
+        return reasons.append(f"symbols is {_show(names)}, expected a list of 1 to 100 distinct names like \"a\" or "
+                              "\"x_1\" (letters, digits, _)")
+    if type(conditions) is not list or set(map(type, conditions)) - {str}:
+        return reasons.append(f"conditions is {_show(conditions)}, expected a list of rational function strings")
+    if mode != "any":
+        return reasons.append('a symbolic certificate must be in mode "any" (the sign of a rational function '
+                              'is not decided)')
+    if type(cert["claims"]) is dict and "tolerance" in cert["claims"]:
+        return reasons.append("a symbolic certificate claims an exact product; it has no tolerance")
+    if matrix is not None:
+        return reasons.append("a symbolic certificate cannot be compared with a matrix file (those hold numbers)")
+    return Field(names)
+
+
+def _check_symbolic(cert, read, table, factors, n, p, idx, budget):
+    """The claim of a symbolic certificate: F_1 ... F_k = M' over QQ(symbols), and the conditions cover every
+    denominator and every scale's numerator, so the identity holds, with nonzero scales, wherever they are nonzero."""
+    conditions = [read.num(c) for c in cert["conditions"]]
+    for k, (c, text) in enumerate(zip(conditions, cert["conditions"])):
+        if type(c) is str or c == 0:
+            why = c if type(c) is str else "which is zero, so the certificate would hold nowhere"
+            return _rejected([f"conditions[{k}] is {_show(text)}, {why}"])
+    polys = [q for c in conditions for q in (c.num, c.den) if q.total_degree() > 0]
+    entries = [x for i in range(n) for x in table.exact[i]]
+    named = [(f"matrix[{k // n}][{k % n}]", s, x.den) for k, (s, x) in enumerate(zip(table.strings, entries))]
+    for i, ((kind, shear, scale), f) in enumerate(zip(factors, cert["factors"])):
+        named += [(f"factor {i} ({kind}): shear[{k // shear.c}][{k % shear.c}]", s, x.den) for k, (s, x)
+                  in enumerate(zip(shear.strings, [x for r in range(shear.r) for x in shear.exact[r]]))]
+        named += [(f"factor {i} ({kind}): scale[{k}]", s, x.den * x.num) for k, (s, x) in enumerate(zip(f["scale"], scale))]
+    for what, text, must_be_nonzero in named:
+        left = uncovered(must_be_nonzero, polys)
+        if left.total_degree() > 0:
+            part = "numerator or denominator" if "scale" in what else "denominator"
+            return _rejected([f"{what} is {_show(text)}, whose {part} has the factor {left}, which divides no "
+                              "listed condition, so it may vanish where the conditions hold"])
+    cols = _symbolic_product(factors, n, p, read.field, budget)
+    target = [entries[idx[a] * n + idx[b]] for a in range(n) for b in range(n)]
+    wrong = [k for k, x in enumerate(_residuals(cols, target)) if not x == 0]
+    if wrong:
+        at = f"({idx[wrong[0] // n]}, {idx[wrong[0] % n]})"
+        return _rejected([f"the product of the factors differs from matrix at entry {at} ({len(wrong)} of {n * n} "
+                          "entries differ, as rational functions)"])
+    claims, masked = cert["claims"], ", masked" if "mask" in cert else ""
+    where = f" wherever {', '.join(map(_text, cert['conditions']))} {'is' if len(conditions) == 1 else 'are'} nonzero" \
+        if conditions else ""
+    return Verdict(True, (), f"verified: {n}x{n} matrix over QQ({', '.join(cert['symbols'])}) = product of "
+                             f"{len(factors)} couplings{where} (method {_text(claims['method'])}, mode any, split {p}"
+                             f"{masked}, bound {claims['bound']})")
+
+
+def _symbolic_product(factors, n, p, field, budget):
+    """F_1 ... F_k over the rational functions, as its n columns; _TooLarge once the work passes ``budget``."""
+    one, zero, spent = field.number("1"), field.number("0"), [0]
+
+    def times(column, s):
+        spent[0] += sum(x.size() for x in column) * s.size()
+        if spent[0] > budget:
+            raise _TooLarge(spent[0])
+        return [x * s for x in column]
+    cols = [[one if i == j else zero for i in range(n)] for j in range(n)]
+    for kind, shear, scale in factors:
+        src, dst = (p, 0) if kind == "lower" else (0, p)  # as in _chain: columns dst + j += columns src + i * shear
+        for k, s in enumerate(x for r in range(shear.r) for x in shear.exact[r]):
+            if not s == 0:
+                i, j = divmod(k, shear.c)
+                cols[dst + j] = list(map(add, cols[dst + j], times(cols[src + i], s)))
+        for i, s in enumerate(scale):
+            cols[src + i] = times(cols[src + i], s)
+    return cols
 
 
 # ---------------------------------------------------------------- files and the command line
