@@ -101,7 +101,13 @@ def permutation_matrix(perm, K=QQ) -> DomainMatrix:
 
 
 def bit_length(M: DomainMatrix) -> int:
-    """Largest bit length of a numerator or denominator of an entry of ``M`` over ``QQ``."""
+    """Largest bit length of a numerator or denominator of an entry of ``M`` over ``QQ``.
+
+    Over a field of rational functions (symbolic entries) the builders compare sizes too; there the size is
+    the length of the longest printed entry.
+    """
+    if M.domain.is_FractionField:
+        return max((len(str(x)) for row in M.to_list() for x in row), default=0)
     best = 0
     for row in M.to_list():
         for x in row:
