@@ -80,7 +80,7 @@ def original_factors(f: Factorization) -> list:
         return factors
     idx, n = mask_order(f.mask), f.word.n
     back = [idx.index(i) for i in range(n)]
-    return [from_rows([[rows[back[i]][back[j]] for j in range(n)] for i in range(n)])
+    return [from_rows([[rows[back[i]][back[j]] for j in range(n)] for i in range(n)], f.word.K)
             for rows in (M.to_list() for M in factors)]
 
 
