@@ -159,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "factor",
         help="factor a matrix into couplings, check it, print or save the certificate",
-        description="Factor an invertible matrix of even size n = 2d into couplings, exactly (or in float64 or "
+        description="Factor an invertible n x n matrix (any n >= 2, any split) into couplings, exactly (or in float64 or "
         "mpmath with --method levels --arith), "
         "and check the result with the independent checker before printing it.",
     )
@@ -199,6 +199,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="half",
         help=f"which coordinates lower couplings keep: {', '.join(MASK_NAMES)}, or a 0/1 list "
         "like 1,0,1,0 (default %(default)s)",
+    )
+    p.add_argument(
+        "--split",
+        type=int,
+        metavar="P",
+        help="coordinates lower couplings keep, 1 <= P <= n-1 (default: as many as the mask keeps; the "
+        "half mask keeps the first floor(n/2)); unequal splits are reduced to a balanced one exactly",
     )
     p.add_argument("--seed", type=int, default=0, help="seed for the free choices (default %(default)s)")
     p.add_argument("--out", metavar="FILE", help="write the certificate (JSON) to FILE")
@@ -320,7 +327,7 @@ def run_factor(args) -> int:
     if sys.stderr.isatty() and (warning := slow_warning(T, args.method, args.arith)):
         print(f"couplings: {warning}", file=sys.stderr, flush=True)
     result = factor(T, method=args.method, mode=args.mode, mask=args.mask, seed=args.seed,
-                    arith=args.arith, digits=args.digits)
+                    arith=args.arith, digits=args.digits, split=args.split)
     cert = result.certificate()
     verdict = check_certificate(cert, matrix=T.to_list(), limits=OWN_LIMITS)  # for the matrix that was read
     if not verdict.ok:  # the builder is untrusted: never hand out a certificate the checker rejects

@@ -68,7 +68,20 @@ class Coupling:
     def transposed(self) -> "Coupling":
         """``F^T`` of a unit factor (``L_u(A)^T = U_u(A^T)``)."""
         assert all(s == self.domain.one for s in self.scale)
-        return Coupling(UPPER if self.kind == LOWER else LOWER, self.shear.transpose(), self.scale)
+        shear = self.shear.transpose()
+        return Coupling(UPPER if self.kind == LOWER else LOWER, shear, (self.domain.one,) * shear.shape[0])
+
+    def inverse(self) -> "Coupling":
+        """``F^-1``: ``L(A, B)^-1 = L(-B^-1 A, B^-1)``, ``U(C, D)^-1 = U(C^-1, -C^-1 D)``."""
+        scale = tuple(1 / s for s in self.scale)
+        return Coupling(self.kind, -scale_rows(scale, self.shear), scale)
+
+    def padded(self, extra: int) -> "Coupling":
+        """This factor on ``extra`` more coordinates, appended at the end and left alone (``diag(F, I)``)."""
+        K, (rows, cols) = self.domain, self.shear.shape
+        if self.kind == LOWER:  # the new coordinates are sheared by nothing and scaled by 1
+            return Coupling(LOWER, self.shear.vstack(zeros(extra, cols, K)).to_dense(), self.scale + (K.one,) * extra)
+        return Coupling(UPPER, self.shear.hstack(zeros(rows, extra, K)).to_dense(), self.scale)
 
 
 def lower(A: DomainMatrix, scale=None) -> Coupling:
@@ -123,6 +136,27 @@ class Word:
     def transposed(self) -> "Word":
         """The word of ``W^T`` for a word ``W`` of unit factors."""
         return Word(self.n, self.p, [f.transposed() for f in reversed(self.factors)], self.K)
+
+    def inverse(self) -> "Word":
+        """The word of ``W^-1``.
+
+        >>> from construct.matrices import from_rows, identity
+        >>> w = Word(3, 1, [lower(from_rows([[1], [2]]), [QQ(3), QQ(1)]), upper(from_rows([[1, 5]]), [QQ(2)])])
+        >>> w.matrix() * w.inverse().matrix() == identity(3)
+        True
+        """
+        return Word(self.n, self.p, [f.inverse() for f in reversed(self.factors)], self.K)
+
+    def embedded(self, n: int) -> "Word":
+        """``diag(W, I)``: this word on the first coordinates of ``n``, the others (kept by neither) left alone.
+
+        The new coordinates join the second group, so the split stays ``p``.
+
+        >>> from construct.matrices import from_rows
+        >>> Word(2, 1, [upper(from_rows([[2]]))]).embedded(3).matrix().to_list()
+        [[1, 2, 0], [0, 1, 0], [0, 0, 1]]
+        """
+        return Word(n, self.p, [f.padded(n - self.n) for f in self.factors], self.K)
 
     def times_diagonal(self, E, F) -> None:
         """Absorb ``diag(E, F)`` on the right into the last two factors.

@@ -31,6 +31,7 @@ from construct.matrices import from_rows, rank as matrix_rank
 from construct.paper import factor_paper
 from construct.parse import InputError, negative_det_message
 from construct.short import factor_short
+from construct.splits import factor_split
 
 BUILDERS = {"short": factor_short, "paper": factor_paper, "levels": factor_levels}
 METHODS = tuple(BUILDERS)
@@ -40,19 +41,27 @@ MASK_NAMES = ("half", "checkerboard", "alternate")
 
 
 def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None, seed: int = 0,
-           arith: str = "exact", digits: int = 50):
+           arith: str = "exact", digits: int = 50, split: int | None = None):
     """Couplings whose product is ``T``, as a :class:`~construct.factorization.Factorization`.
 
     ``arith`` is ``exact``, ``float64`` or ``mp`` (mpmath at ``digits``
     significant digits); only the levels method runs in floating point.
 
+    ``split`` is the number ``p`` of coordinates lower couplings keep
+    (default: the mask's, else ``floor(n/2)``); unequal splits go through
+    :mod:`construct.splits`, exactly.
     ``mask`` is a mask name or a 0/1 list (1 = kept by a lower coupling);
     the factors are then couplings on that mask. ``T`` may be sparse or over
     ``ZZ``; it is normalised to a dense matrix over ``QQ`` first.
+
+    >>> f = factor(from_rows([[0, 1, 0], [0, 0, 1], [1, 0, 0]]), split=1, mode="positive")
+    >>> f.word.p, f.word.matrix() == f.matrix, f.count <= f.bound
+    (1, True, True)
     """
     T = normalise(T)
     validate(T, mode, check_det=method != "levels")
-    bits = mask_bits(mask, T.shape[0])
+    bits = mask_bits(mask, T.shape[0], split)
+    p = sum(bits)
     order = [i for i in range(len(bits)) if bits[i]] + [i for i in range(len(bits)) if not bits[i]]
     if order == sorted(order):
         blocked = T
@@ -70,10 +79,18 @@ def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None,
         )
     if arith == "mp" and not (isinstance(digits, int) and 5 <= digits <= 100_000):
         raise InputError(f"--digits must be an integer from 5 to 100000, got {digits}")
-    if method == "levels":
-        result = factor_levels(blocked, mode, random.Random(seed), arith, digits)
-    else:
-        result = BUILDERS[method](blocked, mode, random.Random(seed))
+    if 2 * p != len(bits) and arith != "exact":
+        raise InputError(
+            f"an unequal split ({p} of {len(bits)} coordinates kept) is reduced to a balanced one exactly; "
+            "use --arith exact, or an even size with the balanced split"
+        )
+
+    def balanced(S):
+        if method == "levels":
+            return factor_levels(S, mode, random.Random(seed), arith, digits)
+        return BUILDERS[method](S, mode, random.Random(seed))
+
+    result = balanced(blocked) if 2 * p == len(bits) else factor_split(blocked, p, balanced)
     result.matrix = T
     result.mask = None if order == sorted(order) else bits
     return result
@@ -109,8 +126,8 @@ def validate(T: DomainMatrix, mode: str, check_det: bool = True) -> None:
         raise InputError("the matrix is empty")
     if n != m:
         raise InputError(f"the matrix is {n}x{m}, not square")
-    if n % 2:
-        raise InputError(f"the matrix is {n}x{n}; odd sizes are not supported yet (n must be even, n = 2d)")
+    if n == 1:
+        raise InputError("the matrix is 1x1; a coupling needs at least 2 coordinates (one kept, one changed)")
     if mode not in MODES:
         raise InputError(f"unknown mode {mode!r}; choose 'any' or 'positive'")
     rank = n if full_rank_modular(T) else matrix_rank(T)
@@ -134,14 +151,25 @@ def full_rank_modular(T: DomainMatrix) -> bool:
     return flint.nmod_mat(num, p).rank() == n
 
 
-def mask_bits(mask, n: int) -> list[int]:
+def mask_bits(mask, n: int, split: int | None = None) -> list[int]:
     """The 0/1 list of a mask name or list; 1 marks a coordinate kept by lower couplings.
 
-    >>> mask_bits("alternate", 4), mask_bits("checkerboard", 4), mask_bits(None, 4)
-    ([1, 0, 1, 0], [1, 0, 0, 1], [1, 1, 0, 0])
+    ``split`` is the number of ones it must have (default: ``floor(n/2)``
+    for ``half``, whatever a named or listed mask has); ``half`` keeps the
+    first ``split`` coordinates.
+
+    >>> mask_bits("alternate", 4), mask_bits("checkerboard", 4), mask_bits(None, 4), mask_bits("half", 5, 1)
+    ([1, 0, 1, 0], [1, 0, 0, 1], [1, 1, 0, 0], [1, 0, 0, 0, 0])
+    >>> mask_bits(None, 5, 5)
+    Traceback (most recent call last):
+    ...
+    construct.parse.InputError: --split must be from 1 to n - 1 = 4 (coordinates kept by lower couplings), got 5
     """
+    if split is not None and not (isinstance(split, int) and 1 <= split <= n - 1):
+        raise InputError(f"--split must be from 1 to n - 1 = {n - 1} (coordinates kept by lower couplings), got {split}")
     if mask is None or mask == "half":
-        return [1] * (n // 2) + [0] * (n - n // 2)
+        p = n // 2 if split is None else split
+        return [1] * p + [0] * (n - p)
     if mask == "alternate":
         return [1 - i % 2 for i in range(n)]
     if mask == "checkerboard":
@@ -159,6 +187,8 @@ def mask_bits(mask, n: int) -> list[int]:
     bits = list(mask)
     if len(bits) != n or any(b not in (0, 1) for b in bits):
         raise InputError(f"the mask must list {n} entries, each 0 or 1; got {bits}")
-    if sum(bits) != n // 2:
-        raise InputError(f"the mask keeps {sum(bits)} coordinates; the constructions need exactly half ({n // 2})")
+    if split is not None and sum(bits) != split:
+        raise InputError(f"the mask keeps {sum(bits)} coordinates but --split is {split}")
+    if not 1 <= sum(bits) <= n - 1:
+        raise InputError(f"the mask keeps {sum(bits)} of {n} coordinates; a coupling needs at least one kept and one changed")
     return bits

@@ -415,6 +415,217 @@ def check_block_diagonal_nonreal_spectrum(T, p, mode):
     return False, reasons + ["neither (X^-1 always non-real, Y always real) nor the converse holds"]
 
 
+# ---------------------------------------------------------------- lemmas 4-7: any matrix, k = 1 ... 4
+
+
+def _admissible_diagonal(m, mode):
+    """``m`` is a diagonal matrix with admissible entries (nonzero; positive in mode positive)."""
+    return _is_diagonal(m) and all(m[i][i] != 0 and (mode == "any" or m[i][i] > 0) for i in range(len(m)))
+
+
+def _sub(a, b):
+    return [[x - y for x, y in zip(ra, rb)] for ra, rb in zip(a, b)]
+
+
+def _schur(T, p, side):
+    """``(A, Sigma)`` for the word starting with a lower factor (``side = "top"``: ``A = P^-1``,
+    ``Sigma = S - R P^-1 Q``) or with an upper one (``"bottom"``: ``S^-1``, ``P - Q S^-1 R``);
+    ``None`` when the pivot block is singular."""
+    P, Q, R, S = _blocks(T, p)
+    if side == "bottom":
+        P, Q, R, S = S, R, Q, P
+    A = _inverse(P)
+    if A is None:
+        return None
+    return A, _sub(S, _matmul(_matmul(R, A), Q))
+
+
+def check_not_one_coupling(T, p, mode):
+    """Lemma 4 (k = 1).  ``T`` is a single coupling (or ``I``) iff its top rows are ``[I, 0]``
+    and its bottom-right block an admissible diagonal (``L(A, B)``), or its bottom rows are
+    ``[0, I]`` and its top-left block an admissible diagonal (``U(C, D)``).  Proof: these are the
+    definitions.  QED
+    """
+    n = len(T)
+    P, Q, R, S = _blocks(T, p)
+    lower = P == _eye(p) and _is_zero(Q) and _admissible_diagonal(S, mode)
+    upper = S == _eye(n - p) and _is_zero(R) and _admissible_diagonal(P, mode)
+    if lower or upper:
+        return False, [f"T is a single {'lower' if lower else 'upper'} coupling"]
+    return True, ["T is not [[I, 0], [A, diag(b)]] nor [[diag(c), D], [0, I]] with admissible scales"]
+
+
+def check_not_two_couplings(T, p, mode):
+    """Lemma 5 (k = 2).  ``T`` is a product of at most 2 couplings iff ``P`` and ``S - R P^-1 Q``
+    are admissible diagonals (``L U``) or ``S`` and ``P - Q S^-1 R`` are (``U L``).
+
+    Proof.  A product of at most 2 couplings is ``L(A, B) U(C, D)`` or ``U(C, D) L(A, B)``
+    (a missing factor is ``L(0, I)`` or ``U(I, 0)``).  ``L(A, B) U(C, D) = [[C, D], [A C,
+    A D + B]]``: ``P = C``, ``Q = D``, ``A = R P^-1`` and ``B = S - R P^-1 Q``; conversely
+    these blocks define the factors.  ``U(C, D) L(A, B) = [[C + D A, D B], [A, B]]``:
+    ``B = S``, ``A = R``, ``D = Q S^-1``, ``C = P - Q S^-1 R``.  QED
+    """
+    reasons = []
+    for word, side in (("L U", "top"), ("U L", "bottom")):
+        P = _blocks(T, p)[0 if side == "top" else 3]
+        schur = _schur(T, p, side) if _admissible_diagonal(P, mode) else None
+        if schur is None:
+            reasons.append(f"{word}: the {'top-left' if side == 'top' else 'bottom-right'} block is not an "
+                           "admissible diagonal")
+        elif _admissible_diagonal(schur[1], mode):
+            return False, [f"T = {word} with the Schur complement {_fmt(schur[1])}"]
+        else:
+            reasons.append(f"{word}: the Schur complement {_fmt(schur[1])} is not an admissible diagonal")
+    return True, reasons
+
+
+def _rank_one_ratio(R, Kinv, mode):
+    """Admissible ``f, e`` with ``R_ij = f_i Kinv_ij e_j`` for all ``i, j``, or ``None``."""
+    d = len(R)
+    if any((R[i][j] == 0) != (Kinv[i][j] == 0) for i in range(d) for j in range(d)):
+        return None
+    f, e = [None] * d, [None] * d
+    for start in range(d):  # each connected component of the support fixes f, e up to f -> t f, e -> e / t
+        if f[start] is not None:
+            continue
+        f[start], todo = Fraction(1), [("row", start)]
+        while todo:
+            side, k = todo.pop()
+            for m in range(d):
+                i, j = (k, m) if side == "row" else (m, k)
+                if R[i][j] == 0:
+                    continue
+                ratio = R[i][j] / Kinv[i][j]
+                if e[j] is None:
+                    e[j] = ratio / f[i]
+                    todo.append(("col", j))
+                elif f[i] is None:
+                    f[i] = ratio / e[j]
+                    todo.append(("row", i))
+                elif f[i] * e[j] != ratio:
+                    return None
+    if mode == "positive" and any(x <= 0 for x in f + e):
+        return None  # within a component, t < 0 flips the signs of all f and e together
+    return f, e
+
+
+def check_not_three_couplings(T, p, mode):
+    """Lemma 6 (k = 3; square blocks, ``R`` and ``Q`` invertible).  Let ``K = P R^-1 S - Q`` and
+    ``K' = S Q^-1 P - R``.  If no admissible ``f, e`` give ``R_ij = f_i (K^-1)_ij e_j`` (``K``
+    singular counts as none) and no admissible ``f', e'`` give ``Q_ij = f'_i (K'^-1)_ij e'_j``,
+    then ``T`` is not a product of 3 couplings.
+
+    Proof.  By the common reduction ``M = T Delta^-1``, ``Delta = diag(E, F)``, is ``U_u(b)
+    L_u(c) U_u(e) = [[I + b c, (I + b c) e + b], [c, c e + I]]`` or the mirror ``L_u U_u L_u``.
+    In the first case ``c = R E^-1`` is invertible, so ``b = (P_M - I) c^-1``, ``e = c^-1 (S_M
+    - I)`` and the top-right block gives ``P_M R_M^-1 S_M - Q_M = R_M^-1``.  With ``P_M = P
+    E^-1``, ``R_M = R E^-1``, ``Q_M = Q F^-1``, ``S_M = S F^-1`` this reads ``K F^-1 = E R^-1``,
+    i.e. ``R = F K^-1 E``: entrywise ``R_ij = f_i (K^-1)_ij e_j``.  The mirror word is the
+    first one for ``J T J = [[S, R], [Q, P]]`` with ``Delta`` mirrored.  The test of
+    :func:`_rank_one_ratio` is exact: on each connected component of the common support the
+    values of ``f, e`` are fixed up to ``f -> t f``, ``e -> e / t``.  QED
+    """
+    n = len(T)
+    if 2 * p != n:
+        return False, [f"lemma needs square blocks (split {p} != n/2)"]
+    P, Q, R, S = _blocks(T, p)
+    reasons = []
+    for word, (P1, Q1, R1, S1), name in (("U L U", (P, Q, R, S), "R"), ("L U L", (S, R, Q, P), "Q")):
+        R1i = _inverse(R1)
+        if R1i is None:
+            return False, reasons + [f"{name} is singular (the lemma needs it invertible)"]
+        Kinv = _inverse(_sub(_matmul(_matmul(P1, R1i), S1), Q1))
+        if Kinv is not None and (fe := _rank_one_ratio(R1, Kinv, mode)) is not None:
+            return False, reasons + [f"{word}: {name} = F K^-1 E with f = {fe[0]}, e = {fe[1]}"]
+        reasons.append(f"{word}: {name} is not F K^-1 E for admissible diagonals E, F"
+                       + (" (K is singular)" if Kinv is None else
+                          f" (K^-1 = {_fmt(Kinv)} against {name} = {_fmt(R1)})"))
+    return True, reasons
+
+
+def check_four_couplings_trace_sign(T, p, mode):
+    """Lemma 7 (k = 4, trace sign; square blocks, ``P`` and ``S`` invertible).  Let ``A = P^-1``,
+    ``Sigma = S - R P^-1 Q``, ``A' = S^-1``, ``Sigma' = P - Q S^-1 R``.  If the sign sets
+    (:func:`sign_set`) of ``diag(A)`` and ``diag(Sigma)`` are disjoint, and those of
+    ``diag(A')`` and ``diag(Sigma')`` too, then ``T`` is not a product of 4 couplings.
+
+    Proof.  By the common reduction ``M = T Delta^-1`` is ``L_u(a) U_u(b) L_u(c) U_u(e)`` or
+    ``U_u L_u U_u L_u``.  In the first case the blocks of ``M`` are ``P_M = I + b c``, ``Q_M =
+    P_M e + b``, ``R_M = a P_M + c``, ``S_M = a Q_M + c e + I``.  ``P_M = P E^-1`` is
+    invertible, and ``S_M - R_M P_M^-1 Q_M = I + c e - c P_M^-1 (P_M e + b) = I - c (I + b
+    c)^-1 b = (I + c b)^-1`` (push-through identity).  The left side is ``Sigma F^-1`` and
+    ``P_M^-1 = E A``.  Since ``b c`` and ``c b`` have the same characteristic polynomial, so
+    do ``(I + b c)^-1 = E A`` and ``(I + c b)^-1 = Sigma F^-1``; in particular their traces
+    ``sum_i e_i A_ii`` and ``sum_i Sigma_ii / f_i`` are equal, which disjoint sign sets
+    forbid.  The second word is the first one for ``J T J = [[S, R], [Q, P]]``, whose ``A``
+    and ``Sigma`` are ``A'`` and ``Sigma'``.  QED
+
+    For ``d = 2`` the trace is the only obstruction to the characteristic-polynomial
+    condition over the reals (``docs/theory.md``); for block diagonals ``T = diag(X, Y)``
+    both conditions are that of Lemma 2.
+    """
+    n = len(T)
+    if 2 * p != n:
+        return False, [f"lemma needs square blocks (split {p} != n/2)"]
+    name = {-1: "<0", 0: "0", 1: ">0"}
+    show = lambda s: "{" + ", ".join(name[x] for x in sorted(s)) + "}"  # noqa: E731
+    reasons = []
+    for word, side, a, sigma in (("L U L U", "top", "P^-1", "S - R P^-1 Q"),
+                                 ("U L U L", "bottom", "S^-1", "P - Q S^-1 R")):
+        schur = _schur(T, p, side)
+        if schur is None:
+            return False, reasons + [f"{word}: {a[:1]} is singular (the lemma needs it invertible)"]
+        A, Sigma = schur
+        sa = sign_set([A[i][i] for i in range(p)], mode)
+        ss = sign_set([Sigma[i][i] for i in range(p)], mode)
+        reasons.append(f"{word}: sign of tr(E {a}) in {show(sa)}, of tr(({sigma}) G) in {show(ss)}")
+        if sa & ss:
+            return False, reasons + [f"{word}: the sign sets overlap"]
+    return True, reasons + ["both pairs of sign sets are disjoint"]
+
+
+def groebner_no_word(T, p, k):
+    """``(ok, reasons)``: for each alternating word ``w`` of ``k`` unit factors the system
+    ``w(blocks) = T diag(t)``, ``t_i s_i = 1`` has reduced Groebner basis ``[1]`` over Q.
+
+    Then no product of ``k`` couplings with nonzero (hence none with positive) scales equals
+    ``T``: by the common reduction such a product gives a solution, even over C.  Square
+    blocks only.  Cost grows fast: ``k = 3``, ``d = 2`` takes under a second, ``k = 4`` about
+    half a minute.
+    """
+    from sympy import Matrix, diag, eye, groebner, symbols, zeros
+
+    n = len(T)
+    if 2 * p != n:
+        return False, ["implemented for square blocks only"]
+    d = p
+    t, s = symbols(f"t0:{n}"), symbols(f"s0:{n}")
+    target = Matrix(T) * diag(*t)
+    ok, reasons = True, []
+    for start in "LU":
+        mats = [Matrix(d, d, symbols(f"m{i}_0:{d * d}")) for i in range(k)]
+        W, word = eye(n), ""
+        for i, m in enumerate(mats):
+            kind = "LU"[(i + (start == "U")) % 2]
+            word += kind
+            block = Matrix.vstack(Matrix.hstack(eye(d), zeros(d)), Matrix.hstack(m, eye(d))) if kind == "L" else \
+                Matrix.vstack(Matrix.hstack(eye(d), m), Matrix.hstack(zeros(d), eye(d)))
+            W = W * block
+        eqs = list(W - target) + [ti * si - 1 for ti, si in zip(t, s)]
+        gb = groebner(eqs, *([x for m in mats for x in m] + list(t) + list(s)), order="grevlex")
+        good = list(gb.exprs) == [1]
+        ok &= good
+        reasons.append(f"word {word}: Groebner basis {'== [1]' if good else '!= [1]'}")
+    return ok, reasons
+
+
+def _groebner_lemma(k):
+    def check(T, p, mode):
+        return groebner_no_word(T, p, k)
+    check.__doc__ = f"Groebner bases over Q (k = {k}): see :func:`groebner_no_word`."
+    return check
+
+
 # ---------------------------------------------------------------- registry and checking
 
 ARGUMENTS = {
@@ -422,7 +633,15 @@ ARGUMENTS = {
     "block-diagonal-not-scaling": (check_block_diagonal_not_scaling, 3),
     "block-diagonal-trace-sign": (check_block_diagonal_trace_sign, 5),
     "block-diagonal-nonreal-spectrum": (check_block_diagonal_nonreal_spectrum, 5),
+    "not-one-coupling": (check_not_one_coupling, 1),
+    "not-two-couplings": (check_not_two_couplings, 2),
+    "not-three-couplings": (check_not_three_couplings, 3),
+    "four-couplings-trace-sign": (check_four_couplings_trace_sign, 4),
+    "groebner-3": (_groebner_lemma(3), 3),
+    "groebner-4": (_groebner_lemma(4), 4),
 }
+#: the lemmas that decide from the matrix alone in polynomial time (the Groebner ones may take minutes)
+FAST_ARGUMENTS = [name for name in ARGUMENTS if not name.startswith("groebner")]
 
 
 def parse_witness(obj):
@@ -558,6 +777,34 @@ def format_report(witnesses=None) -> str:
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------- a given matrix
+
+
+def lower_bound_witness(T, p, mode, arguments=None):
+    """The strongest witness the lemmas give for the matrix ``T`` (rows of Fractions), or ``None``.
+
+    Tries ``arguments`` (default :data:`FAST_ARGUMENTS`) from the largest ``k`` they can
+    prove down, and returns the first that applies, as a witness object in the format above
+    (so :func:`check_witness` re-checks it from the matrix alone).  ``T`` is at least the
+    returned ``k + 1`` couplings; ``None`` means only the trivial bound (``T != I``: 1).
+
+    >>> T = [[Fraction(x) for x in row] for row in [[0, 1], [1, 0]]]  # the swap needs 3
+    >>> w = lower_bound_witness(T, 1, "any")
+    >>> w["k"], w["argument"], check_witness(w)[0]
+    (2, 'not-two-couplings', True)
+    """
+    n = len(T)
+    names = FAST_ARGUMENTS if arguments is None else arguments
+    for name in sorted(names, key=lambda a: -ARGUMENTS[a][1]):
+        checker, k = ARGUMENTS[name]
+        ok, reasons = checker(T, p, mode)
+        if ok:
+            return {"format": FORMAT, "mode": mode, "k": k, "n": n, "split": p,
+                    "matrix": [[str(x) for x in row] for row in T], "argument": name,
+                    "statement": f"not a product of {k} couplings in mode {mode}: " + "; ".join(reasons)}
+    return None
+
+
 # ---------------------------------------------------------------- d = 1: three always suffice
 
 
@@ -622,43 +869,20 @@ def groebner_crosscheck(obj, full=True):
 
     Returns ``(ok, reasons)``.
     """
-    from sympy import Matrix, diag, eye, groebner, symbols, zeros
+    from sympy import Matrix, diag, eye, groebner, symbols
 
     mode, k, n, p, T = parse_witness(obj)
     if mode != "any":
         return False, ["Groebner bases work over C: positivity cannot be encoded, skipped"]
     if 2 * p != n:
         return False, ["cross-check implemented for square blocks only"]
+    if full:
+        return groebner_no_word(T, p, k)
     d = p
-    Tm = Matrix(T)
     t = symbols(f"t0:{n}")
     s = symbols(f"s0:{n}")
     inv_eqs = [ti * si - 1 for ti, si in zip(t, s)]
     reasons, ok = [], True
-
-    def Lu(a):
-        return Matrix.vstack(Matrix.hstack(eye(d), zeros(d)), Matrix.hstack(a, eye(d)))
-
-    def Uu(b):
-        return Matrix.vstack(Matrix.hstack(eye(d), b), Matrix.hstack(zeros(d), eye(d)))
-
-    if full:
-        target = Tm * diag(*t)
-        for start in ("L", "U"):
-            mats = [Matrix(d, d, symbols(f"m{i}_0:{d * d}")) for i in range(k)]
-            W = eye(n)
-            word = ""
-            for i, m in enumerate(mats):
-                kind = "LU"[(i + (start == "U")) % 2]
-                word += kind
-                W = W * (Lu(m) if kind == "L" else Uu(m))
-            eqs = list(W - target) + inv_eqs
-            gens = [x for m in mats for x in m] + list(t) + list(s)
-            gb = groebner(eqs, *gens, order="grevlex")
-            good = list(gb.exprs) == [1]
-            ok &= good
-            reasons.append(f"word {word}: Groebner basis {'== [1]' if good else '!= [1]'}")
-        return ok, reasons
     if k > 5:
         return False, ["the reduced system covers k <= 5 only"]
     X, Q, R, Y = (Matrix(b) for b in _blocks(T, p))

@@ -113,7 +113,7 @@ BAD = {
     "singular.csv": ("1, 2\n2, 4\n", "rank 1 of 2"),
     "nonsquare.csv": ("1, 2, 3\n4, 5, 6\n", "not square"),
     "empty.csv": ("\n", "empty"),
-    "odd.csv": ("1, 0, 0\n0, 1, 0\n0, 0, 1\n", "odd sizes are not supported"),
+    "one.csv": ("5\n", "1x1"),  # odd sizes are fine (any split); a 1x1 matrix has none
     "cell.csv": ("1, x\n0, 1\n", "cell (1, 2)"),
     "inf.csv": ("1, inf\n0, 1\n", "finite"),
     "nan.csv": ("nan, 0\n0, 1\n", "finite"),

@@ -1,0 +1,346 @@
+"""The least number of couplings for a given matrix (``couplings minimal``).
+
+Two sides, each with its own evidence:
+
+* **upper**: the shortest product any route builds, tried from the fewest
+  factors up: ``T = I`` (0), the exact and complete tests of the short method
+  for at most two and three couplings, the four-coupling construction below,
+  then the short method (5 or 6). The product is a certificate
+  (``couplings.certificate/1``) checked by the trusted checker.
+* **lower**: the strongest lemma of :mod:`proofs.lower_bounds` that applies to
+  ``T`` (:func:`proofs.lower_bounds.lower_bound_witness`), written as a
+  lower-bound witness that :func:`proofs.lower_bounds.check_witness` re-checks
+  from the matrix alone; when the two sides differ and ``d <= 2``, a
+  time-bounded Groebner computation may close the gap.
+
+Four couplings (``docs/theory.md``, "The least number of couplings"):
+``T diag(E, F)^-1 = L_u(a) U_u(b) L_u(c) U_u(e)`` with ``P`` invertible holds
+when ``X (Sigma G) X^-1 = E A`` for ``A = P^-1``, ``Sigma = S - R P^-1 Q``,
+``G = F^-1`` (then ``b = X``); :func:`four_word` finds diagonals ``E, G``
+with equal characteristic polynomials, rational for ``d <= 3``.
+
+>>> from construct.matrices import from_rows
+>>> m = minimal(from_rows([[1, 2, 3, 4], [0, 1, 5, 6], [7, 8, 1, 0], [9, 1, 2, 1]]))
+>>> m.lower, m.upper, m.verdict
+(4, 4, 'exactly 4')
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import random
+from dataclasses import dataclass
+from fractions import Fraction
+
+from sympy import QQ
+from sympy.polys.matrices import DomainMatrix
+
+from construct.couplings import Word, lower, upper
+from construct.factor import validate
+from construct.factorization import Factorization
+from construct.gadgets import similarity_pair
+from construct.matrices import blocks, charpoly, identity, inverse, scale_columns, scale_rows
+from construct.parse import InputError
+from construct.short import ROUTES, _oriented, factor_short
+from proofs.checker import check_certificate
+from proofs.lower_bounds import ARGUMENTS, check_witness, lower_bound_witness
+
+#: Groebner budget (seconds) when the lemmas leave a gap; k = 3 at d = 2 takes about a second.
+GROEBNER_SECONDS = 20.0
+
+
+@dataclass
+class Minimal:
+    """What is known about the least number of couplings of ``matrix`` in ``mode``."""
+
+    matrix: DomainMatrix
+    mode: str
+    lower: int
+    upper: int
+    upper_factorization: Factorization
+    #: a ``couplings.lower-bound/1`` witness for ``lower - 1``, or ``None`` (lower 0 or 1: ``T == I`` or not)
+    lower_witness: dict | None
+    notes: list
+
+    @property
+    def verdict(self) -> str:
+        if self.lower == self.upper:
+            return f"exactly {self.lower}"
+        return f"between {self.lower} and {self.upper}"
+
+    @property
+    def missing(self) -> str | None:
+        if self.lower == self.upper:
+            return None
+        return (f"a proof that T is not a product of {self.lower} ... {self.upper - 1} couplings, "
+                f"or a product of fewer than {self.upper}")
+
+    def to_json(self) -> dict:
+        return {
+            "mode": self.mode,
+            "n": self.matrix.shape[0],
+            "lower": self.lower,
+            "upper": self.upper,
+            "exact": self.lower == self.upper,
+            "verdict": self.verdict,
+            "missing": self.missing,
+            "upper_method": self.upper_factorization.method,
+            "upper_certificate": self.upper_factorization.certificate(),
+            "lower_argument": self.lower_witness["argument"] if self.lower_witness else _trivial(self.lower),
+            "lower_witness": self.lower_witness,
+            "notes": list(self.notes),
+        }
+
+
+def _trivial(lower: int) -> str:
+    return "T != I" if lower == 1 else "none needed"
+
+
+def minimal(T: DomainMatrix, mode: str = "any", seed: int = 0, groebner_seconds: float = GROEBNER_SECONDS) -> Minimal:
+    """Bounds on the least number of couplings (split ``n/2``) whose product is ``T``."""
+    T = T.convert_to(QQ).to_dense()
+    validate(T, mode)
+    n = T.shape[0]
+    if n % 2:
+        raise InputError(f"the matrix is {n}x{n}; the least number of couplings is decided for even sizes n = 2d only")
+    d = n // 2
+    rows = [[Fraction(int(x.numerator), int(x.denominator)) for x in row] for row in T.to_list()]
+    notes = []
+    factorization = _shortest(T, mode, random.Random(seed))
+    cert = factorization.certificate()
+    verdict = check_certificate(cert, matrix=T.to_list())
+    if not verdict.ok:  # the builders are untrusted
+        raise RuntimeError(f"the shortest certificate does not check: {verdict.summary}")
+    upper_count = factorization.count
+    witness = lower_bound_witness(rows, d, mode)
+    lower_count = 0 if T == identity(n) else (1 if witness is None else witness["k"] + 1)
+    if lower_count < upper_count and groebner_seconds > 0 and d <= 2 and f"groebner-{upper_count - 1}" in ARGUMENTS:
+        name = f"groebner-{upper_count - 1}"
+        found = _with_timeout(lower_bound_witness, (rows, d, mode, [name]), groebner_seconds)
+        if found is _TIMEOUT:
+            notes.append(f"{name}: no answer within {groebner_seconds:g} s")
+        elif found is None:
+            notes.append(f"{name}: the system has a complex solution, so it proves nothing")
+        else:
+            witness, lower_count = found, upper_count
+    if witness is not None and not check_witness(witness)[0]:
+        raise RuntimeError(f"the lower-bound witness {witness['argument']} does not check")
+    return Minimal(T, mode, lower_count, upper_count, factorization, witness, notes)
+
+
+def _shortest(T, mode, rng) -> Factorization:
+    """The first route, from the fewest couplings up, that builds a product."""
+    positive = mode == "positive"
+    n = T.shape[0]
+    if T == identity(n):
+        return Factorization(T, Word(n, n // 2), mode, "identity", 0)
+    routes = {name: route for name, route, _ in ROUTES}
+    for name, route in (("short:two", routes["two"]), ("short:three", routes["three"]), ("four", four_word)):
+        word = route(T, positive, rng)
+        if word is not None and not (positive and any(s <= 0 for f in word for s in f.scale)):
+            if word.matrix() != T:
+                raise RuntimeError(f"route {name} built a wrong product")
+            return Factorization(T, word, mode, name, len(word))
+    f = factor_short(T, mode, rng)
+    f.bound = f.count
+    return f
+
+
+_TIMEOUT = object()
+
+
+def _call(queue, function, args):
+    queue.put(function(*args))
+
+
+def _with_timeout(function, args, seconds):
+    """``function(*args)`` in a child process, or ``_TIMEOUT`` if it takes longer than ``seconds``."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_call, args=(queue, function, args), daemon=True)
+    child.start()
+    child.join(seconds)
+    if child.is_alive():
+        child.terminate()
+        child.join()
+        return _TIMEOUT
+    return queue.get() if not queue.empty() else _TIMEOUT
+
+
+# ---------------------------------------------------------------- four couplings
+
+
+def four_word(T: DomainMatrix, positive: bool, rng: random.Random):
+    """``T = L U L U`` or ``U L U L`` (four couplings), or ``None`` if no choice tried works.
+
+    >>> from construct.matrices import from_rows
+    >>> T = from_rows([[1, 2, 3, 4], [0, 1, 5, 6], [7, 8, 1, 0], [9, 1, 2, 1]])
+    >>> w = four_word(T, True, random.Random(0))
+    >>> w.matrix() == T, w.kinds(), all(s > 0 for f in w for s in f.scale)
+    (True, 'LULU', True)
+    """
+    return _oriented(_four_lower, T, positive, rng)
+
+
+def _four_lower(T, positive, rng):
+    """``T = L_u(a) U_u(b) L_u(c) U_u(e) diag(E, F)``.
+
+    With ``M = T diag(E, F)^-1``: ``P_M^-1 = E A`` and ``Sigma_M = Sigma G``;
+    a similarity ``X Sigma_M X^-1 = P_M^-1`` gives ``b = X``,
+    ``c = X^-1 (P_M - I)``, ``e = P_M^-1 (Q_M - X)``, ``a = (R_M - c) P_M^-1``.
+    """
+    n, K = T.shape[0], T.domain
+    d = n // 2
+    P, Q, R, S = blocks(T, d)
+    A = inverse(P)
+    if A is None:
+        return None
+    Sigma = S - R * A * Q
+    I = identity(d, K)
+    for E, G in equal_charpoly_scalings(A, Sigma, positive):
+        EA, SG = scale_rows(E, A), scale_columns(Sigma, G)
+        pair = (I, I) if EA == SG else similarity_pair(SG, EA, rng)
+        if pair is None:
+            continue
+        X, Xi = pair
+        F = [K.one / g for g in G]
+        M = scale_columns(T, [K.one / e for e in E] + list(G))
+        PM, QM, RM, _ = blocks(M, d)
+        c = Xi * (PM - I)
+        word = Word(n, d, [lower((RM - c) * EA), upper(X), lower(c), upper(EA * (QM - X))], K)
+        if word.matrix() != M:  # cannot happen when the similarity is right; cheap at the sizes tried
+            continue
+        word.times_diagonal(E, F)
+        return word
+    return None
+
+
+def equal_charpoly_scalings(A: DomainMatrix, Sigma: DomainMatrix, positive: bool):
+    """Admissible diagonals ``(E, G)`` (lists) with ``charpoly(E A) == charpoly(Sigma G)``, rational.
+
+    ``d = 1``: ``G = A / Sigma``. ``d = 2``: ``e1 = 1``, ``g1 = t`` and the
+    trace and determinant equations are linear in ``(e2, g2)`` after
+    ``e2 = t g2 det(Sigma) / det(A)``; ``t`` runs over points between and
+    beyond the zeros and poles of ``g2(t)`` and ``e2(t)``, so every interval
+    of admissible ``t`` is visited. ``d = 3``: :func:`_scalings_3`.
+    Larger ``d``: nothing (open).
+
+    >>> from construct.matrices import from_rows
+    >>> A, Sigma = from_rows([[1, 2], [3, 4]]), from_rows([[5, 1], [1, -2]])
+    >>> E, G = next(equal_charpoly_scalings(A, Sigma, True))
+    >>> charpoly(scale_rows(E, A)) == charpoly(scale_columns(Sigma, G)), min(E + G) > 0
+    (True, True)
+    """
+    d, K = A.shape[0], A.domain
+
+    def admissible(values):
+        return all(v != 0 and (not positive or v > 0) for v in values)
+
+    def check(E, G):
+        return admissible(E + G) and charpoly(scale_rows(E, A)) == charpoly(scale_columns(Sigma, G))
+
+    if d == 1:
+        E, G = [K.one], [A[0, 0].element / Sigma[0, 0].element]
+        if check(E, G):
+            yield E, G
+        return
+    if d == 2:
+        a, s = A.to_list(), Sigma.to_list()
+        kappa = Sigma.det() / A.det()
+        critical = {K.zero}
+        if s[0][0] != 0:
+            critical.add(a[0][0] / s[0][0])
+        if a[1][1] != 0:
+            critical.add(s[1][1] / (kappa * a[1][1]))
+        for t in _between(sorted(critical)):
+            num, den = s[0][0] * t - a[0][0], a[1][1] * t * kappa - s[1][1]
+            for g2 in ([num / den] if den != 0 else _between([K.zero]) if num == 0 else []):
+                E, G = [K.one, t * g2 * kappa], [t, g2]
+                if check(E, G):
+                    yield E, G
+        return
+    if d == 3:
+        for E, G in _scalings_3(A, Sigma):
+            if check(E, G):
+                yield E, G
+
+
+def _between(points):
+    """Rationals in every gap of the sorted ``points``, beyond both ends, the points themselves, and a few more."""
+    out = list(points)
+    out += [(x + y) / 2 for x, y in zip(points, points[1:])]
+    out += [points[0] - 1, points[-1] + 1, points[0] - QQ(1, 7), points[-1] + QQ(1, 7)]
+    out += [QQ(v) for v in (2, -2, 3, -3, 5, -1, 1)] + [QQ(1, 3), QQ(-1, 3), QQ(7, 5)]
+    seen = []
+    for x in out:
+        if x not in seen:
+            seen.append(x)
+    return seen
+
+
+def _scalings_3(A, Sigma):
+    """``d = 3``: rational ``(E, G)`` with equal characteristic polynomials (see docs/theory.md).
+
+    ``g1 = 1``, ``e1 = s`` free; ``g3 = kappa e2 e3`` from the determinants;
+    trace and second coefficient are then ``p0 + p1 e2 + p2 e3 + p3 e2 e3 = 0``
+    and ``q0 + ... + q3 e2 e3 = 0``, whose elimination is a quadratic in
+    ``e2``. Choosing ``g2`` (linear in it) so that its leading coefficient
+    vanishes leaves one root, which is rational.
+    """
+    from sympy import Poly, Rational, symbols
+
+    x, y, g = symbols("x y g")
+    a = [[Rational(int(v.numerator), int(v.denominator)) for v in row] for row in A.to_list()]
+    sg = [[Rational(int(v.numerator), int(v.denominator)) for v in row] for row in Sigma.to_list()]
+
+    def minors(m, k):
+        from itertools import combinations
+
+        from sympy import Matrix
+        return {c: Matrix(m).extract(list(c), list(c)).det() for c in combinations(range(3), k)}
+
+    for s in (Rational(1), Rational(2), Rational(-1), Rational(1, 2), Rational(3), Rational(-2), Rational(5, 3)):
+        e, gg = (s, x, y), (Rational(1), g, None)
+        kappa = s * minors(a, 3)[(0, 1, 2)] / minors(sg, 3)[(0, 1, 2)]
+        z = kappa * x * y / g  # g3 from c3, with g1 = 1
+        gg = (Rational(1), g, z)
+        c = []
+        for k in (1, 2):
+            lhs = sum(m * _prod(e[i] for i in idx) for idx, m in minors(a, k).items())
+            rhs = sum(m * _prod(gg[i] for i in idx) for idx, m in minors(sg, k).items())
+            c.append(((lhs - rhs) * g).expand())  # clear the 1/g of z
+        p, q = (Poly(ci, x, y) for ci in c)
+
+        def co(poly, i, j):
+            return poly.as_expr().coeff(x, i).coeff(y, j)
+
+        p0, p1, p2, p3 = co(p, 0, 0), co(p, 1, 0), co(p, 0, 1), co(p, 1, 1)
+        q0, q1, q2, q3 = co(q, 0, 0), co(q, 1, 0), co(q, 0, 1), co(q, 1, 1)
+        # q3 c1 - p3 c2 = r0 + r1 x + r2 y; the quadratic in x has leading coefficient -p3 r1
+        r1 = (q3 * p1 - p3 * q1).expand()
+        roots = [r for r in Poly(r1, g).all_roots() if r.is_rational and r != 0] if r1.has(g) else []
+        for g2 in roots:
+            sub = {g: g2}
+            P0, P1, P2, P3 = (v.subs(sub) for v in (p0, p1, p2, p3))
+            Q0, Q1, Q2, Q3 = (v.subs(sub) for v in (q0, q1, q2, q3))
+            R0, R2 = Q3 * P0 - P3 * Q0, Q3 * P2 - P3 * Q2
+            if R2 == 0:
+                continue
+            denominator = P1 * R2 - P3 * R0
+            if denominator == 0:
+                continue
+            X = -(P0 * R2 - P2 * R0) / denominator
+            Y = -R0 / R2
+            Z = kappa * X * Y / g2
+            values = [s, X, Y, Rational(1), g2, Z]
+            if all(v.is_rational for v in values):
+                K = A.domain
+                qq = [K(int(v.p)) / K(int(v.q)) for v in values]
+                yield qq[:3], qq[3:]
+
+
+def _prod(values):
+    out = 1
+    for v in values:
+        out *= v
+    return out
