@@ -291,6 +291,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_format(ft, hidden_json=True)
     ft.add_argument("--plot", metavar="FILE.png", help="draw error against k (needs matplotlib: pip install -e '.[plot]')")
     ft.set_defaults(run=run_fit)
+
+    mn = sub.add_parser(
+        "minimal",
+        help="the least number of couplings for a matrix, with evidence for both bounds",
+        description="Decide the least number of couplings (split n/2) whose product is the matrix: the upper "
+        "bound is the shortest product any route builds (checked by the independent checker), the lower bound "
+        "the strongest lemma of proofs/lower_bounds.py that applies (a witness that proofs.lower_bounds re-checks), "
+        "and when they differ for n <= 4 a time-bounded Groebner computation. Prints 'exactly k' or "
+        "'between a and b' (docs/theory.md).",
+    )
+    mn.add_argument("input", nargs="?", help="matrix file, as for factor; omitted: the built-in 4x4 example")
+    mn.add_argument("--mode", choices=MODES, default="any", help="scale mode (default %(default)s)")
+    mn.add_argument("--seed", type=int, default=0, help="seed for the free choices (default %(default)s)")
+    mn.add_argument("--groebner-seconds", type=float, default=20.0,
+                    help="time for a Groebner computation when the bounds differ; 0 skips it (default %(default)s)")
+    _add_format(mn)
+    mn.set_defaults(run=run_minimal)
     return parser
 
 
@@ -420,6 +437,17 @@ def run_fit(args) -> int:
         except ImportError:
             raise InputError("--plot needs matplotlib: pip install -e '.[plot]'") from None
         print(f"plot written to {args.plot}")
+    return 0
+
+
+def run_minimal(args) -> int:
+    from construct.minimal import format_minimal, minimal
+
+    if not args.groebner_seconds >= 0:
+        raise InputError(f"--groebner-seconds must be >= 0, got {args.groebner_seconds}")
+    T = read_matrix(args.input) if args.input else matrix_from_text(EXAMPLE, "the example")
+    result = minimal(T, args.mode, args.seed, args.groebner_seconds)
+    print(json.dumps(result.to_json(), indent=1) if args.format == "json" else format_minimal(result))
     return 0
 
 
