@@ -4,15 +4,17 @@ One construction (:mod:`construct.levels`) runs on any of these. It needs an
 LU decomposition with row pivoting, two triangular solves on sub-blocks, and
 a way to assemble signed sub-blocks into a matrix:
 
-* :class:`Exact` -- python-flint rationals; no value is ever rounded. The
-  pivot *order* comes from float64 partial pivoting when the matrix fits in
-  float64 (it keeps exact factors well conditioned); python-flint's
-  fraction-free LU then pivots only where an exact minor vanishes.
-* :class:`Float64` -- NumPy/SciPy, partial pivoting.
+* :class:`Exact` -- python-flint rationals; no value is ever rounded.
+  python-flint's fraction-free LU pivots only where an exact minor vanishes.
+* :class:`Float64` -- NumPy/SciPy.
 * :class:`MP` -- mpmath numbers at ``digits`` significant digits in NumPy
-  object arrays, partial pivoting.
+  object arrays.
 
-``lu(T)`` returns ``(perm, L, U, pivots)`` with ``T = P L D^-1 U``-style
+``lu(T, splits)`` pivots by blocks: the row order is chosen in float64 by
+:func:`construct.pivoting.level_lu` for the level recursion ``splits``
+(partial pivoting where the matrix does not fit in float64 or is singular
+there), so the factors of all three arithmetics are equally well
+conditioned. It returns ``(perm, L, U, pivots)`` with ``T = P L D^-1 U``-style
 factors: ``P e_j = e_perm[j]``, ``L`` lower and ``U`` upper triangular, and
 ``pivots[k]`` the k-th pivot of ``P^T T = L' diag(pivots) U'`` (``L'``, ``U'``
 unit). ``L`` and ``U`` may differ from ``L'``, ``U'`` by diagonal scalings,
@@ -22,7 +24,7 @@ which cancel in the only quantities the construction takes from them,
 >>> from construct.matrices import from_rows
 >>> T = from_rows([[0, 2], [3, 1]])
 >>> for a in (Exact(), Float64(), MP(30)):
-...     perm, L, U, pivots = a.lu(a.matrix(T))
+...     perm, L, U, pivots = a.lu(a.matrix(T), {(0, 2): 1})
 ...     print(a.name, perm, [str(p) for p in pivots])
 exact [1, 0] ['3', '2']
 float64 [1, 0] ['3.0', '2.0']
@@ -41,6 +43,8 @@ from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 from sympy.polys.matrices._dfm import DFM
 
+from construct.pivoting import Singular, level_lu
+
 
 class Exact:
     """Exact rationals: blocks are python-flint ``fmpz_mat`` / ``fmpq_mat``."""
@@ -52,10 +56,10 @@ class Exact:
         """``T`` as a list of rows of ``fmpq``."""
         return [[flint.fmpq(int(x.numerator), int(x.denominator)) for x in row] for row in T.to_list()]
 
-    def lu(self, A):
+    def lu(self, A, splits):
         n = len(A)
         den = math.lcm(*(int(x.q) for row in A for x in row))
-        order = _float_pivot_order(A)
+        order = _float_pivot_order(A, splits)
         P, L, D, U = flint.fmpz_mat([[int(A[i][j] * den) for j in range(n)] for i in order]).fflu()
         # P (rows of A in ``order``) = L D^-1 U; compose fflu's own exchanges (exact zero pivots only)
         perm = [order[next(j for j in range(n) if P[i, j] != 0)] for i in range(n)]
@@ -116,8 +120,9 @@ def _to_fmpq(v):
     return flint.fmpq(int(v.numerator), int(v.denominator))
 
 
-def _float_pivot_order(A):
-    """Row order of float64 partial pivoting on ``A`` (identity if ``A`` does not fit in float64)."""
+def _float_pivot_order(A, splits):
+    """Row order of float64 block pivoting on ``A``: partial pivoting if a block is singular in
+    float64, the identity if ``A`` does not fit in float64."""
     n = len(A)
     try:
         F = np.array([[float(x) for x in row] for row in A], dtype=float)
@@ -125,8 +130,11 @@ def _float_pivot_order(A):
         return list(range(n))
     if not np.all(np.isfinite(F)) or not np.any(F):
         return list(range(n))
-    P, _, _ = scipy.linalg.lu(F)
-    return [int(i) for i in np.argmax(P, axis=0)]
+    try:
+        return level_lu(F, splits)[0]
+    except Singular:
+        P, _, _ = scipy.linalg.lu(F)
+        return [int(i) for i in np.argmax(P, axis=0)]
 
 
 class _Numeric:
@@ -176,9 +184,13 @@ class Float64(_Numeric):
         n, m = T.shape
         return np.array(T.to_dfm().rep.entries(), dtype=float).reshape(n, m)
 
-    def lu(self, A):
-        P, L, U = scipy.linalg.lu(A)
-        return [int(i) for i in np.argmax(P, axis=0)], L, U, list(np.diag(U))
+    def lu(self, A, splits):
+        try:
+            order, L, U = level_lu(A, splits)
+        except Singular:  # T is singular in float64: partial pivoting says where
+            P, L, U = scipy.linalg.lu(A)
+            order = [int(i) for i in np.argmax(P, axis=0)]
+        return order, L, U, list(np.diag(U))
 
     def right_solve_lower(self, B, L):
         return scipy.linalg.solve_triangular(L, B.T, trans="T", lower=True).T
@@ -213,13 +225,16 @@ class MP(_Numeric):
             [[mpf(int(x.numerator)) / int(x.denominator) for x in row] for row in T.to_list()], dtype=object
         )
 
-    def lu(self, A):
-        """Partial pivoting, in place on a copy: ``A[perm] = L U`` with ``L`` unit lower."""
-        A = A.copy()
+    def lu(self, A, splits):
+        """Rows in float64's block pivoting order, in place on a copy: ``A[perm] = L U`` with ``L`` unit lower.
+
+        A pivot that vanishes at this precision is exchanged for the largest below it.
+        """
+        perm = _float_pivot_order(A, splits)
+        A = A[perm]
         n = A.shape[0]
-        perm = list(range(n))
         for k in range(n):
-            i = k + int(np.argmax(np.abs(A[k:, k])))
+            i = k if A[k, k] != 0 else k + int(np.argmax(np.abs(A[k:, k])))
             if i != k:
                 A[[k, i]] = A[[i, k]]
                 perm[k], perm[i] = perm[i], perm[k]

@@ -2,7 +2,9 @@
 
 The construction (derived in ``docs/theory.md``, "The levels method"):
 
-1. LU with row pivoting, ``T = P L D U`` (``L``, ``U`` unit triangular).
+1. LU with block row pivoting, ``T = P L D U`` (``L``, ``U`` unit
+   triangular): at every split of step 2 the rows of the first part are
+   chosen by volume (:mod:`construct.pivoting`).
 2. *Levels.* Split the coordinates ``0..n-1`` recursively into halves: the
    root splits them into top and bottom, every range of a level into a first
    part ``A`` and a second part ``B``. Then ``L = M_0 M_1 ... M_m``
@@ -318,11 +320,11 @@ def build_levels(T: DomainMatrix, mode: str, arith, rng=None):
     a = arith
     n = T.shape[0]
     d = n // 2
-    perm, L, U, pivots = a.lu(a.matrix(T))
+    levels = level_splits(n)
+    perm, L, U, pivots = a.lu(a.matrix(T), {(A[0], B[-1] + 1): len(A) for level in levels for A, B in level})
     if mode == "positive" and _parity(perm) * math.prod(a.sign(x) for x in pivots) < 0:
         computed = "" if a.is_exact else f" (its pivots computed in {a.name})"
         raise InputError(negative_det_message(f"det T < 0{computed}"))
-    levels = level_splits(n)
     coords, swaps = frames(levels, n)
     rounds, flipped_frames = network(
         perm, d, [a.sign(x) for x in pivots], coords, swaps, mode == "positive", rng or random.Random(0)
