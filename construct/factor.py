@@ -32,6 +32,7 @@ from construct.paper import factor_paper
 from construct.parse import InputError, negative_det_message
 from construct.short import factor_short
 from construct.splits import factor_split
+from construct.symbolic import factor_symbolic, is_symbolic
 
 BUILDERS = {"short": factor_short, "paper": factor_paper, "levels": factor_levels}
 METHODS = tuple(BUILDERS)
@@ -58,6 +59,8 @@ def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None,
     >>> f.word.p, f.word.matrix() == f.matrix, f.count <= f.bound
     (1, True, True)
     """
+    if is_symbolic(T):  # rational functions of symbols: their own checks and conditions
+        return factor_symbolic(T, method, mode, mask, seed, arith)
     T = normalise(T)
     validate(T, mode, check_det=method != "levels")
     bits = mask_bits(mask, T.shape[0], split)

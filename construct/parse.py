@@ -7,10 +7,12 @@ A ``.npy`` float is taken as the exact binary value it stores.
 (Fraction(-2, 7), Fraction(150, 1), Fraction(1, 2))
 >>> matrix_from_text("# T\\n1, 0.1\\n-2/7, 3e-2\\n").to_list()
 [[1, 1/10], [-2/7, 3/100]]
->>> matrix_from_text("1 2\\n3 x", "T.csv")
+>>> matrix_from_text("1 2\\n3 $", "T.csv")
 Traceback (most recent call last):
 ...
-construct.parse.InputError: cell (2, 2) of T.csv is not a number: 'x'
+construct.parse.InputError: cell (2, 2) of T.csv is not a number: '$'
+>>> matrix_from_text("a, 2*x + 1\\n0, 1").to_list()  # symbols: rational functions (construct/symbolic.py)
+[[a, 2*x + 1], [0, 1]]
 
 Limits keep a small file from costing minutes or gigabytes: an entry's exact
 value may have at most ``MAX_DIGITS`` decimal digits in its numerator and in
@@ -138,8 +140,11 @@ def _bound(text: str, estimate: int, max_digits: int | None) -> None:
         )
 
 
-def _to_matrix(rows: list, name: str, cell=parse_number) -> DomainMatrix:
-    """Check that ``rows`` is a non-empty square list of rows, then convert each cell exactly."""
+def _to_matrix(rows: list, name: str, cell=parse_number, max_digits: int | None = MAX_DIGITS) -> DomainMatrix:
+    """Check that ``rows`` is a non-empty square list of rows, then convert each cell exactly.
+
+    Cells with symbols (``a``, ``2*x + 1``) make a matrix of rational functions (:mod:`construct.symbolic`).
+    """
     if not any(rows):
         raise InputError(f"{name} is empty")
     for i, row in enumerate(rows[1:], 2):
@@ -147,13 +152,21 @@ def _to_matrix(rows: list, name: str, cell=parse_number) -> DomainMatrix:
             raise InputError(f"{name} is not square: row {i} has {len(row)} entries but row 1 has {len(rows[0])}")
     if len(rows) != len(rows[0]):
         raise InputError(f"{name} is {len(rows)}x{len(rows[0])}, not square")
-    out = [[None] * len(row) for row in rows]
+    out, symbolic = [[None] * len(row) for row in rows], {}
     for i, row in enumerate(rows):
         for j, x in enumerate(row):
             try:
                 out[i][j] = cell(x)
             except ValueError as e:
-                raise InputError(f"cell ({i + 1}, {j + 1}) of {name} is {e}") from None
+                from construct.symbolic import has_symbols  # imported here: it reads numbers with this module
+
+                if not (isinstance(x, str) and has_symbols(x) and x.strip().lstrip("+-").lower() not in _NONFINITE):
+                    raise InputError(f"cell ({i + 1}, {j + 1}) of {name} is {e}") from None
+                symbolic[i, j] = x
+    if symbolic:
+        from construct.symbolic import symbolic_matrix
+
+        return symbolic_matrix(out, symbolic, name, max_digits)
     return from_rows(out)
 
 
@@ -166,7 +179,7 @@ def matrix_from_text(text: str, name: str = "input", max_digits: int | None = MA
     lines = [line for line in lines if line and not line.startswith("#")]
     comma = any("," in line for line in lines)
     rows = [line.split(",") if comma else line.split() for line in lines]
-    return _to_matrix(rows, name, lambda x: parse_number(x, max_digits))
+    return _to_matrix(rows, name, lambda x: parse_number(x, max_digits), max_digits)
 
 
 def _json_cell(x, max_digits) -> Fraction:
@@ -196,7 +209,7 @@ def _from_json(text: str, name: str, max_digits: int | None = MAX_DIGITS) -> Dom
     for i, row in enumerate(data, 1):
         if not isinstance(row, list):
             raise InputError(f"row {i} of {name} is not a list of numbers: {_show_json(row)}")
-    return _to_matrix(data, name, lambda x: _json_cell(x, max_digits))
+    return _to_matrix(data, name, lambda x: _json_cell(x, max_digits), max_digits)
 
 
 def _show_json(x) -> str:

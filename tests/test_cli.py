@@ -114,7 +114,7 @@ BAD = {
     "nonsquare.csv": ("1, 2, 3\n4, 5, 6\n", "not square"),
     "empty.csv": ("\n", "empty"),
     "one.csv": ("5\n", "1x1"),  # odd sizes are fine (any split); a 1x1 matrix has none
-    "cell.csv": ("1, x\n0, 1\n", "cell (1, 2)"),
+    "cell.csv": ("1, x@\n0, 1\n", "cell (1, 2)"),  # a symbol alone is symbolic input
     "inf.csv": ("1, inf\n0, 1\n", "finite"),
     "nan.csv": ("nan, 0\n0, 1\n", "finite"),
     "ragged.csv": ("1, 2\n3\n", "row 2"),
@@ -212,10 +212,12 @@ def test_bounds_counts_violations_of_five(tmp_path, monkeypatch):
 
 def test_prove_gadgets_and_lower_bounds(capsys):
     r = run("prove", "--sizes", "2", "4")
-    assert r.returncode == 0 and "26/26 proved" in r.stdout
+    assert r.returncode == 0 and "13/13 hold: 13 for all d, 0 for d = 1, 2 only" in r.stdout
     r = call(capsys, "prove", "--sizes", "2", "--format", "json")
     results = json.loads(r.stdout)
-    assert r.returncode == 0 and len(results) == 13 and all(x["ok"] and x["n"] == 2 and x["d"] == 1 for x in results)
+    assert r.returncode == 0 and len(results) == 13
+    assert all(x["holds"] and x["scope"] == "all d" and x["free_algebra"]["ok"] for x in results)
+    assert all([(c["d"], c["n"], c["ok"]) for c in x["checks"]] == [(1, 2, True)] for x in results)
     r = run("prove", "--lower-bound")
     assert r.returncode == 0 and "CERTIFIED" in r.stdout and "k = 5" in r.stdout
     r = call(capsys, "prove", "--lower-bound", "--format", "json")
@@ -224,8 +226,9 @@ def test_prove_gadgets_and_lower_bounds(capsys):
 
 def test_prove_shows_progress_on_a_terminal_only():
     code, out, err = run_on_terminal("prove", "--sizes", "2")
-    assert code == 0 and "13/13 proved" in out
-    assert "proving 1/13: diagonal_pushing, n = 2" in err and "proving 13/13" in err
+    assert code == 0 and "13/13 hold" in out
+    assert "proving 1/26: diagonal_pushing, all d" in err and "proving 2/26: diagonal_pushing, n = 2" in err
+    assert "proving 26/26" in err
     assert run("prove", "--sizes", "2").stderr == ""
 
 

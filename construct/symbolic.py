@@ -1,0 +1,202 @@
+"""Symbolic entries: a matrix of rational functions of named symbols, factored over ``QQ(symbols)``.
+
+A cell such as ``a``, ``2*x + 1`` or ``(a - b)/c`` makes the whole matrix a
+matrix over the field of rational functions ``QQ(a, b, ...)`` (SymPy's
+``QQ.frac_field``). The builders are written over any field, so they run on
+it unchanged; where they test whether a pivot or a determinant is zero, the
+test is "zero as a rational function". The result therefore holds for the
+symbols' values that keep every division defined and every scale nonzero:
+the *conditions*, collected from the factors themselves (see
+``docs/theory.md``, "Symbolic entries"), and re-checked by the checker.
+
+>>> T = symbolic_matrix([[None, None], [None, None]], {(0, 0): "a", (0, 1): "b", (1, 0): "c", (1, 1): "d"})
+>>> f = factor_symbolic(T)
+>>> [(c.kind, str(c.shear[0, 0].element), str(c.scale[0])) for c in f.word]
+[('lower', 'c/a', '(a*d - b*c)/a'), ('upper', 'b', 'a')]
+>>> f.conditions
+['a', 'a*d - b*c']
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from sympy import QQ, Symbol, latex
+from sympy.polys.matrices import DomainMatrix
+
+from construct.factorization import Factorization
+from construct.matrices import from_rows
+from construct.parse import MAX_DIGITS, InputError, parse_number
+from construct.report import mask_order, original_factors
+from proofs.rational_functions import parse, tokens
+
+#: Largest symbolic matrix factored: rational functions grow fast with n, and teaching needs small ones.
+MAX_N = 8
+#: Builders that run over any field (``levels`` needs QQ or floating point).
+METHODS = ("short", "paper")
+
+
+def is_symbolic(T) -> bool:
+    """True when ``T`` is a matrix over a field of rational functions (symbolic entries)."""
+    return isinstance(T, DomainMatrix) and T.domain.is_FractionField
+
+
+def has_symbols(text: str) -> bool:
+    """True when ``text`` reads as tokens of a rational expression and names a symbol (``1e5`` names none).
+
+    >>> has_symbols("2*x + 1"), has_symbols("sin(x)"), has_symbols("1e5"), has_symbols("a@b")
+    (True, True, False, False)
+    """
+    try:
+        return any(kind == "symbol" for kind, _ in tokens(text))
+    except ValueError:
+        return False
+
+
+def symbolic_matrix(values, cells, name: str = "input", max_digits: int | None = MAX_DIGITS) -> DomainMatrix:
+    """The matrix over ``QQ(symbols)`` whose entry ``(i, j)`` is ``cells[i, j]`` (text) or else ``values[i][j]``.
+
+    The symbols are the names used in the cells, in alphabetical order. Each
+    cell is read by the grammar of :mod:`proofs.rational_functions` (numbers,
+    symbols, ``+ - * /``, whole powers ``^``), never evaluated as code.
+
+    >>> symbolic_matrix([[Fraction(1), None]], {(0, 1): "x^2/2 - 1/(y + 1)"}).to_list()
+    [[1, (x**2*y + x**2 - 2)/(2*y + 2)]]
+    >>> symbolic_matrix([[None]], {(0, 0): "sin(x)"}, "T.csv")
+    Traceback (most recent call last):
+    ...
+    construct.parse.InputError: cell (1, 1) of T.csv is not a number or a rational expression: 'sin(x)'; it calls the function sin, but only numbers and symbols joined by + - * / and whole powers ^ are allowed
+    """
+    names = set()
+    for (i, j), text in cells.items():
+        try:
+            names.update(t for kind, t in tokens(text) if kind == "symbol")
+        except ValueError as e:
+            raise _cell_error(i, j, name, text, e) from None
+    K = QQ.frac_field(*[Symbol(s) for s in sorted(names)])
+    gens = dict(zip(sorted(names), K.gens))
+
+    def number(digits):
+        return K.convert(QQ(*parse_number(digits, max_digits).as_integer_ratio()))
+
+    rows = [[K.convert(QQ(*x.as_integer_ratio())) if x is not None else None for x in row] for row in values]
+    for (i, j), text in cells.items():
+        try:
+            rows[i][j] = parse(text, number, gens.__getitem__, lambda x: len(x.numer) + len(x.denom))
+        except ValueError as e:
+            raise _cell_error(i, j, name, text, e) from None
+    return from_rows(rows, K)
+
+
+def _cell_error(i, j, name, text, reason) -> InputError:
+    return InputError(f"cell ({i + 1}, {j + 1}) of {name} is not a number or a rational expression: "
+                      f"{text.strip()!r}; {reason}")
+
+
+@dataclass
+class SymbolicFactorization(Factorization):
+    """A factorization over ``QQ(symbols)``, valid wherever every expression in ``conditions`` is nonzero."""
+
+    conditions: list = field(default_factory=list)
+
+    @property
+    def symbols(self) -> list[str]:
+        return [str(s) for s in self.matrix.domain.symbols]
+
+    def certificate(self) -> dict:
+        cert = super().certificate()  # entries are printed rational functions, which the checker's grammar reads
+        cert.update(symbols=self.symbols, conditions=list(self.conditions))
+        return cert
+
+
+def factor_symbolic(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None, seed: int = 0,
+                    arith: str = "exact") -> SymbolicFactorization:
+    """Couplings with rational-function entries whose product is ``T``, and the conditions under which they hold.
+
+    Any field works for the ``short`` and ``paper`` builders; positive mode is
+    refused, since the sign of a rational function depends on the symbols' values.
+    """
+    from construct.factor import BUILDERS, mask_bits  # construct.factor routes symbolic input here
+
+    n, m = T.shape
+    if mode == "positive":
+        raise InputError("positive mode needs the sign of each scale, which for symbolic entries depends on the "
+                         "values of the symbols; use --mode any")
+    if arith != "exact" or method not in METHODS:
+        raise InputError(f"symbolic entries are factored exactly with the {' or '.join(METHODS)} method, "
+                         f"not {method if method not in METHODS else arith}")
+    if n != m or n % 2 or n == 0 or n > MAX_N:
+        raise InputError(f"the symbolic matrix is {n}x{m}; symbolic entries need an even size n from 2 to {MAX_N}")
+    if T.det() == T.domain.zero:
+        raise InputError("the symbolic matrix is singular (its determinant is 0 as a rational function), "
+                         "so it is not a product of couplings")
+    bits = mask_bits(mask, n)
+    order, rows = mask_order(bits), T.to_list()
+    blocked = from_rows([[rows[i][j] for j in order] for i in order], T.domain)
+    built = BUILDERS[method](blocked, "any", random.Random(seed))
+    return SymbolicFactorization(T, built.word, "any", built.method, built.bound, built.stages, built.stage_bounds,
+                                 None if order == sorted(order) else bits, conditions=conditions(T, built.word))
+
+
+def conditions(T: DomainMatrix, word) -> list[str]:
+    """The irreducible factors of every denominator (of ``T`` and of the factors) and of every scale's numerator.
+
+    Wherever none of them is zero, every entry is defined, every scale is
+    nonzero and the product identity, true over ``QQ(symbols)``, holds at
+    those values. Each factor is written with integer coefficients and a
+    positive leading one; shorter ones first.
+    """
+    polys = [x.denom for row in T.to_list() for x in row]
+    for c in word:
+        polys += [x.denom for row in c.shear.to_list() for x in row]
+        polys += [q for s in c.scale for q in (s.numer, s.denom)]
+    found = {}
+    for poly in polys:
+        for factor, _ in poly.factor_list()[1]:
+            _, factor = factor.clear_denoms()
+            _, factor = factor.primitive()
+            factor = -factor if factor.LC < 0 else factor
+            found.setdefault(str(factor), (max(map(sum, factor.monoms())), len(factor.terms())))
+    return sorted(found, key=lambda s: (found[s], s))
+
+
+def format_symbolic(f: SymbolicFactorization) -> str:
+    """The factors as full matrices of rational functions, and the conditions under which the product holds."""
+    w = f.word
+    lines = [f"{w.n}x{w.n} matrix over QQ({', '.join(f.symbols)}), split {w.p} + {w.n - w.p}, mode any, "
+             f"method {f.method}: {f.count} couplings", f"word: {w.kinds() or '(identity)'}"]
+    if f.mask is not None:
+        lines.append("mask (1 = kept by lower couplings): " + "".join(map(str, f.mask)) +
+                     "; the factors are shown in the original coordinates")
+    lines.append("")
+    for label, M in [("T", f.matrix)] + [(f"F{i}", M) for i, M in enumerate(original_factors(f), 1)]:
+        cells = [[str(x) for x in row] for row in M.to_list()]
+        widths = [max(map(len, column)) for column in zip(*cells)]
+        lines.append(f"{label} =")
+        lines += ["  [" + "  ".join(c.rjust(w) for c, w in zip(row, widths)) + "]" for row in cells]
+    lines.append("")
+    lines.append("valid when " + (", ".join(f"{c} != 0" for c in f.conditions) or "always"))
+    return "\n".join(lines)
+
+
+def format_symbolic_latex(f: SymbolicFactorization) -> str:
+    """``T = F_1 ... F_k`` in LaTeX ``bmatrix``es, and the conditions as a comment and a ``\\text`` line."""
+    K = f.matrix.domain
+
+    def bmatrix(M):
+        rows = " \\\\\n".join(" & ".join(latex(K.to_sympy(x)) for x in row) for row in M.to_list())
+        return f"\\begin{{bmatrix}}\n{rows}\n\\end{{bmatrix}}"
+
+    body = " \n".join(bmatrix(M) for M in original_factors(f)) or "I"
+    when = ", ".join(latex(_expr(K, c)) + " \\neq 0" for c in f.conditions)
+    return (f"% {f.count} couplings ({f.word.kinds()}), method {f.method}, over QQ({', '.join(f.symbols)})\n"
+            f"\\[\n{bmatrix(f.matrix)}\n=\n{body}\n\\]\n" + (f"valid when \\({when}\\)" if when else ""))
+
+
+def _expr(K, text):
+    """A condition (as printed by :func:`conditions`) back as a SymPy expression, for LaTeX."""
+    gens = dict(zip(map(str, K.symbols), K.gens))
+    return K.to_sympy(parse(text, lambda t: K.convert(QQ(*parse_number(t).as_integer_ratio())), gens.__getitem__))
+
