@@ -158,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "factor",
         help="factor a matrix into couplings, check it, print or save the certificate",
-        description="Factor an invertible matrix of even size n = 2d into couplings, exactly (or in float64 or "
+        description="Factor an invertible n x n matrix (any n >= 2, any split) into couplings, exactly (or in float64 or "
         "mpmath with --method levels --arith), "
         "and check the result with the independent checker before printing it.",
     )
@@ -198,6 +198,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="half",
         help=f"which coordinates lower couplings keep: {', '.join(MASK_NAMES)}, or a 0/1 list "
         "like 1,0,1,0 (default %(default)s)",
+    )
+    p.add_argument(
+        "--split",
+        type=int,
+        metavar="P",
+        help="coordinates lower couplings keep, 1 <= P <= n-1 (default: as many as the mask keeps; the "
+        "half mask keeps the first floor(n/2)); unequal splits are reduced to a balanced one exactly",
     )
     p.add_argument("--seed", type=int, default=0, help="seed for the free choices (default %(default)s)")
     p.add_argument("--out", metavar="FILE", help="write the certificate (JSON) to FILE")
@@ -285,6 +292,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_format(ft, hidden_json=True)
     ft.add_argument("--plot", metavar="FILE.png", help="draw error against k (needs matplotlib: pip install -e '.[plot]')")
     ft.set_defaults(run=run_fit)
+
+    mn = sub.add_parser(
+        "minimal",
+        help="the least number of couplings for a matrix, with evidence for both bounds",
+        description="Decide the least number of couplings (split n/2) whose product is the matrix: the upper "
+        "bound is the shortest product any route builds (checked by the independent checker), the lower bound "
+        "the strongest lemma of proofs/lower_bounds.py that applies (a witness that proofs.lower_bounds re-checks), "
+        "and when they differ for n <= 4 a time-bounded Groebner computation. Prints 'exactly k' or "
+        "'between a and b' (docs/theory.md).",
+    )
+    mn.add_argument("input", nargs="?", help="matrix file, as for factor; omitted: the built-in 4x4 example")
+    mn.add_argument("--mode", choices=MODES, default="any", help="scale mode (default %(default)s)")
+    mn.add_argument("--seed", type=int, default=0, help="seed for the free choices (default %(default)s)")
+    mn.add_argument("--groebner-seconds", type=float, default=20.0,
+                    help="time for a Groebner computation when the bounds differ; 0 skips it (default %(default)s)")
+    _add_format(mn)
+    mn.set_defaults(run=run_minimal)
     return parser
 
 
@@ -321,7 +345,7 @@ def run_factor(args) -> int:
     if sys.stderr.isatty() and (warning := slow_warning(T, args.method, args.arith)):
         print(f"couplings: {warning}", file=sys.stderr, flush=True)
     result = factor(T, method=args.method, mode=args.mode, mask=args.mask, seed=args.seed,
-                    arith=args.arith, digits=args.digits)
+                    arith=args.arith, digits=args.digits, split=args.split)
     cert = result.certificate()
     verdict = check_certificate(cert, matrix=T.to_list(), limits=OWN_LIMITS)  # for the matrix that was read
     if not verdict.ok:  # the builder is untrusted: never hand out a certificate the checker rejects
@@ -425,6 +449,17 @@ def run_fit(args) -> int:
         except ImportError:
             raise InputError("--plot needs matplotlib: pip install -e '.[plot]'") from None
         print(f"plot written to {args.plot}")
+    return 0
+
+
+def run_minimal(args) -> int:
+    from construct.minimal import format_minimal, minimal
+
+    if not args.groebner_seconds >= 0:
+        raise InputError(f"--groebner-seconds must be >= 0, got {args.groebner_seconds}")
+    T = read_matrix(args.input) if args.input else matrix_from_text(EXAMPLE, "the example")
+    result = minimal(T, args.mode, args.seed, args.groebner_seconds)
+    print(json.dumps(result.to_json(), indent=1) if args.format == "json" else format_minimal(result))
     return 0
 
 

@@ -114,7 +114,7 @@ BAD = {
     "nonsquare.csv": ("1, 2, 3\n4, 5, 6\n", "not square"),
     "empty.csv": ("\n", "empty"),
     "one.csv": ("5\n", "1x1"),  # odd sizes are fine (any split); a 1x1 matrix has none
-    "cell.csv": ("1, x\n0, 1\n", "cell (1, 2)"),
+    "cell.csv": ("1, x@\n0, 1\n", "cell (1, 2)"),  # a symbol alone is symbolic input
     "inf.csv": ("1, inf\n0, 1\n", "finite"),
     "nan.csv": ("nan, 0\n0, 1\n", "finite"),
     "ragged.csv": ("1, 2\n3\n", "row 2"),
