@@ -24,6 +24,7 @@ from construct.matrices import bit_length
 from construct.parse import MAX_DIGITS, MAX_INPUT_BYTES, InputError, matrix_from_text, read_matrix
 from construct.report import format_latex, format_table
 from construct.sweep import FAMILY_NAMES, format_rows, sweep
+from construct.symbolic import format_symbolic, is_symbolic
 from proofs import checker
 from proofs.checker import CertificateUnreadable, Limits, check_certificate
 
@@ -347,7 +348,8 @@ def run_factor(args) -> int:
     result = factor(T, method=args.method, mode=args.mode, mask=args.mask, seed=args.seed,
                     arith=args.arith, digits=args.digits, split=args.split)
     cert = result.certificate()
-    verdict = check_certificate(cert, matrix=T.to_list(), limits=OWN_LIMITS)  # for the matrix that was read
+    verdict = check_certificate(cert, matrix=None if is_symbolic(T) else T.to_list(),  # for the matrix read
+                                limits=OWN_LIMITS)
     if not verdict.ok:  # the builder is untrusted: never hand out a certificate the checker rejects
         raise RuntimeError(f"the built certificate does not check: {verdict.summary}")
     if args.out:
@@ -359,6 +361,8 @@ def run_factor(args) -> int:
             raise InputError(f"cannot write {args.out}: {e.strerror}") from None
     if args.format == "json":
         print(json.dumps(cert, indent=1))
+    elif is_symbolic(T):  # rational functions of symbols, with the conditions under which the product holds
+        print(format_symbolic(result, args.format, verdict.summary))
     elif args.format == "latex":
         print(format_latex(result))
     else:

@@ -162,37 +162,44 @@ def conditions(T: DomainMatrix, word) -> list[str]:
     return sorted(found, key=lambda s: (found[s], s))
 
 
-def format_symbolic(f: SymbolicFactorization) -> str:
-    """The factors as full matrices of rational functions, and the conditions under which the product holds."""
-    w = f.word
-    lines = [f"{w.n}x{w.n} matrix over QQ({', '.join(f.symbols)}), split {w.p} + {w.n - w.p}, mode any, "
-             f"method {f.method}: {f.count} couplings", f"word: {w.kinds() or '(identity)'}"]
-    if f.mask is not None:
-        lines.append("mask (1 = kept by lower couplings): " + "".join(map(str, f.mask)) +
-                     "; the factors are shown in the original coordinates")
-    lines.append("")
-    for label, M in [("T", f.matrix)] + [(f"F{i}", M) for i, M in enumerate(original_factors(f), 1)]:
-        cells = [[str(x) for x in row] for row in M.to_list()]
-        widths = [max(map(len, column)) for column in zip(*cells)]
-        lines.append(f"{label} =")
-        lines += ["  [" + "  ".join(c.rjust(w) for c, w in zip(row, widths)) + "]" for row in cells]
-    lines.append("")
-    lines.append("valid when " + (", ".join(f"{c} != 0" for c in f.conditions) or "always"))
-    return "\n".join(lines)
+def format_symbolic(f: SymbolicFactorization, fmt: str = "table", verdict: str = "") -> str:
+    """The factors as full matrices of rational functions and the conditions under which their product is ``T``.
 
-
-def format_symbolic_latex(f: SymbolicFactorization) -> str:
-    """``T = F_1 ... F_k`` in LaTeX ``bmatrix``es, and the conditions as a comment and a ``\\text`` line."""
-    K = f.matrix.domain
+    ``fmt`` is ``table`` (plain text), ``latex`` (``bmatrix``es) or ``markdown`` (``$$`` math);
+    ``verdict`` is the checker's summary, printed last (a comment in LaTeX).
+    """
+    K, w = f.matrix.domain, f.word
+    matrices = [("T", f.matrix)] + [(f"F_{i}", M) for i, M in enumerate(original_factors(f), 1)]
+    title = (f"{w.n}x{w.n} matrix over QQ({', '.join(f.symbols)}), split {w.p} + {w.n - w.p}, mode any, "
+             f"method {f.method}: {f.count} couplings ({w.kinds() or 'identity'})")
+    masked = f"mask {''.join(map(str, f.mask))} (1 = kept by lower couplings); the factors are shown in the " \
+        "original coordinates" if f.mask is not None else ""
+    if fmt == "table":
+        lines = [title] + ([masked] if masked else [])
+        for label, M in matrices:
+            cells = [[str(x) for x in row] for row in M.to_list()]
+            widths = [max(map(len, column)) for column in zip(*cells)]
+            lines += ["", f"{label} ="] + ["  [" + "  ".join(c.rjust(k) for c, k in zip(row, widths)) + "]"
+                                           for row in cells]
+        when = ", ".join(f"{c} != 0" for c in f.conditions)
+        return "\n".join(lines + ["", f"T = {' '.join(label for label, _ in matrices[1:]) or 'I'} wherever "
+                                   f"{when or 'the symbols take any values'}", "", verdict]).rstrip()
 
     def bmatrix(M):
-        rows = " \\\\\n".join(" & ".join(latex(K.to_sympy(x)) for x in row) for row in M.to_list())
-        return f"\\begin{{bmatrix}}\n{rows}\n\\end{{bmatrix}}"
+        rows = " \\\\ ".join(" & ".join(latex(K.to_sympy(x)) for x in row) for row in M.to_list())
+        return f"\\begin{{bmatrix}} {rows} \\end{{bmatrix}}"
 
-    body = " \n".join(bmatrix(M) for M in original_factors(f)) or "I"
-    when = ", ".join(latex(_expr(K, c)) + " \\neq 0" for c in f.conditions)
-    return (f"% {f.count} couplings ({f.word.kinds()}), method {f.method}, over QQ({', '.join(f.symbols)})\n"
-            f"\\[\n{bmatrix(f.matrix)}\n=\n{body}\n\\]\n" + (f"valid when \\({when}\\)" if when else ""))
+    when = ", \\quad ".join(latex(_expr(K, c)) + " \\neq 0" for c in f.conditions)
+    product = " ".join(bmatrix(M) for _, M in matrices[1:]) or "I"
+    if fmt == "latex":
+        return "\n".join([f"% {title}"] + ([f"% {masked}"] if masked else []) +
+                         [f"\\[\n{bmatrix(f.matrix)}\n=\n{product}\n\\]"] + ([f"valid when \\({when}\\)"] if when else [])
+                         + ([f"% {verdict}"] if verdict else []))
+    lines = [f"# {title}", ""] + ([masked, ""] if masked else [])
+    lines += [f"$${label} = {bmatrix(M)}$$\n" for label, M in matrices]
+    lines += [f"$T = {' '.join(label for label, _ in matrices[1:]) or 'I'}$ wherever ${when}$" if when else "",
+              "", verdict]
+    return "\n".join(lines).rstrip()
 
 
 def _expr(K, text):
