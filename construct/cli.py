@@ -13,6 +13,7 @@ command that prints a report takes ``--format table|json``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import errno
 import json
 import os
@@ -22,17 +23,19 @@ from importlib import metadata
 from construct.factor import ARITHMETICS, MASK_NAMES, METHODS, MODES, factor
 from construct.matrices import bit_length
 from construct.parse import MAX_DIGITS, MAX_INPUT_BYTES, InputError, matrix_from_text, read_matrix
-from construct.report import format_latex, format_table
+from construct.explain import FORMATS as EXPLAIN_FORMATS, explain, format_explanation
+from construct.report import format_latex, format_markdown, format_table
 from construct.sweep import FAMILY_NAMES, format_rows, sweep
-from construct.symbolic import format_symbolic, is_symbolic
 from proofs import checker
 from proofs.checker import CertificateUnreadable, Limits, check_certificate
 
 #: Limits for checking the builder's own certificates: its entries may be longer than a stranger's may
 OWN_LIMITS = Limits(entry_chars=10**12, total_chars=10**15)
 
-#: The built-in example: needs a row exchange, has rational entries.
-EXAMPLE = "0, 1, 2, -1\n3, 0, 1, 1/2\n1, -2, 0, 4\n2, 1, 1, 0\n"
+#: The built-in example, chosen for a slide: it needs a row exchange (so the paper and levels methods show a
+#: swap network), det = 1 (so positive mode works too), and every factor of every method and mode has integer
+#: entries of at most 3 in absolute value (tests/test_explain.py checks this).
+EXAMPLE = "0, -1, 0, 1\n0, 1, -1, 1\n1, -2, 0, 0\n-1, 2, 0, 1\n"
 
 DESCRIPTION = """\
 Exact factorizations of invertible matrices into linear affine couplings.
@@ -159,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "factor",
         help="factor a matrix into couplings, check it, print or save the certificate",
-        description="Factor an invertible n x n matrix (any n >= 2, any split) into couplings, exactly (or in float64 or "
+        description="Factor an invertible matrix of even size n = 2d into couplings, exactly (or in float64 or "
         "mpmath with --method levels --arith), "
         "and check the result with the independent checker before printing it.",
     )
@@ -200,13 +203,6 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"which coordinates lower couplings keep: {', '.join(MASK_NAMES)}, or a 0/1 list "
         "like 1,0,1,0 (default %(default)s)",
     )
-    p.add_argument(
-        "--split",
-        type=int,
-        metavar="P",
-        help="coordinates lower couplings keep, 1 <= P <= n-1 (default: as many as the mask keeps; the "
-        "half mask keeps the first floor(n/2)); unequal splits are reduced to a balanced one exactly",
-    )
     p.add_argument("--seed", type=int, default=0, help="seed for the free choices (default %(default)s)")
     p.add_argument("--out", metavar="FILE", help="write the certificate (JSON) to FILE")
     p.add_argument(
@@ -224,11 +220,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--format",
-        choices=("table", "json", "latex"),
+        choices=("table", "json", "latex", "markdown"),
         default="table",
-        help="what to print: a readable table, the certificate as JSON, or LaTeX (default %(default)s)",
+        help="what to print: a readable table, the certificate as JSON, LaTeX, or Markdown (a table of the "
+        "factors and, exact and up to 8x8, each matrix as $$ math) (default %(default)s)",
     )
     p.set_defaults(run=run_factor)
+
+    ex = sub.add_parser(
+        "explain",
+        help="walk through a factorization step by step (for teaching)",
+        description="Factor a matrix exactly and show how: which route was taken and the test that decided it, "
+        "each intermediate matrix (Schur complement, similarity, swap-network rounds, triangular stages; for "
+        "levels the LU, the levels and their frames), each factor labelled in product order (L_1, U_2, ...), "
+        "and the independent checker's verdict on their product.",
+    )
+    ex.add_argument("input", nargs="?", help="matrix file, as for 'factor'; omitted: the built-in 4x4 example")
+    ex.add_argument("--method", choices=METHODS, default=METHODS[0], help="construction (default %(default)s)")
+    ex.add_argument("--mode", choices=MODES, default="any", help="scale mode (default %(default)s)")
+    ex.add_argument("--seed", type=int, default=0, help="seed for the free choices (default %(default)s)")
+    ex.add_argument("--format", choices=EXPLAIN_FORMATS, default="table",
+                    help="plain text, Markdown with $$ math, or a LaTeX document whose factors form an align "
+                    "environment (default %(default)s)")
+    ex.set_defaults(run=run_explain)
 
     v = sub.add_parser(
         "verify",
@@ -264,11 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
     pr = sub.add_parser(
         "prove",
         help="prove the gadget identities symbolically, or check the lower-bound witnesses",
-        description="Without options: prove each gadget identity of the construction for every block size d "
-        "in the free algebra (noncommuting symbols, formal inverses, commuting diagonal blocks), and cross-check "
-        "it with generic symbolic d x d blocks (n = 2d = 2, 4, 6) over the rational function field; the report "
-        "says which identities hold for all d and which only for the sizes checked, and why. "
-        "With --lower-bound: print and check the certified lower-bound witnesses. "
+        description="Without options: verify each gadget identity of the construction with generic "
+        "symbolic d x d blocks (n = 2d = 2, 4, 6) over the rational function field, so it holds for every "
+        "matrix of that size. With --lower-bound: print and check the certified lower-bound witnesses. "
         "On a terminal, progress is shown on stderr.",
     )
     pr.add_argument("--lower-bound", action="store_true", help="check the lower-bound witnesses instead")
@@ -293,23 +305,6 @@ def build_parser() -> argparse.ArgumentParser:
     _add_format(ft, hidden_json=True)
     ft.add_argument("--plot", metavar="FILE.png", help="draw error against k (needs matplotlib: pip install -e '.[plot]')")
     ft.set_defaults(run=run_fit)
-
-    mn = sub.add_parser(
-        "minimal",
-        help="the least number of couplings for a matrix, with evidence for both bounds",
-        description="Decide the least number of couplings (split n/2) whose product is the matrix: the upper "
-        "bound is the shortest product any route builds (checked by the independent checker), the lower bound "
-        "the strongest lemma of proofs/lower_bounds.py that applies (a witness that proofs.lower_bounds re-checks), "
-        "and when they differ for n <= 4 a time-bounded Groebner computation. Prints 'exactly k' or "
-        "'between a and b' (docs/theory.md).",
-    )
-    mn.add_argument("input", nargs="?", help="matrix file, as for factor; omitted: the built-in 4x4 example")
-    mn.add_argument("--mode", choices=MODES, default="any", help="scale mode (default %(default)s)")
-    mn.add_argument("--seed", type=int, default=0, help="seed for the free choices (default %(default)s)")
-    mn.add_argument("--groebner-seconds", type=float, default=20.0,
-                    help="time for a Groebner computation when the bounds differ; 0 skips it (default %(default)s)")
-    _add_format(mn)
-    mn.set_defaults(run=run_minimal)
     return parser
 
 
@@ -317,8 +312,10 @@ def slow_warning(T, method: str, arith: str = "exact") -> str | None:
     """A warning when an exact factorization of ``T`` is likely to take more than about a minute.
 
     The cost grows about like ``n^4`` times the entries' bit length (README,
-    Benchmarks: n = 64 integer matrices take minutes, so do 16 x 16 ones with
-    100-digit entries).
+    Benchmarks: n = 64 integer matrices take minutes with the short and paper
+    methods, so do 16 x 16 ones with 100-digit entries; the levels method
+    takes minutes on float data from n = 128). The warning names the fast
+    path, ``--method levels --arith float64``.
 
     >>> from construct.matrices import identity
     >>> slow_warning(identity(8), "short") is None, slow_warning(identity(64), "short")[:33]
@@ -327,17 +324,18 @@ def slow_warning(T, method: str, arith: str = "exact") -> str | None:
     if arith != "exact":
         return None
     n, bits = T.shape[0], max(bit_length(T), 1)
+    fast = ("--method levels --arith float64 is the fast path for float data such as a float .npy "
+            "(about a second at n = 512; a certificate with a tolerance)")
     if method == "levels":
-        if n**3 * bits < 10**9:
+        # LU entries are ratios of minors, about n times the input's bits long, so the work grows like
+        # n^4 bits: a float64 Gaussian matrix (66 bits) takes 10 s at n = 64 and 100 s at n = 128
+        if n**4 * bits < 10**10:
             return None
-        return (f"factoring a {n}x{n} matrix (entries up to {bits} bits) exactly may take a while; "
-                "--arith float64 is the fast path for float matrices (a certificate with a tolerance)")
+        return f"factoring a {n}x{n} matrix (entries up to {bits} bits) exactly may take minutes; {fast}"
     if n**4 * bits < 10**7:
         return None
-    return (
-        f"factoring a {n}x{n} matrix (entries up to {bits} bits) exactly with the {method} method may take "
-        "minutes; --method levels builds shorter factors faster, and --arith float64 gives floating-point ones"
-    )
+    return (f"factoring a {n}x{n} matrix (entries up to {bits} bits) exactly with the {method} method may take "
+            f"minutes; --method levels stays exact with shorter factors, and {fast}")
 
 
 def run_factor(args) -> int:
@@ -346,10 +344,9 @@ def run_factor(args) -> int:
     if sys.stderr.isatty() and (warning := slow_warning(T, args.method, args.arith)):
         print(f"couplings: {warning}", file=sys.stderr, flush=True)
     result = factor(T, method=args.method, mode=args.mode, mask=args.mask, seed=args.seed,
-                    arith=args.arith, digits=args.digits, split=args.split)
+                    arith=args.arith, digits=args.digits)
     cert = result.certificate()
-    verdict = check_certificate(cert, matrix=None if is_symbolic(T) else T.to_list(),  # for the matrix read
-                                limits=OWN_LIMITS)
+    verdict = check_certificate(cert, matrix=T.to_list(), limits=OWN_LIMITS)  # for the matrix that was read
     if not verdict.ok:  # the builder is untrusted: never hand out a certificate the checker rejects
         raise RuntimeError(f"the built certificate does not check: {verdict.summary}")
     if args.out:
@@ -361,16 +358,26 @@ def run_factor(args) -> int:
             raise InputError(f"cannot write {args.out}: {e.strerror}") from None
     if args.format == "json":
         print(json.dumps(cert, indent=1))
-    elif is_symbolic(T):  # rational functions of symbols, with the conditions under which the product holds
-        print(format_symbolic(result, args.format, verdict.summary))
     elif args.format == "latex":
         print(format_latex(result))
+    elif args.format == "markdown":
+        print(format_markdown(result))
+        print(f"\nChecked by the independent checker: {verdict.summary}")
     else:
         print(format_table(result))
         print()
         print(verdict.summary)
         if args.out:
             print(f"certificate written to {args.out}")
+    return 0
+
+
+def run_explain(args) -> int:
+    T = read_matrix(args.input) if args.input else matrix_from_text(EXAMPLE, "the example")
+    e = explain(T, method=args.method, mode=args.mode, seed=args.seed, limits=OWN_LIMITS)
+    if not e.verdict.ok:  # as for factor: never present a product the checker rejects
+        raise RuntimeError(f"the built certificate does not check: {e.verdict.summary}")
+    print(format_explanation(e, args.format))
     return 0
 
 
@@ -411,33 +418,22 @@ def run_prove(args) -> int:
         else:
             print(format_report(witnesses))
         return 0 if all(ok for ok, _ in verdicts) else 1
-    from proofs.gadget_proofs import STATEMENTS, format_report, prove, prove_free, verdict, verdict_json
+    from proofs.gadget_proofs import STATEMENTS, format_report, prove
 
-    # per statement: the free-algebra proof (every d), then the check for each size as a cross-check
-    sizes = [n // 2 for n in args.sizes]
-    steps = len(STATEMENTS) * (1 + len(sizes))
+    cases = [(st, n // 2) for st in STATEMENTS for n in args.sizes]
     show = sys.stderr.isatty()
-
-    def progress(step, st, what):
+    results = []
+    for k, (st, d) in enumerate(cases, 1):
         if show:
-            print(f"\rproving {step}/{steps}: {st.name}, {what}".ljust(72), end="", file=sys.stderr, flush=True)
-
-    verdicts, step = [], 0
-    for st in STATEMENTS:
-        progress(step := step + 1, st, "all d")
-        free = prove_free(st)
-        checks = []
-        for d in sizes:
-            progress(step := step + 1, st, f"n = {2 * d}")
-            checks.append(prove(st, d))
-        verdicts.append(verdict(st, free, checks))
+            print(f"\rproving {k}/{len(cases)}: {st.name}, n = {2 * d}".ljust(72), end="", file=sys.stderr, flush=True)
+        results.append(prove(st, d))
     if show:
         print("\r" + " " * 72 + "\r", end="", file=sys.stderr, flush=True)
     if args.format == "json":
-        print(json.dumps([verdict_json(v) for v in verdicts], indent=1))
+        print(json.dumps([{**dataclasses.asdict(r), "n": 2 * r.d} for r in results], indent=1))
     else:
-        print(format_report(verdicts))
-    return 0 if all(v.holds for v in verdicts) else 1
+        print(format_report(results))
+    return 0 if all(r.ok for r in results) else 1
 
 
 def run_fit(args) -> int:
@@ -453,17 +449,6 @@ def run_fit(args) -> int:
         except ImportError:
             raise InputError("--plot needs matplotlib: pip install -e '.[plot]'") from None
         print(f"plot written to {args.plot}")
-    return 0
-
-
-def run_minimal(args) -> int:
-    from construct.minimal import format_minimal, minimal
-
-    if not args.groebner_seconds >= 0:
-        raise InputError(f"--groebner-seconds must be >= 0, got {args.groebner_seconds}")
-    T = read_matrix(args.input) if args.input else matrix_from_text(EXAMPLE, "the example")
-    result = minimal(T, args.mode, args.seed, args.groebner_seconds)
-    print(json.dumps(result.to_json(), indent=1) if args.format == "json" else format_minimal(result))
     return 0
 
 

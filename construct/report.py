@@ -20,6 +20,7 @@ from __future__ import annotations
 from construct.conditioning import conditioning, format_conditioning
 from construct.factorization import Factorization
 from construct.numeric import matrix_rows
+from construct.parse import InputError
 from construct.matrices import from_rows
 
 #: Above this size the factors are summarised instead of printed in full.
@@ -90,6 +91,9 @@ def format_latex(f: Factorization) -> str:
     With a mask, the factors are written in the original coordinates (see
     :func:`original_factors`), so the printed equation holds as printed.
     """
+    if f.tolerance is not None:
+        raise InputError(f"--format latex writes exact factors; these are {f.arith} numbers, whose exact values "
+                         "are in the certificate (use --format json or --out)")
     body = " \n".join(bmatrix(M.to_list()) for M in original_factors(f)) or "I"
     masked = ""
     if f.mask is not None:
@@ -99,6 +103,55 @@ def format_latex(f: Factorization) -> str:
         f"% {f.count} couplings ({f.word.kinds()}), method {f.method}, mode {f.mode}{masked}\n"
         f"\\[\n{bmatrix(f.matrix.to_list())}\n=\n{body}\n\\]"
     )
+
+
+def format_markdown(f: Factorization) -> str:
+    """A Markdown report: a summary, a table of the factors, then ``T`` and each factor as ``$$`` math.
+
+    Exact factorizations up to ``FULL_SIZE`` show every matrix, one per line
+    (with a mask in the original coordinates, as in :func:`format_latex`);
+    numeric ones show the table only (their exact values are in the certificate).
+
+    >>> from construct.factor import factor
+    >>> from construct.matrices import from_rows
+    >>> print(format_markdown(factor(from_rows([[1, 0], [3, 1]]))))
+    # 2x2 matrix, 1 coupling (method short:two, mode any)
+    <BLANKLINE>
+    Split 1 + 1, word `L`.
+    <BLANKLINE>
+    | factor | kind | scale | cond | max entry |
+    |---|---|---|---|---|
+    | F_1 | lower | 1 | 10.9 | 3 |
+    <BLANKLINE>
+    Max factor cond 10.9 (cond T = 10.9), float64 backward error 0.
+    <BLANKLINE>
+    $$T = \\begin{bmatrix} 1 & 0 \\\\ 3 & 1 \\end{bmatrix}$$
+    <BLANKLINE>
+    $$F_1 = \\begin{bmatrix} 1 & 0 \\\\ 3 & 1 \\end{bmatrix}$$
+    """
+    w, s = f.word, conditioning(f)
+    summary = f"Split {w.p} + {w.n - w.p}, word `{w.kinds() or '(identity)'}`."
+    if f.mask is not None:
+        order = ", ".join(str(i + 1) for i in mask_order(f.mask))
+        summary += (f" Mask `{''.join(map(str, f.mask))}` (1 = kept by lower couplings): the couplings act on the "
+                    f"coordinates in the order {order}; the matrices below are in the original order.")
+    cell = str if f.tolerance is None else _short
+    lines = [f"# {w.n}x{w.n} matrix, {f.count} coupling{'' if f.count == 1 else 's'} "
+             f"(method {f.method}, mode {f.mode})", "", summary, "",
+             "| factor | kind | scale | cond | max entry |", "|---|---|---|---|---|"]
+    for i, (c, r) in enumerate(zip(w, s["factors"]), 1):
+        lines.append(f"| F_{i} | {c.kind} | {', '.join(map(cell, c.scale))} | {r['cond']:.3g} | {r['max_entry']:.3g} |")
+    lines += ["", f"Max factor cond {s['max_cond']:.3g} (cond T = {s['cond_T']:.3g}), "
+              f"float64 backward error {s['backward_error']:.2g}."]
+    if w.n <= FULL_SIZE and f.tolerance is None:
+        lines += ["", f"$$T = {_one_line(f.matrix.to_list())}$$"]
+        for i, M in enumerate(original_factors(f), 1):
+            lines += ["", f"$$F_{i} = {_one_line(M.to_list())}$$"]
+    return "\n".join(lines)
+
+
+def _one_line(rows) -> str:
+    return bmatrix(rows).replace("\n", " ")
 
 
 def bmatrix(rows) -> str:
