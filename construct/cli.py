@@ -13,7 +13,6 @@ command that prints a report takes ``--format table|json``.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import errno
 import json
 import os
@@ -26,6 +25,7 @@ from construct.parse import MAX_DIGITS, MAX_INPUT_BYTES, InputError, matrix_from
 from construct.explain import FORMATS as EXPLAIN_FORMATS, explain, format_explanation
 from construct.report import format_latex, format_markdown, format_table
 from construct.sweep import FAMILY_NAMES, format_rows, sweep
+from construct.symbolic import format_symbolic, is_symbolic
 from proofs import checker
 from proofs.checker import CertificateUnreadable, Limits, check_certificate
 
@@ -162,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "factor",
         help="factor a matrix into couplings, check it, print or save the certificate",
-        description="Factor an invertible matrix of even size n = 2d into couplings, exactly (or in float64 or "
+        description="Factor an invertible n x n matrix (any n >= 2, any split) into couplings, exactly (or in float64 or "
         "mpmath with --method levels --arith), "
         "and check the result with the independent checker before printing it.",
     )
@@ -202,6 +202,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="half",
         help=f"which coordinates lower couplings keep: {', '.join(MASK_NAMES)}, or a 0/1 list "
         "like 1,0,1,0 (default %(default)s)",
+    )
+    p.add_argument(
+        "--split",
+        type=int,
+        metavar="P",
+        help="coordinates lower couplings keep, 1 <= P <= n-1 (default: as many as the mask keeps; the "
+        "half mask keeps the first floor(n/2)); unequal splits are reduced to a balanced one exactly",
     )
     p.add_argument("--seed", type=int, default=0, help="seed for the free choices (default %(default)s)")
     p.add_argument("--out", metavar="FILE", help="write the certificate (JSON) to FILE")
@@ -278,9 +285,11 @@ def build_parser() -> argparse.ArgumentParser:
     pr = sub.add_parser(
         "prove",
         help="prove the gadget identities symbolically, or check the lower-bound witnesses",
-        description="Without options: verify each gadget identity of the construction with generic "
-        "symbolic d x d blocks (n = 2d = 2, 4, 6) over the rational function field, so it holds for every "
-        "matrix of that size. With --lower-bound: print and check the certified lower-bound witnesses. "
+        description="Without options: prove each gadget identity of the construction for every block size d "
+        "in the free algebra (noncommuting symbols, formal inverses, commuting diagonal blocks), and cross-check "
+        "it with generic symbolic d x d blocks (n = 2d = 2, 4, 6) over the rational function field; the report "
+        "says which identities hold for all d and which only for the sizes checked, and why. "
+        "With --lower-bound: print and check the certified lower-bound witnesses. "
         "On a terminal, progress is shown on stderr.",
     )
     pr.add_argument("--lower-bound", action="store_true", help="check the lower-bound witnesses instead")
@@ -305,6 +314,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_format(ft, hidden_json=True)
     ft.add_argument("--plot", metavar="FILE.png", help="draw error against k (needs matplotlib: pip install -e '.[plot]')")
     ft.set_defaults(run=run_fit)
+
+    mn = sub.add_parser(
+        "minimal",
+        help="the least number of couplings for a matrix, with evidence for both bounds",
+        description="Decide the least number of couplings (split n/2) whose product is the matrix: the upper "
+        "bound is the shortest product any route builds (checked by the independent checker), the lower bound "
+        "the strongest lemma of proofs/lower_bounds.py that applies (a witness that proofs.lower_bounds re-checks), "
+        "and when they differ for n <= 4 a time-bounded Groebner computation. Prints 'exactly k' or "
+        "'between a and b' (docs/theory.md).",
+    )
+    mn.add_argument("input", nargs="?", help="matrix file, as for factor; omitted: the built-in 4x4 example")
+    mn.add_argument("--mode", choices=MODES, default="any", help="scale mode (default %(default)s)")
+    mn.add_argument("--seed", type=int, default=0, help="seed for the free choices (default %(default)s)")
+    mn.add_argument("--groebner-seconds", type=float, default=20.0,
+                    help="time for a Groebner computation when the bounds differ; 0 skips it (default %(default)s)")
+    _add_format(mn)
+    mn.set_defaults(run=run_minimal)
     return parser
 
 
@@ -344,9 +370,10 @@ def run_factor(args) -> int:
     if sys.stderr.isatty() and (warning := slow_warning(T, args.method, args.arith)):
         print(f"couplings: {warning}", file=sys.stderr, flush=True)
     result = factor(T, method=args.method, mode=args.mode, mask=args.mask, seed=args.seed,
-                    arith=args.arith, digits=args.digits)
+                    arith=args.arith, digits=args.digits, split=args.split)
     cert = result.certificate()
-    verdict = check_certificate(cert, matrix=T.to_list(), limits=OWN_LIMITS)  # for the matrix that was read
+    verdict = check_certificate(cert, matrix=None if is_symbolic(T) else T.to_list(),  # for the matrix read
+                                limits=OWN_LIMITS)
     if not verdict.ok:  # the builder is untrusted: never hand out a certificate the checker rejects
         raise RuntimeError(f"the built certificate does not check: {verdict.summary}")
     if args.out:
@@ -358,6 +385,8 @@ def run_factor(args) -> int:
             raise InputError(f"cannot write {args.out}: {e.strerror}") from None
     if args.format == "json":
         print(json.dumps(cert, indent=1))
+    elif is_symbolic(T):  # rational functions of symbols, with the conditions under which the product holds
+        print(format_symbolic(result, args.format, verdict.summary))
     elif args.format == "latex":
         print(format_latex(result))
     elif args.format == "markdown":
@@ -418,22 +447,33 @@ def run_prove(args) -> int:
         else:
             print(format_report(witnesses))
         return 0 if all(ok for ok, _ in verdicts) else 1
-    from proofs.gadget_proofs import STATEMENTS, format_report, prove
+    from proofs.gadget_proofs import STATEMENTS, format_report, prove, prove_free, verdict, verdict_json
 
-    cases = [(st, n // 2) for st in STATEMENTS for n in args.sizes]
+    # per statement: the free-algebra proof (every d), then the check for each size as a cross-check
+    sizes = [n // 2 for n in args.sizes]
+    steps = len(STATEMENTS) * (1 + len(sizes))
     show = sys.stderr.isatty()
-    results = []
-    for k, (st, d) in enumerate(cases, 1):
+
+    def progress(step, st, what):
         if show:
-            print(f"\rproving {k}/{len(cases)}: {st.name}, n = {2 * d}".ljust(72), end="", file=sys.stderr, flush=True)
-        results.append(prove(st, d))
+            print(f"\rproving {step}/{steps}: {st.name}, {what}".ljust(72), end="", file=sys.stderr, flush=True)
+
+    verdicts, step = [], 0
+    for st in STATEMENTS:
+        progress(step := step + 1, st, "all d")
+        free = prove_free(st)
+        checks = []
+        for d in sizes:
+            progress(step := step + 1, st, f"n = {2 * d}")
+            checks.append(prove(st, d))
+        verdicts.append(verdict(st, free, checks))
     if show:
         print("\r" + " " * 72 + "\r", end="", file=sys.stderr, flush=True)
     if args.format == "json":
-        print(json.dumps([{**dataclasses.asdict(r), "n": 2 * r.d} for r in results], indent=1))
+        print(json.dumps([verdict_json(v) for v in verdicts], indent=1))
     else:
-        print(format_report(results))
-    return 0 if all(r.ok for r in results) else 1
+        print(format_report(verdicts))
+    return 0 if all(v.holds for v in verdicts) else 1
 
 
 def run_fit(args) -> int:
@@ -449,6 +489,17 @@ def run_fit(args) -> int:
         except ImportError:
             raise InputError("--plot needs matplotlib: pip install -e '.[plot]'") from None
         print(f"plot written to {args.plot}")
+    return 0
+
+
+def run_minimal(args) -> int:
+    from construct.minimal import format_minimal, minimal
+
+    if not args.groebner_seconds >= 0:
+        raise InputError(f"--groebner-seconds must be >= 0, got {args.groebner_seconds}")
+    T = read_matrix(args.input) if args.input else matrix_from_text(EXAMPLE, "the example")
+    result = minimal(T, args.mode, args.seed, args.groebner_seconds)
+    print(json.dumps(result.to_json(), indent=1) if args.format == "json" else format_minimal(result))
     return 0
 
 
