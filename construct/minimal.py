@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import multiprocessing
 import random
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -72,8 +73,8 @@ class Minimal:
     def missing(self) -> str | None:
         if self.lower == self.upper:
             return None
-        return (f"a proof that T is not a product of {self.lower} ... {self.upper - 1} couplings, "
-                f"or a product of fewer than {self.upper}")
+        ks = f"{self.lower}" if self.lower == self.upper - 1 else f"{self.lower} ... {self.upper - 1}"
+        return f"a proof that T is not a product of {ks} couplings, or a product of fewer than {self.upper}"
 
     def to_json(self) -> dict:
         return {
@@ -133,15 +134,20 @@ def minimal(T: DomainMatrix, mode: str = "any", seed: int = 0, groebner_seconds:
     upper_count = factorization.count
     witness = lower_bound_witness(rows, d, mode)
     lower_count = 0 if T == identity(n) else (1 if witness is None else witness["k"] + 1)
-    if lower_count < upper_count and groebner_seconds > 0 and d <= 2 and f"groebner-{upper_count - 1}" in ARGUMENTS:
-        name = f"groebner-{upper_count - 1}"
-        found = _with_timeout(lower_bound_witness, (rows, d, mode, [name]), groebner_seconds)
+    deadline = time.monotonic() + groebner_seconds
+    # raise the lower bound one k at a time: the k = lower system is the cheapest that can help
+    while lower_count < upper_count and d <= 2 and f"groebner-{lower_count}" in ARGUMENTS:
+        name, left = f"groebner-{lower_count}", deadline - time.monotonic()
+        if left <= 0:
+            break
+        found = _with_timeout(lower_bound_witness, (rows, d, mode, [name]), left)
         if found is _TIMEOUT:
             notes.append(f"{name}: no answer within {groebner_seconds:g} s")
-        elif found is None:
-            notes.append(f"{name}: the system has a complex solution, so it proves nothing")
-        else:
-            witness, lower_count = found, upper_count
+            break
+        if found is None:
+            notes.append(f"{name}: the system has a solution over C, so it proves nothing")
+            break
+        witness, lower_count = found, lower_count + 1
     if witness is not None and witness["argument"] in FAST_ARGUMENTS and not check_witness(witness)[0]:
         raise RuntimeError(f"the lower-bound witness {witness['argument']} does not check")
     return Minimal(T, mode, lower_count, upper_count, factorization, witness, notes)
