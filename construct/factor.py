@@ -174,13 +174,13 @@ def mask_bits(mask, n: int, split: int | None = None) -> list[int]:
         p = n // 2 if split is None else split
         return [1] * p + [0] * (n - p)
     if mask == "alternate":
-        return [1 - i % 2 for i in range(n)]
-    if mask == "checkerboard":
+        mask = [1 - i % 2 for i in range(n)]
+    elif mask == "checkerboard":
         # the most square h x w grid with h w = n, coloured like a chessboard
         h = max(k for k in range(1, math.isqrt(n) + 1) if n % k == 0)
         w = n // h
-        return [1 - (i // w + i % w) % 2 for i in range(n)]
-    if isinstance(mask, str):
+        mask = [1 - (i // w + i % w) % 2 for i in range(n)]
+    elif isinstance(mask, str):
         try:
             mask = [int(c) for c in mask.replace(",", " ").split()]
         except ValueError:

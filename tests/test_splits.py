@@ -1,0 +1,207 @@
+"""Every size and every split: unequal splits and odd n, reduced to the balanced methods (construct/splits.py).
+
+Every factorization is checked against the input by the independent
+checker and by an independent product (tests/helpers.py), its count against
+the bound its certificate claims, and that claim against the bound proved
+in docs/theory.md: the balanced method's bound at ``2 min(p, n - p)`` plus
+``4k + 2`` for ``k`` clearing steps.
+"""
+
+import json
+import random
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from construct.factor import factor
+from construct.levels import levels_bound
+from construct.matrices import block_diagonal, from_rows, identity, permutation_matrix
+from construct.parse import InputError
+from construct.splits import column_word, parameter_lower_bound, peels, reduction_bound, split_bound
+from proofs.checker import Limits, check_certificate
+from tests.helpers import assert_certificate_is_for, exact_rows
+
+LIMITS = Limits(entry_chars=10**12, total_chars=10**15)
+#: the balanced methods' bounds at size m (short: its target 6; paper: 27 proved, 47 claimed)
+BALANCED = {"short": lambda m, mode: 6, "paper": lambda m, mode: 47, "levels": levels_bound}
+
+
+def _invertible(rng, n, entry):
+    while True:
+        T = from_rows([[entry(rng, i, j) for j in range(n)] for i in range(n)])
+        if T.rank() == n:
+            return T
+
+
+def sample(kind: str, rng: random.Random, n: int):
+    """A random invertible ``n x n`` matrix of a structured or unstructured kind."""
+    if kind == "integer":
+        return _invertible(rng, n, lambda r, i, j: r.randint(-9, 9))
+    if kind == "permutation":
+        return permutation_matrix(rng.sample(range(n), n))
+    if kind == "lower-triangular":
+        return _invertible(rng, n, lambda r, i, j: r.choice([-2, -1, 1, 3]) if i == j else r.randint(-5, 5) * (i > j))
+    if kind == "upper-triangular":
+        return _invertible(rng, n, lambda r, i, j: r.choice([-2, -1, 1, 3]) if i == j else r.randint(-5, 5) * (i < j))
+    k = rng.randint(1, n - 1) if n > 1 else 1  # block diagonal with blocks of sizes k and n - k
+    return block_diagonal(sample("integer", rng, k), sample("integer", rng, n - k))
+
+
+KINDS = ("integer", "permutation", "lower-triangular", "upper-triangular", "block-diagonal")
+
+
+def positive(T):
+    """``T`` with its first row negated when ``det T < 0``."""
+    if T.det() > 0:
+        return T
+    rows = T.to_list()
+    return from_rows([[-x for x in rows[0]]] + rows[1:])
+
+
+def assert_split_factors(T, p, method, mode, mask=None):
+    """Factor ``T`` with ``p`` kept coordinates; check the certificate, the product and the bounds."""
+    n = T.shape[0]
+    f = factor(T, method=method, mode=mode, mask=mask, split=p)
+    cert = f.certificate()
+    assert cert["split"] == p == f.word.p and cert["n"] == n
+    assert_certificate_is_for(cert, T)
+    verdict = check_certificate(cert, matrix=exact_rows(T), limits=LIMITS)
+    assert verdict.ok, verdict.reasons
+    assert f.count <= f.bound
+    s = min(p, n - p)
+    assert f.bound <= split_bound(n, p, BALANCED[method](2 * s, mode))
+    if mode == "positive":
+        assert all(x > 0 for c in f.word for x in c.scale)
+    return f
+
+
+@st.composite
+def cases(draw, methods=("short", "paper", "levels")):
+    n = draw(st.integers(2, 9))
+    p = draw(st.integers(1, n - 1))
+    kind = draw(st.sampled_from(KINDS))
+    mode = draw(st.sampled_from(("any", "positive")))
+    method = draw(st.sampled_from(methods))
+    T = sample(kind, random.Random(draw(st.integers(0, 10**6))), n)
+    return (positive(T) if mode == "positive" else T), p, method, mode
+
+
+@settings(max_examples=60, deadline=None)
+@given(cases())
+def test_every_size_split_method_and_mode_factors_exactly_within_the_proved_bound(case):
+    T, p, method, mode = case
+    assert_split_factors(T, p, method, mode)
+
+
+@settings(max_examples=25, deadline=None)
+@given(cases(methods=("short",)), st.randoms(use_true_random=False))
+def test_masks_keeping_p_coordinates_factor_the_reordered_matrix(case, rng):
+    T, p, method, mode = case
+    n = T.shape[0]
+    kept = set(rng.sample(range(n), p))
+    mask = [int(i in kept) for i in range(n)]
+    f = assert_split_factors(T, p, method, mode, mask=mask)
+    assert f.certificate().get("mask", [1] * p + [0] * (n - p)) == mask
+
+
+def test_odd_sizes_default_to_the_near_balanced_split_within_the_constant_bound():
+    for n in (3, 5, 7, 9):
+        T = sample("integer", random.Random(n), n)
+        f = assert_split_factors(T, n // 2, "short", "any")
+        assert factor(T).word.p == n // 2 and peels(n, n // 2) == 1
+        assert f.count <= 6 + 6
+
+
+def test_split_one_count_grows_with_n_within_the_proved_bound():
+    for n in (4, 6, 8):
+        T = sample("integer", random.Random(n), n)
+        f = assert_split_factors(T, 1, "short", "any")
+        assert f.count <= 6 + 4 * (n - 2) + 2 and peels(n, 1) == n - 2
+
+
+def test_mirrored_splits_swap_the_kinds_of_the_factors():
+    T = sample("integer", random.Random(3), 5)
+    low, high = factor(T, split=2), factor(T, split=3)
+    assert low.word.p == 2 and high.word.p == 3
+    assert all(len(c.scale) == (3 if c.kind == "lower" else 2) for c in low.word)
+    assert all(len(c.scale) == (2 if c.kind == "lower" else 3) for c in high.word)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(3, 9).flatmap(lambda n: st.tuples(st.just(n), st.integers(1, (n - 1) // 2))),
+       st.integers(0, 10**6), st.booleans())
+def test_column_word_has_the_given_last_columns_and_unit_rows_when_they_end_in_the_identity(np_, seed, unit_bottom):
+    n, p = np_
+    rng = random.Random(seed)
+    r = min(p, n - 2 * p)
+    rows = [[rng.choice([0, 0, 1, -2, 3]) for _ in range(r)] for _ in range(n)]
+    if unit_bottom:
+        rows[n - r:] = identity(r).to_list()
+    V = from_rows(rows)
+    if V.rank() < r:
+        return
+    X = column_word(V, p)
+    assert X.kinds() in ("", "U", "L", "UL", "LU", "ULU")  # a product U(D') L(A) U(D)
+    M = X.matrix()
+    assert M[:, n - r:] == V
+    assert all(s == 1 for c in X for s in c.scale)  # unit couplings: positive mode for free
+    if unit_bottom:
+        assert M[n - r:, :] == identity(n)[n - r:, :]
+
+
+def test_bounds_for_every_split_are_above_the_parameter_count():
+    for n in range(2, 40):
+        for p in range(1, n):
+            s = min(p, n - p)
+            assert split_bound(n, p, 6) >= parameter_lower_bound(n, p)
+            assert reduction_bound(n, p) == (0 if 2 * p == n else 4 * peels(n, p) + 2)
+            assert peels(n, p) == -(-abs(n - 2 * p) // s)
+    # p = 1: the bound grows linearly, within a factor 7 of the parameter count
+    assert all(split_bound(n, 1, 6) <= 7 * parameter_lower_bound(n, 1) for n in range(3, 200))
+
+
+@pytest.mark.parametrize("split", [0, 3, -1])
+def test_bad_split_is_refused_with_one_sentence(split):
+    with pytest.raises(InputError, match="--split must be from 1 to n - 1 = 2"):
+        factor(identity(3), split=split)
+
+
+def test_mask_disagreeing_with_split_is_refused():
+    with pytest.raises(InputError, match="keeps 2 coordinates but --split is 1"):
+        factor(identity(4), mask="alternate", split=1)
+    with pytest.raises(InputError, match="keeps 0 of 3"):
+        factor(identity(3), mask=[0, 0, 0])
+
+
+def test_unequal_split_in_floating_point_is_refused_with_a_sentence():
+    with pytest.raises(InputError, match="reduced to a balanced one exactly; use --arith exact"):
+        factor(identity(3), method="levels", arith="float64")
+    assert factor(identity(4), method="levels", arith="float64").word.p == 2  # balanced splits still float
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "construct.cli", *map(str, args)], capture_output=True, text=True)
+
+
+def test_cli_factors_odd_sizes_and_split_one_and_verify_accepts_them(tmp_path):
+    rng = random.Random(5)
+    for n, extra in ((3, []), (5, []), (7, ["--mode", "positive"]), (6, ["--split", "1"])):
+        T = sample("integer", rng, n)
+        T = positive(T) if extra else T
+        (tmp_path / "T.csv").write_text("\n".join(", ".join(str(x) for x in row) for row in T.to_list()))
+        r = run("factor", tmp_path / "T.csv", "--out", tmp_path / "c.json", *extra)
+        assert r.returncode == 0, r.stderr
+        cert = json.loads((tmp_path / "c.json").read_text())
+        assert cert["n"] == n and cert["split"] == (1 if "--split" in extra else n // 2)
+        r = run("verify", tmp_path / "c.json", "--matrix", tmp_path / "T.csv")
+        assert r.returncode == 0 and "verified" in r.stdout
+
+
+@pytest.mark.parametrize("split", ["0", "3"])
+def test_cli_bad_split_exits_2_with_one_sentence(tmp_path, split):
+    (tmp_path / "T.csv").write_text("1, 2, 0\n0, 1, 0\n0, 0, 1\n")
+    r = run("factor", tmp_path / "T.csv", "--split", split)
+    assert r.returncode == 2 and "--split must be from 1 to n - 1 = 2" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
