@@ -1,4 +1,4 @@
-"""Read a square matrix exactly, from CSV text, JSON or ``.npy``; no float is ever rounded.
+"""Read a square matrix exactly, from CSV text, JSON, Matrix Market or ``.npy``; no float is ever rounded.
 
 Text is parsed digit by digit: ``0.1`` is ``1/10``, not the nearest double.
 A ``.npy`` float is taken as the exact binary value it stores.
@@ -278,6 +278,103 @@ def _from_npy(path: Path, name: str, max_digits: int | None = MAX_DIGITS, max_by
     return _to_matrix(rows, name, exact)
 
 
+#: Matrix Market qualifiers this reader accepts, and why it refuses the others.
+_MTX_FIELDS = ("real", "integer")
+_MTX_SYMMETRIES = ("general", "symmetric", "skew-symmetric")
+_MTX_REFUSED = {
+    "pattern": "a pattern matrix (no values, only where the nonzeros are), which has no numbers to factor",
+    "complex": "complex numbers; only real numbers can be factored",
+    "hermitian": "a Hermitian (complex) matrix; only real numbers can be factored",
+}
+
+
+def _from_mtx(text: str, name: str, max_digits: int | None = MAX_DIGITS, max_bytes: int | None = MAX_INPUT_BYTES) -> DomainMatrix:
+    """Matrix from Matrix Market text: ``coordinate`` or ``array``, ``real`` or ``integer``,
+    ``general``, ``symmetric`` or ``skew-symmetric``; every value read exactly, as in CSV.
+
+    A symmetric file lists one triangle (``a_ji = a_ij``), a skew-symmetric one
+    the strict triangle (``a_ji = -a_ij``, zero diagonal); ``array`` lists
+    values column by column. Missing coordinate entries are zero.
+
+    >>> _from_mtx("%%MatrixMarket matrix coordinate real symmetric\\n2 2 2\\n1 1 0.5\\n2 1 -3\\n", "T.mtx").to_list()
+    [[1/2, -3], [-3, 0]]
+    >>> _from_mtx("%%MatrixMarket matrix array integer skew-symmetric\\n2 2\\n7\\n", "T.mtx").to_list()
+    [[0, -7], [7, 0]]
+    >>> _from_mtx("%%MatrixMarket matrix coordinate pattern general\\n1 1 1\\n1 1\\n", "P.mtx")
+    Traceback (most recent call last):
+    ...
+    construct.parse.InputError: P.mtx holds a pattern matrix (no values, only where the nonzeros are), which has no numbers to factor
+    """
+    lines = text.removeprefix("\ufeff").splitlines()
+    banner = lines[0].split() if lines else []
+    if len(banner) != 5 or banner[0].lower() != "%%matrixmarket":
+        raise InputError(f"{name} is not a Matrix Market file (its first line should be "
+                         "'%%MatrixMarket matrix coordinate|array real|integer general|symmetric|skew-symmetric')")
+    obj, layout, field, symmetry = (w.lower() for w in banner[1:])
+    for word in (field, symmetry):
+        if word in _MTX_REFUSED:
+            raise InputError(f"{name} holds {_MTX_REFUSED[word]}")
+    if obj != "matrix" or layout not in ("coordinate", "array") or field not in _MTX_FIELDS or symmetry not in _MTX_SYMMETRIES:
+        raise InputError(f"{name} is a Matrix Market '{' '.join(banner[1:])}' file; this reader takes a matrix in "
+                         "coordinate or array layout, real or integer, general, symmetric or skew-symmetric")
+    rows = [(k, line.split()) for k, line in enumerate(lines[1:], 2) if line.strip() and not line.lstrip().startswith("%")]
+    if not rows:
+        raise InputError(f"{name} has no size line")
+    (k, size), body = rows[0], rows[1:]
+    if len(size) != (3 if layout == "coordinate" else 2) or not all(w.isdigit() for w in size):
+        raise InputError(f"line {k} of {name} should give the size as '{'rows columns entries' if layout == 'coordinate' else 'rows columns'}', got {' '.join(size)!r}")
+    m, n = int(size[0]), int(size[1])
+    if m != n or n == 0:
+        raise InputError(f"{name} is {m}x{n}, not a non-empty square matrix")
+    if max_bytes is not None and n * n > max_bytes:
+        raise InputError(f"{name} declares a {n}x{n} matrix, above the input limit of {max_bytes} entries "
+                         "(raise it with --max-input-mb)")
+
+    def value(k, text):
+        try:
+            x = parse_number(text, max_digits)
+        except ValueError as e:
+            raise InputError(f"line {k} of {name}: the entry is {e}") from None
+        if field == "integer" and x.denominator != 1:
+            raise InputError(f"line {k} of {name}: {text!r} is not an integer, but the file declares integer entries")
+        return x
+
+    out = [[Fraction(0)] * n for _ in range(n)]
+    if layout == "coordinate":
+        declared, seen = int(size[2]), set()
+        if len(body) != declared:
+            raise InputError(f"{name} declares {declared} entries but lists {len(body)}")
+        for k, words in body:
+            if len(words) != 3 or not (words[0].isdigit() and words[1].isdigit()):
+                raise InputError(f"line {k} of {name} should be 'row column value', got {' '.join(words)!r}")
+            i, j = int(words[0]) - 1, int(words[1]) - 1
+            if not (0 <= i < n and 0 <= j < n):
+                raise InputError(f"line {k} of {name}: position ({i + 1}, {j + 1}) is outside the {n}x{n} matrix")
+            entries = [(i, j)] if symmetry == "general" or i == j else [(i, j), (j, i)]
+            if symmetry == "skew-symmetric" and i == j:
+                raise InputError(f"line {k} of {name}: a skew-symmetric matrix has no diagonal entries, got ({i + 1}, {j + 1})")
+            if any(e in seen for e in entries):
+                raise InputError(f"line {k} of {name}: the entry ({i + 1}, {j + 1}) is given twice")
+            seen.update(entries)
+            x = value(k, words[2])
+            out[i][j] = x
+            if len(entries) == 2:
+                out[j][i] = -x if symmetry == "skew-symmetric" else x
+    else:
+        # column by column: all of it (general), the lower triangle (symmetric) or the strict one (skew)
+        cells = [(i, j) for j in range(n) for i in range(n)
+                 if symmetry == "general" or i > j or (i == j and symmetry == "symmetric")]
+        values = [(k, w) for k, words in body for w in words]
+        if len(values) != len(cells):
+            raise InputError(f"{name} should list {len(cells)} values for a {symmetry} {n}x{n} array, got {len(values)}")
+        for (i, j), (k, w) in zip(cells, values):
+            x = value(k, w)
+            out[i][j] = x
+            if i != j and symmetry != "general":
+                out[j][i] = -x if symmetry == "skew-symmetric" else x
+    return from_rows(out)
+
+
 def _read_limited(fh, name: str, max_bytes: int | None) -> bytes:
     data = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
     if max_bytes is not None and len(data) > max_bytes:
@@ -286,7 +383,8 @@ def _read_limited(fh, name: str, max_bytes: int | None) -> bytes:
 
 
 def read_matrix(path: str | Path, max_digits: int | None = MAX_DIGITS, max_bytes: int | None = MAX_INPUT_BYTES) -> DomainMatrix:
-    """Square matrix over ``QQ`` from ``path``, read by suffix: ``.json``, ``.npy``, else CSV; ``-`` is CSV on stdin.
+    """Square matrix over ``QQ`` from ``path``, read by suffix: ``.json``, ``.npy``, ``.mtx`` (Matrix Market),
+    else CSV; ``-`` is CSV on stdin.
 
     Text is UTF-8, with or without a byte order mark (in a file or on stdin).
     ``max_digits`` bounds every entry (see :func:`parse_number`), ``max_bytes``
@@ -311,4 +409,6 @@ def read_matrix(path: str | Path, max_digits: int | None = MAX_DIGITS, max_bytes
         raise InputError(f"cannot read {name}: it is not UTF-8 text") from None
     if path is not None and path.suffix.lower() == ".json":
         return _from_json(text, name, max_digits)
+    if path is not None and path.suffix.lower() == ".mtx":
+        return _from_mtx(text, name, max_digits, max_bytes)
     return matrix_from_text(text, name, max_digits)

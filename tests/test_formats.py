@@ -1,0 +1,166 @@
+"""Inputs and outputs people already have: Matrix Market files, Markdown reports, the slow-work hint."""
+
+import json
+import re
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from construct.cli import main, slow_warning
+from construct.matrices import from_rows
+from construct.parse import InputError, read_matrix
+from tests.test_cli import run_on_terminal
+
+
+def call(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def mtx(tmp_path, text, name="T.mtx"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def fractions(M):
+    return [[Fraction(int(x.numerator), int(x.denominator)) for x in row] for row in M.to_list()]
+
+
+F = Fraction
+
+# Each variant of the format, and the matrix it must give (values read exactly: 0.1 is 1/10).
+MTX_CASES = {
+    "coordinate real general": (
+        "%%MatrixMarket matrix coordinate real general\n% a comment\n4 4 5\n1 1 0.1\n2 2 -2/7\n3 3 1e-3\n"
+        "4 4 2.5E2\n1 4 3\n",
+        [[F(1, 10), 0, 0, 3], [0, F(-2, 7), 0, 0], [0, 0, F(1, 1000), 0], [0, 0, 0, 250]]),
+    "coordinate integer symmetric": (
+        "%%MatrixMarket matrix coordinate integer symmetric\n2 2 3\n1 1 2\n2 1 -5\n2 2 7\n",
+        [[2, -5], [-5, 7]]),
+    "coordinate real skew-symmetric": (
+        "%%MatrixMarket matrix coordinate real skew-symmetric\n2 2 1\n2 1 0.5\n",
+        [[0, F(-1, 2)], [F(1, 2), 0]]),
+    "array real general": (
+        "%%MatrixMarket matrix array real general\n2 2\n1\n0.25\n-3\n4\n",
+        [[1, -3], [F(1, 4), 4]]),
+    "array integer symmetric": (
+        "%%MatrixMarket matrix array integer symmetric\n2 2\n1\n2\n3\n",
+        [[1, 2], [2, 3]]),
+    "array real skew-symmetric": (
+        "%%MATRIXMARKET Matrix Array Real Skew-Symmetric\n3 3\n1\n2\n3\n",
+        [[0, -1, -2], [1, 0, -3], [2, 3, 0]]),
+}
+
+
+@pytest.mark.parametrize("variant", MTX_CASES)
+def test_matrix_market_variant_is_read_exactly(variant, tmp_path):
+    text, expected = MTX_CASES[variant]
+    assert fractions(read_matrix(mtx(tmp_path, text))) == expected
+
+
+@pytest.mark.parametrize("text, words", [
+    ("%%MatrixMarket matrix coordinate pattern general\n2 2 2\n1 1\n2 2\n", ["pattern matrix", "no numbers"]),
+    ("%%MatrixMarket matrix coordinate complex general\n1 1 1\n1 1 1 0\n", ["complex numbers"]),
+    ("%%MatrixMarket matrix array complex hermitian\n1 1\n1 0\n", ["complex numbers"]),
+    ("%%MatrixMarket matrix coordinate real hermitian\n1 1 1\n1 1 1\n", ["Hermitian"]),
+    ("%%MatrixMarket vector coordinate real general\n2 1\n1 1\n", ["'vector coordinate real general'"]),
+    ("1 2\n3 4\n", ["not a Matrix Market file"]),
+    ("%%MatrixMarket matrix coordinate real general\n2 3 0\n", ["2x3", "square"]),
+    ("%%MatrixMarket matrix coordinate real general\n2 2\n", ["line 2", "rows columns entries"]),
+    ("%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n", ["declares 2 entries but lists 1"]),
+    ("%%MatrixMarket matrix coordinate real general\n2 2 1\n3 1 1\n", ["(3, 1) is outside the 2x2 matrix"]),
+    ("%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n1 1 2\n", ["(1, 1) is given twice"]),
+    ("%%MatrixMarket matrix coordinate real symmetric\n2 2 2\n2 1 1\n1 2 1\n", ["(1, 2) is given twice"]),
+    ("%%MatrixMarket matrix coordinate real skew-symmetric\n2 2 1\n1 1 1\n", ["no diagonal entries"]),
+    ("%%MatrixMarket matrix coordinate integer general\n1 1 1\n1 1 1.5\n", ["'1.5' is not an integer"]),
+    ("%%MatrixMarket matrix coordinate real general\n1 1 1\n1 1 nan\n", ["line 3", "not finite"]),
+    ("%%MatrixMarket matrix coordinate real general\n1 1 1\n1 1 1e100000\n", ["above the limit of 400"]),
+    ("%%MatrixMarket matrix array real general\n2 2\n1 2 3\n", ["should list 4 values", "got 3"]),
+    ("%%MatrixMarket matrix coordinate real general\n100000 100000 0\n", ["100000x100000", "--max-input-mb"]),
+])
+def test_matrix_market_refusals_are_one_sentence_with_exit_2(text, words, tmp_path, capsys):
+    path = mtx(tmp_path, text)
+    with pytest.raises(InputError) as info:
+        read_matrix(path)
+    for w in words:
+        assert w in str(info.value), str(info.value)
+    code, out, err = call(capsys, "factor", str(path))
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+
+
+def test_factor_a_matrix_market_file_certifies_the_matrix_it_holds(tmp_path, capsys):
+    path = mtx(tmp_path, MTX_CASES["coordinate real general"][0])
+    code, out, _ = call(capsys, "factor", str(path), "--format", "json")
+    assert code == 0
+    cert = json.loads(out)
+    assert [[Fraction(x) for x in row] for row in cert["matrix"]] == MTX_CASES["coordinate real general"][1]
+
+
+def markdown_matrices(text):
+    """``$$X = \\begin{bmatrix} ... \\end{bmatrix}$$`` lines as (label, rows of Fractions)."""
+    def number(cell):
+        cell = cell.strip()
+        if m := re.fullmatch(r"(-?)\\frac\{(\d+)\}\{(\d+)\}", cell):
+            return Fraction(int(m[2]), int(m[3])) * (-1 if m[1] else 1)
+        return Fraction(cell)
+
+    found = re.findall(r"^\$\$(\w+) = \\begin\{bmatrix\}(.*?)\\end\{bmatrix\}\$\$$", text, re.M)
+    return [(label, [[number(c) for c in row.split("&")] for row in body.split(r"\\")]) for label, body in found]
+
+
+@pytest.mark.parametrize("mask", ["half", "alternate"])
+@pytest.mark.parametrize("method", ["short", "paper", "levels"])
+def test_markdown_factor_report_has_a_table_row_and_a_matrix_per_factor_whose_product_is_T(method, mask, capsys):
+    code, out, _ = call(capsys, "factor", "--method", method, "--mask", mask, "--format", "markdown")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("# 4x4 matrix, ") and f"method {method}" in lines[0]
+    table = [line for line in lines if re.match(r"\| F_\d+ \|", line)]
+    matrices = markdown_matrices(out)
+    assert matrices[0][0] == "T" and [label for label, _ in matrices[1:]] == [f"F_{i}" for i in range(1, len(table) + 1)]
+    product = matrices[1][1]
+    for _, M in matrices[2:]:
+        product = [[sum(a * b for a, b in zip(row, col)) for col in zip(*M)] for row in product]
+    assert product == matrices[0][1]
+    assert ("Mask `" in out) == (mask != "half")
+    assert lines[-1].startswith("Checked by the independent checker: verified")
+
+
+def test_markdown_factor_report_of_a_float64_factorization_has_the_table_only(tmp_path, capsys):
+    np.save(tmp_path / "W.npy", np.random.default_rng(0).standard_normal((6, 6)))
+    code, out, _ = call(capsys, "factor", str(tmp_path / "W.npy"), "--method", "levels", "--arith", "float64",
+                        "--format", "markdown")
+    assert code == 0 and "| F_1 | " in out and "$$" not in out and "verified" in out
+
+
+def test_latex_refuses_a_float64_factorization_in_one_sentence(capsys):
+    code, out, err = call(capsys, "factor", "--method", "levels", "--arith", "float64", "--format", "latex")
+    assert code == 2 and out == "" and "--format json" in err and len(err.strip().splitlines()) == 1
+
+
+def float_matrix(n, seed=0):
+    values = np.random.default_rng(seed).standard_normal((n, n))
+    return from_rows([[Fraction(float(x)) for x in row] for row in values])
+
+
+def test_slow_warning_names_the_float64_levels_path_for_large_float_matrices_in_exact_mode():
+    big = float_matrix(128)
+    for method in ("short", "paper", "levels"):
+        warning = slow_warning(big, method)
+        assert warning and "--method levels --arith float64" in warning and "128x128" in warning
+    assert slow_warning(big, "levels", "float64") is None
+    assert slow_warning(float_matrix(8), "short") is None and slow_warning(float_matrix(64), "levels") is None
+
+
+def test_factor_prints_the_slow_work_hint_on_a_terminal_before_any_work(tmp_path):
+    """A singular float .npy: the hint comes first, then the one-sentence refusal (no minutes of work)."""
+    values = np.random.default_rng(1).standard_normal((128, 128))
+    values[:, 1] = values[:, 0]
+    np.save(tmp_path / "W.npy", values)
+    code, out, err = run_on_terminal("factor", str(tmp_path / "W.npy"), "--method", "levels")
+    assert code == 2 and out == ""
+    hint, refusal = err.strip().splitlines()
+    assert "128x128" in hint and "--method levels --arith float64" in hint and "singular" in refusal
