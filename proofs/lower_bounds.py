@@ -479,67 +479,117 @@ def check_not_two_couplings(T, p, mode):
     return True, reasons
 
 
-def _rank_one_ratio(R, Kinv, mode):
-    """Admissible ``f, e`` with ``R_ij = f_i Kinv_ij e_j`` for all ``i, j``, or ``None``."""
-    d = len(R)
-    if any((R[i][j] == 0) != (Kinv[i][j] == 0) for i in range(d) for j in range(d)):
-        return None
-    f, e = [None] * d, [None] * d
-    for start in range(d):  # each connected component of the support fixes f, e up to f -> t f, e -> e / t
-        if f[start] is not None:
+def _kernel(m):
+    """A basis (list of vectors) of ``{v : m v = 0}``, by reduced row echelon form."""
+    rows, cols = len(m), len(m[0])
+    a, pivots, r = [row[:] for row in m], [], 0
+    for j in range(cols):
+        piv = next((i for i in range(r, rows) if a[i][j] != 0), None)
+        if piv is None:
             continue
-        f[start], todo = Fraction(1), [("row", start)]
+        a[r], a[piv] = a[piv], a[r]
+        a[r] = [x / a[r][j] for x in a[r]]
+        for i in range(rows):
+            if i != r and a[i][j]:
+                a[i] = [x - a[i][j] * y for x, y in zip(a[i], a[r])]
+        pivots.append(j)
+        r += 1
+    basis = []
+    for free in (j for j in range(cols) if j not in pivots):
+        v = [Fraction(0)] * cols
+        v[free] = Fraction(1)
+        for i, j in enumerate(pivots):
+            v[j] = -a[i][free]
+        basis.append(v)
+    return basis
+
+
+def _pins(M, kernel):
+    """Values ``x_i`` forced by ``M v = diag(x) v`` for all ``v`` in ``kernel``; ``None`` if inconsistent."""
+    pins = {}
+    for v in kernel:
+        Mv = [sum((a * b for a, b in zip(row, v)), Fraction(0)) for row in M]
+        for i, (target, base) in enumerate(zip(Mv, v)):
+            if base == 0:
+                if target != 0:
+                    return None
+            elif pins.setdefault(i, target / base) != target / base:
+                return None
+    return pins
+
+
+def _three_scales(T, p, mode):
+    """Admissible ``gamma, beta`` meeting the conditions of Lemma 6 for ``U L U``, or ``None``."""
+    P, _, R, _ = _blocks(T, p)
+    _, _, V21, V22 = _blocks(_inverse(T), p)
+    d = p
+    if any((R[i][j] == 0) != (V21[i][j] == 0) for i in range(d) for j in range(d)):
+        return None
+    gamma_pins = _pins(P, _kernel(R))
+    Vt = [list(col) for col in zip(*V22)]
+    beta_pins = _pins(Vt, _kernel([list(col) for col in zip(*V21)]))
+    if gamma_pins is None or beta_pins is None:
+        return None
+    pins = {("g", i): x for i, x in gamma_pins.items()} | {("b", i): x for i, x in beta_pins.items()}
+    value = {}
+    for root in [("b", i) for i in range(d)] + [("g", j) for j in range(d)]:
+        if root in value:
+            continue
+        comp, todo = {root: Fraction(1)}, [root]  # beta_i = -V21_ij gamma_j / R_ij on the support
         while todo:
             side, k = todo.pop()
             for m in range(d):
-                i, j = (k, m) if side == "row" else (m, k)
+                i, j = (k, m) if side == "b" else (m, k)
                 if R[i][j] == 0:
                     continue
-                ratio = R[i][j] / Kinv[i][j]
-                if e[j] is None:
-                    e[j] = ratio / f[i]
-                    todo.append(("col", j))
-                elif f[i] is None:
-                    f[i] = ratio / e[j]
-                    todo.append(("row", i))
-                elif f[i] * e[j] != ratio:
+                ratio = -V21[i][j] / R[i][j]
+                other, want = (("g", j), comp[("b", i)] / ratio) if side == "b" else (("b", i), ratio * comp[("g", j)])
+                if other not in comp:
+                    comp[other] = want
+                    todo.append(other)
+                elif comp[other] != want:
                     return None
-    if mode == "positive" and any(x <= 0 for x in f + e):
-        return None  # within a component, t < 0 flips the signs of all f and e together
-    return f, e
+        ts = {pins[v] / a for v, a in comp.items() if v in pins}
+        if len(ts) > 1:
+            return None
+        t = ts.pop() if ts else Fraction(1)  # a free component: in mode positive its root must be > 0
+        for v, a in comp.items():
+            if t * a == 0 or (mode == "positive" and t * a < 0):
+                return None
+            value[v] = t * a
+    return [value[("g", j)] for j in range(d)], [value[("b", i)] for i in range(d)]
 
 
 def check_not_three_couplings(T, p, mode):
-    """Lemma 6 (k = 3; square blocks, ``R`` and ``Q`` invertible).  Let ``K = P R^-1 S - Q`` and
-    ``K' = S Q^-1 P - R``.  If no admissible ``f, e`` give ``R_ij = f_i (K^-1)_ij e_j`` (``K``
-    singular counts as none) and no admissible ``f', e'`` give ``Q_ij = f'_i (K'^-1)_ij e'_j``,
-    then ``T`` is not a product of 3 couplings.
+    """Lemma 6 (k = 3; square blocks).  Let ``V = T^-1`` with blocks ``V21, V22``.  If there are
+    no admissible diagonals ``Gamma``, ``beta`` with (i) ``V21 Gamma = -beta R``, (ii) ``P v =
+    Gamma v`` for every ``v`` in ``ker R`` and (iii) ``u^T V22 = u^T beta`` for every ``u`` with
+    ``u^T V21 = 0``, and the same holds for ``J T J = [[S, R], [Q, P]]``, then ``T`` is not a
+    product of 3 couplings.
 
-    Proof.  By the common reduction ``M = T Delta^-1``, ``Delta = diag(E, F)``, is ``U_u(b)
-    L_u(c) U_u(e) = [[I + b c, (I + b c) e + b], [c, c e + I]]`` or the mirror ``L_u U_u L_u``.
-    In the first case ``c = R E^-1`` is invertible, so ``b = (P_M - I) c^-1``, ``e = c^-1 (S_M
-    - I)`` and the top-right block gives ``P_M R_M^-1 S_M - Q_M = R_M^-1``.  With ``P_M = P
-    E^-1``, ``R_M = R E^-1``, ``Q_M = Q F^-1``, ``S_M = S F^-1`` this reads ``K F^-1 = E R^-1``,
-    i.e. ``R = F K^-1 E``: entrywise ``R_ij = f_i (K^-1)_ij e_j``.  The mirror word is the
-    first one for ``J T J = [[S, R], [Q, P]]`` with ``Delta`` mirrored.  The test of
-    :func:`_rank_one_ratio` is exact: on each connected component of the common support the
-    values of ``f, e`` are fixed up to ``f -> t f``, ``e -> e / t``.  QED
+    Proof.  A product of at most 3 couplings is ``U L U`` or ``L U L`` (pad with identities).
+    Moving scales left (``U(C, D) = diag(C, I) U_u(C^-1 D)``, ``L(A, B) diag(C, I) =
+    diag(C, I) L(A C, B)``, ``U(C1, D1) diag(C, I) = U(C1 C, D1)``), ``U L U = U(Gamma, D)
+    L(A, B) U_u(X)``.  Then ``T U_u(-X) = U(Gamma, D) L(A, B) = [[Gamma + D A, D B], [A, B]]``
+    has the bottom rows ``[R, S - R X]`` of ``T U_u(-X)``: ``A = R`` and ``P = Gamma + D R``,
+    which gives (ii).  With ``beta = B^-1``, ``V = U_u(-X) L(-beta R, beta) U(Gamma^-1, -Gamma^-1
+    D)``, and ``U_u(-X)`` keeps bottom rows, so ``[V21, V22] = [-beta R Gamma^-1, beta R
+    Gamma^-1 D + beta]``: (i), and ``V22 = beta - V21 D``, which gives (iii).  ``L U L`` is
+    ``U L U`` for ``J T J`` (``J L(A, B) J = U(B, A)``).  The search is exact: (i) ties
+    ``beta_i`` to ``gamma_j`` on the support of ``R`` (which must be that of ``V21``), so on
+    each connected component the scales are ``t`` times fixed values; (ii) and (iii) fix single
+    scales.  QED  (These conditions are also sufficient: ``short:three`` builds the product.)
     """
     n = len(T)
     if 2 * p != n:
         return False, [f"lemma needs square blocks (split {p} != n/2)"]
-    P, Q, R, S = _blocks(T, p)
     reasons = []
-    for word, (P1, Q1, R1, S1), name in (("U L U", (P, Q, R, S), "R"), ("L U L", (S, R, Q, P), "Q")):
-        R1i = _inverse(R1)
-        if R1i is None:
-            return False, reasons + [f"{name} is singular (the lemma needs it invertible)"]
-        Kinv = _inverse(_sub(_matmul(_matmul(P1, R1i), S1), Q1))
-        if Kinv is not None and (fe := _rank_one_ratio(R1, Kinv, mode)) is not None:
-            return False, reasons + [f"{word}: {name} = F K^-1 E with f = {fe[0]}, e = {fe[1]}"]
-        reasons.append(f"{word}: {name} is not F K^-1 E for admissible diagonals E, F"
-                       + (" (K is singular)" if Kinv is None else
-                          f" (K^-1 = {_fmt(Kinv)} against {name} = {_fmt(R1)})"))
+    for word, M in (("U L U", T), ("L U L", [r[p:] + r[:p] for r in T[p:] + T[:p]])):
+        scales = _three_scales(M, p, mode)
+        if scales is not None:
+            return False, reasons + [f"{word}: admissible Gamma = {scales[0]}, beta = {scales[1]} exist"]
+        reasons.append(f"{word}: no admissible diagonals Gamma, beta with V21 Gamma = -beta R, "
+                       "P = Gamma on ker R, V22 = beta on the left kernel of V21")
     return True, reasons
 
 

@@ -124,11 +124,23 @@ def test_lemmas_never_exceed_a_known_product(seed, d, k, mode):
     assert witness is None or witness["k"] < k
 
 
-def test_groebner_proves_not_three_for_a_permutation_with_singular_blocks():
+def test_not_three_lemma_and_groebner_agree_on_a_permutation_with_singular_blocks():
     T = from_rows([[0, 0, 1, 0], [1, 0, 0, 0], [0, 0, 0, 1], [0, 1, 0, 0]])
-    assert lower_bound_witness(fractions(T), 2, "any")["k"] == 2  # the fast lemmas stop at 3
+    assert all(B.rank() == 1 for B in blocks(T, 2))
+    assert lower_bound_witness(fractions(T), 2, "any")["argument"] == "not-three-couplings"
     witness = lower_bound_witness(fractions(T), 2, "any", ["groebner-3"])
-    assert witness["k"] == 3 and witness["argument"] == "groebner-3"
+    assert witness["k"] == 3 and check_witness(witness)[0]
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**32), d=st.integers(1, 3), mode=st.sampled_from(["any", "positive"]))
+def test_three_coupling_lemma_is_the_exact_complement_of_short_three(seed, d, mode):
+    """Sparse matrices (singular blocks): the lemma proves 'not 3' exactly when no product of 3 is built."""
+    rng = random.Random(seed)
+    T = from_rows([[rng.choice([0, 0, 0, 1, -1, 2]) for _ in range(2 * d)] for _ in range(2 * d)])
+    assume(T.det() != 0 and (mode == "any" or T.det() > 0))
+    m = minimal(T, mode, groebner_seconds=0)
+    assert (m.upper <= 3) == (m.lower <= 3)
 
 
 def test_cli_json_has_lower_upper_and_mode(tmp_path):
