@@ -402,8 +402,9 @@ GROWTH = 10**6
 def build_with_mixing(T: DomainMatrix, mode: str, a, rng):
     """:func:`build_levels`, retried on ``T R`` for a random well-conditioned ``R`` when the shears grow.
 
-    Partial pivoting keeps ``|L| <= 1`` but not ``L[A, A]^-1`` or ``U``
-    (Wilkinson's matrix grows like ``2^n``). Mixing the columns first with
+    Block pivoting bounds the lower level shears but no row order bounds
+    the upper ones ``U[A, A]^-1 U[A, B]`` (a unit upper triangular ``T``
+    with ``-1`` above the diagonal grows like ``2^n``). Mixing the columns first with
     ``R = U(B) L(A)``, ``B`` and ``A`` random with entries ``0, +-1/2^k``
     (``2^k ~ sqrt(d)``), removes such growth in practice; then
     ``T = (levels word of T R) L(-A) U(-B)``: two more couplings, kept only
