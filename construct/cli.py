@@ -138,6 +138,25 @@ def even_size(text: str) -> int:
     return value
 
 
+def size(text: str) -> int:
+    """argparse type: a matrix size ``n``, at least 2 (odd sizes use an unequal split).
+
+    >>> any_size("3")
+    3
+    >>> any_size("1")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: a size n must be at least 2, got 1
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a size n (an integer), got {text!r}") from None
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"a size n must be at least 2, got {value}")
+    return value
+
+
 def _version() -> str:
     try:
         return metadata.version("couplings")
@@ -272,7 +291,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--family", nargs="+", default=["all"], choices=("all",) + FAMILY_NAMES, metavar="FAMILY",
                    help=f"families: all, {', '.join(FAMILY_NAMES)} (default all)")
-    b.add_argument("--sizes", nargs="+", type=even_size, default=[2, 4, 8], metavar="N", help="matrix sizes n (even; default 2 4 8)")
+    b.add_argument("--sizes", nargs="+", type=any_size, default=[2, 4, 8], metavar="N", help="matrix sizes n (default 2 4 8)")
+    b.add_argument("--split", type=int, metavar="P",
+                   help="coordinates lower couplings keep, 1 <= P < n for every size (default floor(n/2))")
     b.add_argument("--method", nargs="+", choices=METHODS, default=list(METHODS), help="methods (default all)")
     b.add_argument("--mode", nargs="+", choices=MODES, default=list(MODES), help="modes (default both)")
     b.add_argument("--samples", type=positive_int, default=10, help="matrices per family, size, method and mode (default 10)")
@@ -418,9 +439,11 @@ def run_bounds(args) -> int:
     families = list(FAMILY_NAMES) if "all" in args.family else args.family
     if not os.path.isdir(args.save_dir):
         raise InputError(f"--save-dir {args.save_dir} is not a directory")
+    if args.split is not None and not 1 <= args.split < min(args.sizes):
+        raise InputError(f"--split must be from 1 to n - 1 for every size; got {args.split} with n = {min(args.sizes)}")
     rows = sweep(
-        families, [n // 2 for n in args.sizes], args.method, args.mode, args.samples, args.seed,
-        jobs=args.jobs, progress=sys.stderr.isatty(), save_dir=args.save_dir,
+        families, args.sizes, args.method, args.mode, args.samples, args.seed,
+        jobs=args.jobs, progress=sys.stderr.isatty(), save_dir=args.save_dir, split=args.split,
     )
     failed = sum(len(r["failures"]) for r in rows)
     if args.format == "json":

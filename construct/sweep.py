@@ -10,11 +10,18 @@ short method falls back to the paper's construction its certificate claims
 47; the report counts those fallbacks separately (they are violations too
 when they exceed 6).
 
-Rows are per family, size ``n``, method and mode.
+Rows are per family, size ``n``, split ``p`` (default ``floor(n/2)``),
+method and mode. Odd sizes and unequal splits go through the reduction of
+``construct/splits.py``; their counts are checked against the bound proved
+for them (the balanced method's bound at ``2 min(p, n - p)`` plus the
+reduction's ``4k + 2``), the short method's targets only for balanced splits.
 
->>> rows = sweep(["integer"], [2], ["short"], ["any"], samples=3, seed=0)
+>>> rows = sweep(["integer"], [4], ["short"], ["any"], samples=3, seed=0)
 >>> rows[0]["n"], rows[0]["samples"], rows[0]["failures"], rows[0]["violations"], rows[0]["max"] <= 5
 (4, 3, [], 0, True)
+>>> row = sweep(["permutation"], [5], ["paper"], ["positive"], samples=2, seed=0, split=1)[0]
+>>> row["split"], row["bound"], row["failures"], row["violations"]
+(1, 37, [], 0)
 """
 
 from __future__ import annotations
@@ -29,8 +36,10 @@ from pathlib import Path
 
 from construct.factor import factor
 from construct.families import FAMILIES, sample
-from construct.matrices import blocks
+from construct.levels import levels_bound
+from construct.matrices import blocks, from_rows, inverse
 from construct.paper import STAGE_BOUNDS
+from construct.splits import split_bound
 from proofs.checker import Limits, check_certificate
 
 SHORT_TARGET = 6
@@ -50,12 +59,47 @@ def invertible_offdiagonal(T) -> bool:
     return Q.rank() == d or R.rank() == d
 
 
+def proved_bound(n: int, p: int, method: str, mode: str) -> int:
+    """The bound proved for ``method`` on the split ``p`` of ``n`` (short: its target 6 when balanced).
+
+    >>> proved_bound(4, 2, "short", "any"), proved_bound(5, 2, "short", "any"), proved_bound(6, 1, "paper", "any")
+    (6, 12, 45)
+    """
+    s = min(p, n - p)
+    balanced = {"short": SHORT_TARGET, "paper": STAGE_BOUNDS["total"][0]}.get(method) or levels_bound(2 * s, mode)
+    return split_bound(n, p, balanced)
+
+
+def sample_size(family: str, rng: random.Random, n: int, positive: bool):
+    """A matrix of ``family`` of any size ``n``.
+
+    Odd ``n``: the family's ``(n + 1) x (n + 1)`` sample without its row
+    ``i`` and last column, for an ``i`` with ``(T^-1)[n, i] != 0`` (by
+    Cramer's rule exactly the invertible such minors; ``i = n`` first, which
+    keeps triangular and block structure); then the first row's sign makes
+    ``det > 0`` in positive mode.
+
+    >>> T = sample_size("permutation", random.Random(0), 5, positive=True)
+    >>> T.shape, T.det() > 0
+    ((5, 5), True)
+    """
+    if n % 2 == 0:
+        return sample(family, rng, n // 2, positive=positive)
+    T = sample(family, rng, (n + 1) // 2)
+    last = inverse(T).to_list()[n]
+    drop = n if last[n] != 0 else next(i for i in range(n + 1) if last[i] != 0)
+    rows = [row[:n] for i, row in enumerate(T.to_list()) if i != drop]
+    if positive and from_rows(rows).det() < 0:
+        rows[0] = [-x for x in rows[0]]
+    return from_rows(rows)
+
+
 def one_case(case):
     """Factor and check one sampled matrix; a plain dict so that it crosses processes."""
-    family, d, method, mode, seed = case
-    T = sample(family, random.Random(seed), d, positive=mode == "positive")
+    family, n, p, method, mode, seed = case
+    T = sample_size(family, random.Random(seed), n, positive=mode == "positive")
     t0 = time.perf_counter()
-    f = factor(T, method=method, mode=mode, seed=seed)
+    f = factor(T, method=method, mode=mode, seed=seed, split=p)
     cert = f.certificate()
     verdict = check_certificate(cert, matrix=T.to_list(), limits=Limits(entry_chars=10**12, total_chars=10**15))
     seconds = time.perf_counter() - t0
@@ -64,13 +108,17 @@ def one_case(case):
         problems += [
             f"stage {name} has {count} factors, above the paper's {STAGE_BOUNDS[name][1]}"
             for name, count in f.stages.items()
-            if count > STAGE_BOUNDS[name][1]
+            if name in STAGE_BOUNDS and count > STAGE_BOUNDS[name][1]  # not the reduction of unequal splits
         ]
     if f.count > f.bound:
         problems.append(f"{f.count} factors exceed the claimed bound {f.bound}")
-    offdiag = invertible_offdiagonal(T)
+    balanced = 2 * p == n
+    offdiag = balanced and invertible_offdiagonal(T)
     violation = None
-    if method == "short":
+    if not balanced and f.count > proved_bound(n, p, method, mode):
+        violation = f"{f.count} factors, above the bound {proved_bound(n, p, method, mode)} proved for split {p}"
+        problems.append(violation)
+    if method == "short" and balanced:
         target = SHORT_TARGET_INVERTIBLE if offdiag else SHORT_TARGET
         if f.count > target:
             why = "although an off-diagonal block is invertible" if offdiag else "the short method's target"
@@ -89,11 +137,12 @@ def one_case(case):
     }
 
 
-def sweep(families, sizes, methods, modes, samples, seed, jobs=1, progress=False, save_dir="."):
+def sweep(families, sizes, methods, modes, samples, seed, jobs=1, progress=False, save_dir=".", split=None):
+    """Rows of counts for matrices of the sizes ``n`` in ``sizes``, with ``split`` kept coordinates (default ``n // 2``)."""
     cases = [
-        (family, d, method, mode, seed * 1_000_003 + k)
+        (family, n, n // 2 if split is None else split, method, mode, seed * 1_000_003 + k)
         for family in families
-        for d in sizes
+        for n in sizes
         for method in methods
         for mode in modes
         for k in range(samples)
@@ -105,32 +154,34 @@ def sweep(families, sizes, methods, modes, samples, seed, jobs=1, progress=False
         results = list(_progress(map(one_case, cases), len(cases), progress))
     groups = collections.defaultdict(list)
     for case, result in zip(cases, results):
-        groups[case[0], case[1], case[2], case[3]].append((case, result))
+        groups[case[:5]].append((case, result))
     rows = []
-    for (family, d, method, mode), items in groups.items():
+    for (family, n, p, method, mode), items in groups.items():
         counts = [r["count"] for _, r in items]
         offdiag = [r["count"] for _, r in items if r["invertible_offdiagonal"]]
         failures = []
-        for (fam, d, _, _, s), r in items:
+        for (fam, _, _, _, _, s), r in items:
             if r["problems"]:
-                path = Path(save_dir) / f"failure-{fam}-n{2 * d}-{method}-{mode}-{s}.json"
+                path = Path(save_dir) / f"failure-{fam}-n{n}-p{p}-{method}-{mode}-{s}.json"
                 path.write_text(json.dumps(r["certificate"], indent=1))
-                failures.append({"n": 2 * d, "seed": s, "problems": r["problems"], "saved": str(path)})
+                failures.append({"n": n, "seed": s, "problems": r["problems"], "saved": str(path)})
         rows.append(
             {
                 "family": family,
-                "n": 2 * d,
+                "n": n,
+                "split": p,
                 "method": method,
                 "mode": mode,
                 "samples": len(items),
                 "histogram": dict(sorted(collections.Counter(counts).items())),
                 "max": max(counts),
-                "bound": {"paper": STAGE_BOUNDS["total"][1], "short": SHORT_TARGET}.get(
+                "bound": proved_bound(n, p, method, mode) if 2 * p != n else {
+                    "paper": STAGE_BOUNDS["total"][1], "short": SHORT_TARGET}.get(
                     method, max(r["bound"] for _, r in items)  # other methods: what their certificates claim
                 ),
                 "invertible_offdiagonal": len(offdiag),
                 "max_invertible_offdiagonal": max(offdiag, default=None),
-                "bound_invertible_offdiagonal": SHORT_TARGET_INVERTIBLE if method == "short" else None,
+                "bound_invertible_offdiagonal": SHORT_TARGET_INVERTIBLE if method == "short" and 2 * p == n else None,
                 "violations": sum(r["violation"] is not None for _, r in items),
                 "fallbacks": sum(r["route"] == "short:paper" for _, r in items),
                 "stage_max": _stage_max(r["stages"] for _, r in items) if method == "paper" else {},
@@ -145,7 +196,8 @@ def _stage_max(stage_dicts):
     best = {}
     for stages in stage_dicts:
         for name, count in stages.items():
-            best[name] = max(best.get(name, 0), count)
+            if name in STAGE_BOUNDS:
+                best[name] = max(best.get(name, 0), count)
     return best
 
 
@@ -169,7 +221,7 @@ def format_rows(rows) -> str:
     the paper's construction.
     """
     lines = [
-        f"{'family':<21} {'n':>3} {'method':<6} {'mode':<8} {'samples':>7} {'max':>4} {'bound':>5} {'inv':>4} "
+        f"{'family':<21} {'n':>3} {'method':<6} {'mode':<8} {'samples':>7} {'p':>3} {'max':>4} {'bound':>5} {'inv':>4} "
         f"{'max/5':>6} {'viol':>4} {'fallback':>8} {'s/matrix':>8}  histogram (count: matrices)"
     ]
     for r in rows:
@@ -177,7 +229,7 @@ def format_rows(rows) -> str:
         inv = r["max_invertible_offdiagonal"]
         inv = f"{inv}/{r['bound_invertible_offdiagonal']}" if inv is not None and r["bound_invertible_offdiagonal"] else "-"
         lines.append(
-            f"{r['family']:<21} {r['n']:>3} {r['method']:<6} {r['mode']:<8} {r['samples']:>7} {r['max']:>4} {r['bound']:>5} "
+            f"{r['family']:<21} {r['n']:>3} {r['method']:<6} {r['mode']:<8} {r['samples']:>7} {r['split']:>3} {r['max']:>4} {r['bound']:>5} "
             f"{r['invertible_offdiagonal']:>4} {inv:>6} {r['violations']:>4} {r['fallbacks']:>8} {r['seconds_per_matrix']:>8.3f}  {hist}"
         )
         if r["stage_max"]:

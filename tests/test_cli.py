@@ -201,7 +201,7 @@ def test_bounds_counts_violations_of_five(tmp_path, monkeypatch):
     """The sweep checks "at most 5 when an off-diagonal block is invertible": lower the target to 4 and
     every generic integer matrix (5 factors) is a violation, counted, reported and saved."""
     monkeypatch.setattr(sweep_module, "SHORT_TARGET_INVERTIBLE", 4)
-    rows = sweep_module.sweep(["integer"], [2], ["short"], ["any"], samples=3, seed=0, save_dir=str(tmp_path))
+    rows = sweep_module.sweep(["integer"], [4], ["short"], ["any"], samples=3, seed=0, save_dir=str(tmp_path))
     (row,) = rows
     assert row["invertible_offdiagonal"] == 3 and row["max_invertible_offdiagonal"] == 5
     assert row["violations"] == 3 and len(row["failures"]) == 3
