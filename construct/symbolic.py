@@ -34,6 +34,8 @@ from proofs.rational_functions import parse, tokens
 
 #: Largest symbolic matrix factored: rational functions grow fast with n, and teaching needs small ones.
 MAX_N = 8
+#: Products of terms allowed while reading one cell (SymPy's polynomials are pure Python: 0.1 s or so).
+MAX_CELL_WORK = 10 ** 5
 #: Builders that run over any field (``levels`` needs QQ or floating point).
 METHODS = ("short", "paper")
 
@@ -84,7 +86,7 @@ def symbolic_matrix(values, cells, name: str = "input", max_digits: int | None =
     rows = [[K.convert(QQ(*x.as_integer_ratio())) if x is not None else None for x in row] for row in values]
     for (i, j), text in cells.items():
         try:
-            rows[i][j] = parse(text, number, gens.__getitem__, lambda x: len(x.numer) + len(x.denom))
+            rows[i][j] = parse(text, number, gens.__getitem__, lambda x: len(x.numer) + len(x.denom), MAX_CELL_WORK)
         except ValueError as e:
             raise _cell_error(i, j, name, text, e) from None
     return from_rows(rows, K)

@@ -34,7 +34,7 @@ import re
 from flint import fmpq, fmpq_mpoly_ctx, fmpz
 
 MAX_POWER = 1000  # largest exponent written after ^ or **
-MAX_SIZE = 10 ** 6  # largest product of the sizes (terms) of two operands of * or /
+MAX_WORK = 10 ** 6  # products of the sizes (terms) of the operands of * and /, added up over one expression
 _TOKEN = re.compile(r"\s*(?:([0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|[-+*/^()]))")
 SYMBOL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -57,9 +57,10 @@ def tokens(text):
     return out
 
 
-def parse(text, number, symbol, size=lambda value: 1):
+def parse(text, number, symbol, size=lambda value: 1, max_work=MAX_WORK):
     """The value of the expression ``text``: ``number(digits)`` and ``symbol(name)`` give the atoms, which are
-    then combined with + - * / and ** (whole exponents); ``size(value)`` bounds the operands of * and /.
+    then combined with + - * / and ** (whole exponents); ``size(value)`` (terms) bounds the work:
+    the products of the operands' sizes of all * and / may add up to at most ``max_work``.
 
     Raises ValueError with a reason that completes "the entry is ... because" (or the callbacks' own).
 
@@ -74,7 +75,7 @@ def parse(text, number, symbol, size=lambda value: 1):
     items = tokens(text)
     if not items:
         raise ValueError("it is empty")
-    at = 0
+    at, work = 0, 0
 
     def peek():
         return items[at][1] if at < len(items) else None
@@ -85,8 +86,10 @@ def parse(text, number, symbol, size=lambda value: 1):
         return items[at - 1]
 
     def product(x, y, op):
-        if size(x) * size(y) > MAX_SIZE:
-            raise ValueError(f"its terms would have more than {MAX_SIZE} products, beyond the limit")
+        nonlocal work
+        work += size(x) * size(y)
+        if work > max_work:
+            raise ValueError(f"expanding it takes more than {max_work} products of terms, beyond the limit")
         try:
             return op(x, y)
         except ZeroDivisionError:
