@@ -21,7 +21,7 @@ from construct.matrices import block_diagonal, from_rows, identity, permutation_
 from construct.parse import InputError
 from construct.splits import column_word, parameter_lower_bound, peels, reduction_bound, split_bound
 from proofs.checker import Limits, check_certificate
-from tests.helpers import assert_certificate_is_for, exact_rows
+from tests.helpers import assert_certificate_is_for, certificate_product, exact_rows
 
 LIMITS = Limits(entry_chars=10**12, total_chars=10**15)
 #: the balanced methods' bounds at size m (short: its target 6; paper: 27 proved, 47 claimed)
@@ -205,3 +205,45 @@ def test_cli_bad_split_exits_2_with_one_sentence(tmp_path, split):
     r = run("factor", tmp_path / "T.csv", "--split", split)
     assert r.returncode == 2 and "--split must be from 1 to n - 1 = 2" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+
+
+# The checker on unequal splits: p = 1 of n = 3, written by hand (no builder involved).
+HAND = {
+    "format": "couplings.certificate/1", "n": 3, "split": 1, "mode": "positive",
+    # L([[2], [0]], [1, 3]) U([5], [[1, -1]]) = [[5, 1, -1], [10, 2 + 1, -2], [0, 0, 3]]
+    "matrix": [["5", "1", "-1"], ["10", "3", "-2"], ["0", "0", "3"]],
+    "factors": [{"kind": "lower", "shear": [["2"], ["0"]], "scale": ["1", "3"]},
+                {"kind": "upper", "shear": [["1", "-1"]], "scale": ["5"]}],
+    "claims": {"method": "hand", "count": 2, "bound": 2},
+}
+
+
+def test_checker_accepts_a_hand_made_certificate_with_one_of_three_coordinates_kept():
+    verdict = check_certificate(HAND)
+    assert verdict.ok, verdict.reasons
+    assert certificate_product(HAND) == exact_rows(from_rows([[5, 1, -1], [10, 3, -2], [0, 0, 3]]))
+
+
+def test_checker_rejects_the_same_factors_read_with_the_other_split():
+    verdict = check_certificate({**HAND, "split": 2})
+    assert not verdict.ok and any("shear" in r or "scale" in r for r in verdict.reasons)
+
+
+def test_checker_rejects_a_lower_factor_with_the_upper_shape_on_an_unequal_split():
+    bad = json.loads(json.dumps(HAND))
+    bad["factors"][0] = {"kind": "lower", "shear": [["2", "0"]], "scale": ["1"]}
+    assert not check_certificate(bad).ok
+
+
+def test_checker_applies_a_mask_keeping_one_of_three_coordinates():
+    # mask [0, 0, 1]: the factors act on the coordinates in the order (2, 0, 1)
+    idx = [2, 0, 1]
+    rows = [["5", "1", "-1"], ["10", "3", "-2"], ["0", "0", "3"]]
+    original = [[None] * 3 for _ in range(3)]
+    for a in range(3):
+        for b in range(3):
+            original[idx[a]][idx[b]] = rows[a][b]
+    masked = {**HAND, "matrix": original, "mask": [0, 0, 1]}
+    assert check_certificate(masked).ok
+    assert not check_certificate({**masked, "mask": [0, 1, 1]}).ok  # two ones, split 1
+    assert not check_certificate({**HAND, "mask": [0, 0, 1]}).ok  # the unmasked matrix, read through the mask
