@@ -1,4 +1,4 @@
-"""Small products of unit couplings with a known matrix (section 3 of the notes).
+"""Small products of unit couplings with a known matrix (docs/theory.md, "Gadgets: the identities and their proofs").
 
 All gadgets work over any field and return :class:`~construct.couplings.Word`
 objects on ``n = 2d`` coordinates with ``p = d``.
