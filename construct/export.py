@@ -269,7 +269,8 @@ def save_flow(flow, path: str) -> None:
     """Write the flow with ``torch.save``; ``torch.load(path, weights_only=False)`` returns it."""
     torch = _import("torch")
     try:
-        torch.save(flow, path)
+        with open(path, "wb") as fh:  # so that a bad path is an OSError (torch.save raises RuntimeError)
+            torch.save(flow, fh)
     except OSError as e:
         raise ExportError(f"cannot write {path}: {e.strerror or e}") from None
 
