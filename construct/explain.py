@@ -17,6 +17,7 @@ T &= U_1 \\\\
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 from sympy.polys.matrices import DomainMatrix
@@ -183,7 +184,7 @@ def _big(M) -> str:
 def _text(e: Explanation) -> str:
     lines = [_title(e), "", "T ="] + _show_text(e.matrix)
     for k, s in enumerate(e.steps, 1):
-        lines += ["", f"Step {k}. {s.name}", "  " + s.reason]
+        lines += ["", f"Step {k}. {s.name}", textwrap.fill(s.reason, 100, initial_indent="  ", subsequent_indent="  ")]
         for label, M in s.matrices:
             lines += [f"  {label} ="] + _show_text(M, "    ")
     lines += ["", f"Factors, in product order: T = {_product(e)}"]
