@@ -60,7 +60,7 @@ def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None,
     (1, True, True)
     """
     if is_symbolic(T):  # rational functions of symbols: their own checks and conditions
-        return factor_symbolic(T, method, mode, mask, seed, arith)
+        return factor_symbolic(T, method, mode, mask, seed, arith, split)
     T = normalise(T)
     validate(T, mode, check_det=method != "levels")
     bits = mask_bits(mask, T.shape[0], split)

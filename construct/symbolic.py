@@ -114,13 +114,14 @@ class SymbolicFactorization(Factorization):
 
 
 def factor_symbolic(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None, seed: int = 0,
-                    arith: str = "exact") -> SymbolicFactorization:
+                    arith: str = "exact", split: int | None = None) -> SymbolicFactorization:
     """Couplings with rational-function entries whose product is ``T``, and the conditions under which they hold.
 
     Any field works for the ``short`` and ``paper`` builders; positive mode is
     refused, since the sign of a rational function depends on the symbols' values.
     """
     from construct.factor import BUILDERS, mask_bits  # construct.factor routes symbolic input here
+    from construct.splits import factor_split
 
     n, m = T.shape
     if mode == "positive":
@@ -129,15 +130,18 @@ def factor_symbolic(T: DomainMatrix, method: str = "short", mode: str = "any", m
     if arith != "exact" or method not in METHODS:
         raise InputError(f"symbolic entries are factored exactly with the {' or '.join(METHODS)} method, "
                          f"not {method if method not in METHODS else arith}")
-    if n != m or n % 2 or n == 0 or n > MAX_N:
-        raise InputError(f"the symbolic matrix is {n}x{m}; symbolic entries need an even size n from 2 to {MAX_N}")
+    if n != m or not 2 <= n <= MAX_N:
+        raise InputError(f"the symbolic matrix is {n}x{m}; symbolic entries need a square size n from 2 to {MAX_N}")
     if T.det() == T.domain.zero:
         raise InputError("the symbolic matrix is singular (its determinant is 0 as a rational function), "
                          "so it is not a product of couplings")
-    bits = mask_bits(mask, n)
+    bits = mask_bits(mask, n, split)
     order, rows = mask_order(bits), T.to_list()
     blocked = from_rows([[rows[i][j] for j in order] for i in order], T.domain)
-    built = BUILDERS[method](blocked, "any", random.Random(seed))
+
+    def balanced(S):
+        return BUILDERS[method](S, "any", random.Random(seed))
+    built = balanced(blocked) if 2 * sum(bits) == n else factor_split(blocked, sum(bits), balanced)
     return SymbolicFactorization(T, built.word, "any", built.method, built.bound, built.stages, built.stage_bounds,
                                  None if order == sorted(order) else bits, conditions=conditions(T, built.word))
 

@@ -98,6 +98,16 @@ def test_four_by_four_with_three_symbols_verifies_symbolically_and_at_rational_p
     assert n_checked == 2
 
 
+@pytest.mark.parametrize("split", [1, 2])
+def test_three_by_three_with_an_unequal_split_verifies_and_substitutes(split):
+    f, cert = certificate_of("a, b, 0\n0, c, 1\n1, 0, d\n", split=split)
+    assert cert["split"] == split and check_certificate(cert).ok
+    point = {"a": Fraction(2), "b": Fraction(3), "c": Fraction(-1), "d": Fraction(5, 2)}
+    assert all(evaluate(x, point) != 0 for x in cert["conditions"])
+    T = [[evaluate(x, point) for x in row] for row in cert["matrix"]]
+    assert check_certificate(substituted(cert, point), matrix=T).ok
+
+
 def test_four_by_four_with_a_mask_is_checked_in_the_masks_coordinates():
     f, cert = certificate_of(FOUR, mask="alternate")
     assert cert["mask"] == [1, 0, 1, 0] and check_certificate(cert).ok
@@ -150,7 +160,7 @@ def test_bad_symbolic_cells_are_refused_with_one_sentence(tmp_path, capsys, text
     (TWO, ["--mode", "positive"], "sign of each scale"),
     (TWO, ["--method", "levels"], "short or paper method"),
     ("a, b\n2*a, 2*b\n", [], "singular (its determinant is 0 as a rational function)"),
-    ("a, 0, 0\n0, 1, 0\n0, 0, 1\n", [], "even size"),
+    ("\n".join([", ".join(["a"] * 9)] * 9), [], "square size n from 2 to 8"),
 ])
 def test_symbolic_matrices_the_builders_cannot_take_are_refused(tmp_path, capsys, text, options, words):
     (tmp_path / "T.csv").write_text(text)
