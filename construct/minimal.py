@@ -304,64 +304,88 @@ def _between(points):
 
 
 def _scalings_3(A, Sigma):
-    """``d = 3``: rational ``(E, G)`` with equal characteristic polynomials (see docs/theory.md).
+    """``d = 3``: rational ``(E, G)`` with equal characteristic polynomials (docs/theory.md).
 
-    ``g1 = 1``, ``e1 = s`` free; ``g3 = kappa e2 e3`` from the determinants;
-    trace and second coefficient are then ``p0 + p1 e2 + p2 e3 + p3 e2 e3 = 0``
-    and ``q0 + ... + q3 e2 e3 = 0``, whose elimination is a quadratic in
-    ``e2``. Choosing ``g2`` (linear in it) so that its leading coefficient
-    vanishes leaves one root, which is rational.
+    ``g1 = 1``, ``e1 = s`` free; ``g3 = kappa e2 e3 / g2`` from the
+    determinants (``kappa = s det A / det Sigma``); the trace and the second
+    coefficient are then ``p0 + p1 e2 + p2 e3 + p3 e2 e3 = 0`` and
+    ``q0 + ... + q3 e2 e3 = 0``. ``q3 (first) - p3 (second)`` is linear in
+    ``e2, e3``, and substituting it leaves a quadratic in ``e2`` with leading
+    coefficient ``p3 r1``; ``r1 = g2 (linear in g2)``, so one ``g2(s)`` makes
+    it linear: a rational curve ``s -> (E, G)`` of solutions. Every role of
+    the coordinates (which ``e`` is ``s``, which ``g`` is 1) gives another
+    curve (the three rotations of each side are tried); ``s`` runs over points between and beyond the real zeros and
+    poles of all six entries, so positive solutions on a curve are found.
     """
-    from sympy import Poly, Rational, symbols
+    from itertools import combinations
 
-    x, y, g = symbols("x y g")
-    a = [[Rational(int(v.numerator), int(v.denominator)) for v in row] for row in A.to_list()]
-    sg = [[Rational(int(v.numerator), int(v.denominator)) for v in row] for row in Sigma.to_list()]
+    from sympy import Matrix, Rational, cancel, fraction, symbols
+
+    s, g, x, y = symbols("s g x y")
+    K = A.domain
+    a0 = Matrix([[Rational(int(v.numerator), int(v.denominator)) for v in row] for row in A.to_list()])
+    s0 = Matrix([[Rational(int(v.numerator), int(v.denominator)) for v in row] for row in Sigma.to_list()])
 
     def minors(m, k):
-        from itertools import combinations
+        return {c: m.extract(list(c), list(c)).det() for c in combinations(range(3), k)}
 
-        from sympy import Matrix
-        return {c: Matrix(m).extract(list(c), list(c)).det() for c in combinations(range(3), k)}
-
-    for s in (Rational(1), Rational(2), Rational(-1), Rational(1, 2), Rational(3), Rational(-2), Rational(5, 3)):
-        e, gg = (s, x, y), (Rational(1), g, None)
-        kappa = s * minors(a, 3)[(0, 1, 2)] / minors(sg, 3)[(0, 1, 2)]
-        z = kappa * x * y / g  # g3 from c3, with g1 = 1
-        gg = (Rational(1), g, z)
+    rotations = [(0, 1, 2), (1, 2, 0), (2, 0, 1)]  # which coordinate is free (e) or normalised (g)
+    for pa, ps in ((pa, ps) for pa in rotations for ps in rotations):
+        a, sg = a0.extract(list(pa), list(pa)), s0.extract(list(ps), list(ps))
+        kappa = s * a.det() / sg.det()
+        e, gg = (s, x, y), (1, g, kappa * x * y / g)
         c = []
         for k in (1, 2):
             lhs = sum(m * _prod(e[i] for i in idx) for idx, m in minors(a, k).items())
             rhs = sum(m * _prod(gg[i] for i in idx) for idx, m in minors(sg, k).items())
-            c.append(((lhs - rhs) * g).expand())  # clear the 1/g of z
-        p, q = (Poly(ci, x, y) for ci in c)
-
-        def co(poly, i, j):
-            return poly.as_expr().coeff(x, i).coeff(y, j)
-
-        p0, p1, p2, p3 = co(p, 0, 0), co(p, 1, 0), co(p, 0, 1), co(p, 1, 1)
-        q0, q1, q2, q3 = co(q, 0, 0), co(q, 1, 0), co(q, 0, 1), co(q, 1, 1)
-        # q3 c1 - p3 c2 = r0 + r1 x + r2 y; the quadratic in x has leading coefficient -p3 r1
-        r1 = (q3 * p1 - p3 * q1).expand()
-        roots = [r for r in Poly(r1, g).all_roots() if r.is_rational and r != 0] if r1.has(g) else []
-        for g2 in roots:
-            sub = {g: g2}
-            P0, P1, P2, P3 = (v.subs(sub) for v in (p0, p1, p2, p3))
-            Q0, Q1, Q2, Q3 = (v.subs(sub) for v in (q0, q1, q2, q3))
-            R0, R2 = Q3 * P0 - P3 * Q0, Q3 * P2 - P3 * Q2
-            if R2 == 0:
+            c.append(((lhs - rhs) * g).expand())
+        (p0, p1, p2, p3), (q0, q1, q2, q3) = ([ci.coeff(x, i).coeff(y, j) for i, j in ((0, 0), (1, 0), (0, 1), (1, 1))]
+                                              for ci in c)
+        r1 = cancel((q3 * p1 - p3 * q1) / g)
+        if r1.diff(g) == 0:
+            continue
+        g2 = cancel(-r1.subs(g, 0) / r1.diff(g))
+        sub = {g: g2}
+        P0, P2, P3 = (cancel(v.subs(sub)) for v in (p0, p2, p3))
+        Q0, Q2, Q3 = (cancel(v.subs(sub)) for v in (q0, q2, q3))
+        P1 = cancel(p1.subs(sub))
+        R0, R2 = cancel(Q3 * P0 - P3 * Q0), cancel(Q3 * P2 - P3 * Q2)
+        denominator = cancel(P1 * R2 - P3 * R0)
+        if R2 == 0 or denominator == 0:
+            continue
+        X = cancel(-(P0 * R2 - P2 * R0) / denominator)
+        Y = cancel(-R0 / R2)
+        curve = [s, X, Y, Rational(1), g2, cancel(kappa * X * Y / g2)]
+        critical = sorted({float(r) for v in curve for part in fraction(cancel(v)) if part.has(s)
+                           for r in _real_roots(part, s)})
+        for value in _between([_rational(r) for r in critical] or [QQ(0)]):
+            try:
+                point = [v.subs(s, Rational(value.numerator, value.denominator)) if hasattr(v, "subs") else v
+                         for v in curve]
+            except ZeroDivisionError:
                 continue
-            denominator = P1 * R2 - P3 * R0
-            if denominator == 0:
+            if not all(v.is_Rational for v in point):
                 continue
-            X = -(P0 * R2 - P2 * R0) / denominator
-            Y = -R0 / R2
-            Z = kappa * X * Y / g2
-            values = [s, X, Y, Rational(1), g2, Z]
-            if all(v.is_rational for v in values):
-                K = A.domain
-                qq = [K(int(v.p)) / K(int(v.q)) for v in values]
-                yield qq[:3], qq[3:]
+            qq = [K(int(v.p)) / K(int(v.q)) for v in point]
+            E, G = [K.zero] * 3, [K.zero] * 3
+            for i in range(3):
+                E[pa[i]], G[ps[i]] = qq[i], qq[3 + i]
+            yield E, G
+
+
+def _real_roots(poly, s):
+    """Floating-point real roots of a polynomial in ``s`` (only to place test points between them)."""
+    from sympy import Poly
+
+    p = Poly(poly, s)
+    if p.degree() <= 0:
+        return []
+    return [complex(r).real for r in p.nroots(n=15, maxsteps=200) if abs(complex(r).imag) < 1e-9]
+
+
+def _rational(x: float):
+    f = Fraction(x).limit_denominator(10**6)
+    return QQ(f.numerator, f.denominator)
 
 
 def _prod(values):
