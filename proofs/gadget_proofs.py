@@ -34,7 +34,10 @@ identity built with ring operations and the inverses of ``M_1, ..., M_k``
 has all denominators dividing a power of ``det(M_1) ... det(M_k)``, so it
 holds for every matrix of size ``d`` at which those inverses exist.  These
 checks cross-check the free-algebra proofs, and are the only evidence for a
-statement without one (reported with the list of ``d`` checked and why).
+statement without one (reported with the list of ``d`` checked and why).  A
+statement whose generic check takes minutes (the five-factor route: five
+nested inverses) is checked generically up to ``generic_up_to`` and beyond
+that at random rational matrices -- a cross-check, never counted as a proof.
 
 Statements quantified over finitely many concrete matrices (the cross swap,
 over all partial permutation matrices of size ``d``) are enumerated with
@@ -76,6 +79,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import itertools
+import random
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Sequence
@@ -250,6 +254,22 @@ class BlockAlgebra(_Blocks):
             for name, grid in index.items()
         }
         return alg, mats
+
+    @classmethod
+    def with_random_values(
+        cls, d: int, full: Sequence[str] = (), diagonal: Sequence[str] = (), seed: int = 0
+    ) -> tuple["BlockAlgebra", dict[str, DomainMatrix]]:
+        """Like :meth:`with_symbols`, but random integer matrices over ``QQ``: a cross-check, not a proof."""
+        rng = random.Random(seed)
+        alg = cls(d, QQ)
+
+        def entry(i, j, name):
+            if name in diagonal and i != j:
+                return 0
+            return rng.choice([-1, 1]) * rng.randint(1, 20) if name in diagonal else rng.randint(-20, 20)
+
+        names = list(full) + list(diagonal)
+        return alg, {name: alg.const([[entry(i, j, name) for j in range(d)] for i in range(d)]) for name in names}
 
     def const(self, rows: Iterable[Iterable[int]]) -> DomainMatrix:
         """Integer/rational constant matrix embedded in ``K``."""
@@ -429,7 +449,10 @@ class Statement:
     ``check(d)`` verifies it for block size ``d`` (returns ``True`` or
     raises/returns ``False``); ``free()``, if given, verifies it in the free
     algebra, for every ``d``; ``note`` says what the proofs leave to the reader
-    or why there is no free-algebra proof.
+    or why there is no free-algebra proof.  For ``d > generic_up_to`` the
+    check uses random rational matrices instead of generic ones (generic
+    blocks would take minutes): a cross-check of the free-algebra proof, not
+    a proof for that ``d``.
     """
 
     name: str
@@ -437,22 +460,31 @@ class Statement:
     check: Callable[[int], bool]
     free: Callable[[], bool] | None = None
     note: str = ""
+    generic_up_to: int | None = None
+
+    def generic(self, d: int) -> bool:
+        """Whether ``check(d)`` uses generic symbolic blocks (a proof for that ``d``)."""
+        return self.generic_up_to is None or d <= self.generic_up_to
 
 
-def _statement(name: str, text: str, body: Callable, note: str = "") -> Statement:
+def _statement(name: str, text: str, body: Callable, note: str = "", generic_up_to: int | None = None) -> Statement:
     """A statement whose ``body(symbols)`` runs unchanged in both algebras."""
+
+    def check(d: int) -> bool:
+        generic = generic_up_to is None or d <= generic_up_to
+        return body(functools.partial(BlockAlgebra.with_symbols if generic else BlockAlgebra.with_random_values, d))
+
     return Statement(
-        name,
-        text,
-        check=lambda d: body(functools.partial(BlockAlgebra.with_symbols, d)),
-        free=lambda: body(FreeBlockAlgebra.with_symbols),
-        note=note,
+        name, text, check, free=lambda: body(FreeBlockAlgebra.with_symbols), note=note, generic_up_to=generic_up_to
     )
 
 
 @dataclass(frozen=True)
 class ProofResult:
-    """One proof attempt: for block size ``d``, or in the free algebra (``d is None``)."""
+    """One proof attempt: for block size ``d``, or in the free algebra (``d is None``).
+
+    ``generic`` is false for a check at random matrices (a cross-check only).
+    """
 
     name: str
     statement: str
@@ -460,6 +492,7 @@ class ProofResult:
     ok: bool
     seconds: float
     detail: str
+    generic: bool = True
 
 
 @dataclass(frozen=True)
@@ -652,6 +685,103 @@ def _absorb_diagonal(symbols) -> bool:
     return True
 
 
+def _cross_swap_group_free() -> bool:
+    """Free algebra: ``G(Pi)^-1 = G(-Pi)``; ``G(A) G(B) = G(A + B)`` for ``A``, ``B`` on disjoint rows and columns."""
+    alg, m = FreeBlockAlgebra.with_symbols(full=("A", "A^T", "B", "B^T"))
+    return _cross_swap_group_blocks(alg, m["A"], m["A^T"], m["B"], m["B^T"])
+
+
+def _cross_swap_group_blocks(alg, A, At, B, Bt) -> bool:
+    I = alg.I
+    for Pi, PiT in ((A, At), (B, Bt)):
+        alg.assume(Pi * PiT * Pi, Pi, "Pi Pi^T Pi = Pi")
+        alg.assume(PiT * Pi * PiT, PiT, "Pi^T Pi Pi^T = Pi^T")
+    # disjoint rows: A^T B = B^T A = 0; disjoint columns: A B^T = B A^T = 0
+    for X, Y in ((At, B), (Bt, A), (A, Bt), (B, At)):
+        alg.assume(X * Y, alg.Z, "disjoint rows and columns")
+
+    def G(Pi, PiT):
+        return alg.prod(alg.Uu(Pi), alg.Lu(-PiT), alg.Uu(Pi))
+
+    one = alg.block(I, alg.Z, alg.Z, I)
+    alg.assert_equal(G(A, At) * G(-A, -At), one, "G(Pi) G(-Pi) = 1")
+    alg.assert_equal(G(A, At) * G(B, Bt), G(A + B, At + Bt), "G(A) G(B) = G(A + B)")
+    alg.assert_equal(G(A, At) * G(B, Bt), G(B, Bt) * G(A, At), "G(A) G(B) = G(B) G(A)")
+    return True
+
+
+def _cross_swap_group_check(d: int) -> bool:
+    alg = BlockAlgebra(d, QQ)
+    perms = [_pi_matrix(alg, pairs) for pairs in partial_permutations(d, signed=True)]
+    count = 0
+    for A in perms:
+        for B in perms:
+            if (A.transpose() * B).is_zero_matrix and (A * B.transpose()).is_zero_matrix:
+                _cross_swap_group_blocks(alg, A, A.transpose(), B, B.transpose())
+                count += 1
+    return count > 0
+
+
+def _two_factor(symbols) -> bool:
+    alg, m = symbols(full=("A", "D"), diagonal=("B", "C"))
+    A, B, C, D = m["A"], m["B"], m["C"], m["D"]
+    alg.assert_equal(alg.L(A, B) * alg.U(C, D), alg.block(C, D, A * C, A * D + B), "L(A,B) U(C,D)")
+    alg.assert_equal(alg.U(C, D) * alg.L(A, B), alg.block(C + D * A, D * B, A, B), "U(C,D) L(A,B)")
+    return True
+
+
+def _gadget_by_similarity(symbols) -> bool:
+    alg, m = symbols(full=("X", "S"))
+    X, S, I = m["X"], m["S"], alg.I
+    Xi, Si = alg.inv(X), alg.inv(S)
+    Y = S * Xi * Si  # Y similar to X^-1
+    u, a = Si, S * (I - Xi)
+    alg.assert_equal(u * a, I - Xi, "u a = I - X^-1")
+    alg.assert_equal(a * u, I - Y, "a u = I - Y")
+    rhs = _four_factor(a, -u, -a * X, Xi * u, alg)
+    alg.assert_equal(alg.diag(X, Y), rhs, "diag(X, S X^-1 S^-1) = the gadget with u = S^-1, a = S (I - X^-1)")
+    return True
+
+
+def _unit_conjugation(symbols) -> bool:
+    alg, m = symbols(full=("A", "D", "M"))
+    A, D, M = m["A"], m["D"], m["M"]
+    Mi = alg.inv(M)
+    frame, frame_inv = alg.diag(M, M), alg.diag(Mi, Mi)
+    alg.assert_equal(frame * frame_inv, alg.diag(alg.I, alg.I), "diag(M, M)^-1 = diag(M^-1, M^-1)")
+    alg.assert_equal(frame * alg.Lu(A) * frame_inv, alg.Lu(M * A * Mi), "diag(M,M) L_u(A) diag(M,M)^-1 = L_u(M A M^-1)")
+    alg.assert_equal(frame * alg.Uu(D) * frame_inv, alg.Uu(M * D * Mi), "diag(M,M) U_u(D) diag(M,M)^-1 = U_u(M D M^-1)")
+    return True
+
+
+def _five_factor(symbols) -> bool:
+    # Tn = [[P, Q], [R, S]] with Q invertible; the hypothesis -Q H = Pf U1 (H = R - S Q^-1 P)
+    # with U1 = Z0^-1 Pf^-1 Z0 determines R, which is substituted (exact parametrisation).
+    alg, m = symbols(full=("P", "Q", "S", "Pf", "Z0"))
+    P, Q, S, Pf, Z0, I = m["P"], m["Q"], m["S"], m["Pf"], m["Z0"], alg.I
+    Qi, W, Z0i = alg.inv(Q), alg.inv(Pf), alg.inv(Z0)
+    U1 = Z0i * W * Z0
+    R = S * Qi * P - Qi * Pf * U1
+    alg.assert_equal(-Q * (R - S * Qi * P), Pf * U1, "hypothesis -Q H = Pf U1")
+    f = Qi * (P - Pf)
+    Z, Zi = Z0 * W * Q, Qi * Pf * Z0i
+    alg.assert_equal(Z * Zi, I, "Z^-1 = Q^-1 Pf Z0^-1")
+    x = (R - S * f - Zi) * W
+    e = Z * (S - x * Q - I)
+    rhs = alg.prod(alg.Lu(x), alg.Uu((Pf - I) * Z), alg.Lu(Zi), alg.Uu(e), alg.Lu(f))
+    alg.assert_equal(alg.block(P, Q, R, S), rhs, "[[P, Q], [R, S]] = L_u(x) U_u((Pf - I) Z) L_u(Z^-1) U_u(e) L_u(f)")
+    return True
+
+
+def _six_first_factor(symbols) -> bool:
+    alg, m = symbols(full=("P", "Q", "R", "S", "g"))
+    P, Q, R, S, g = m["P"], m["Q"], m["R"], m["S"], m["g"]
+    T = alg.block(P, Q, R, S)
+    alg.assert_equal(alg.Lu(g) * alg.block(P, Q, R - g * P, S - g * Q), T, "T = L_u(g) [[P, Q], [R - g P, S - g Q]]")
+    alg.assert_equal(alg.Uu(g) * alg.block(P - g * R, Q - g * S, R, S), T, "T = U_u(g) [[P - g R, Q - g S], [R, S]]")
+    return True
+
+
 _CROSS_SWAP_NOTE = (
     "the [[0, eps], [-eps, 0]] form on matched pairs is read off the block formula, since Pi Pi^T and "
     "Pi^T Pi are the 0/1 diagonal projections onto the matched rows and columns (docs/theory.md); "
@@ -731,6 +861,41 @@ STATEMENTS: list[Statement] = [
         "absorb_diagonal",
         "L(A,B) diag(E,F) = U(E,0) L(A E, B F); U(C,D) diag(E,F) = L(0,F) U(C E, D F)",
         _absorb_diagonal,
+    ),    Statement(
+        "cross_swap_group",
+        "G(Pi) = U_u(Pi) L_u(-Pi^T) U_u(Pi): G(Pi) G(-Pi) = 1; for signed partial permutations A, B on "
+        "disjoint rows and columns G(A) G(B) = G(B) G(A) = G(A + B)",
+        check=_cross_swap_group_check,
+        free=_cross_swap_group_free,
+    ),
+    _statement(
+        "two_factor",
+        "L(A,B) U(C,D) = [[C, D], [A C, A D + B]]; U(C,D) L(A,B) = [[C + D A, D B], [A, B]]",
+        _two_factor,
+    ),
+    _statement(
+        "gadget_by_similarity",
+        "Y = S X^-1 S^-1: u = S^-1, a = S (I - X^-1) satisfy u a = I - X^-1, a u = I - Y, so "
+        "diag(X, Y) = L_u(a) U_u(-u) L_u(-a X) U_u(X^-1 u)",
+        _gadget_by_similarity,
+    ),
+    _statement(
+        "unit_conjugation",
+        "diag(M, M) L_u(A) diag(M, M)^-1 = L_u(M A M^-1); diag(M, M) U_u(D) diag(M, M)^-1 = U_u(M D M^-1)",
+        _unit_conjugation,
+    ),
+    _statement(
+        "five_factor",
+        "Q, Pf, Z0 invertible, -Q (R - S Q^-1 P) = Pf Z0^-1 Pf^-1 Z0, f = Q^-1 (P - Pf), Z = Z0 Pf^-1 Q, "
+        "x = (R - S f - Z^-1) Pf^-1, e = Z (S - x Q - I): "
+        "[[P, Q], [R, S]] = L_u(x) U_u((Pf - I) Z) L_u(Z^-1) U_u(e) L_u(f)",
+        _five_factor,
+        generic_up_to=1,
+    ),
+    _statement(
+        "six_first_factor",
+        "T = [[P, Q], [R, S]] = L_u(g) [[P, Q], [R - g P, S - g Q]] = U_u(g) [[P - g R, Q - g S], [R, S]]",
+        _six_first_factor,
     ),
 ]
 
@@ -769,12 +934,14 @@ def _attempt(
     finally:
         _EQUALITIES.reset(token)
     seconds = time.perf_counter() - start
-    return ProofResult(statement.name, statement.text, d, ok, seconds, detail)
+    generic = d is None or statement.generic(d)
+    return ProofResult(statement.name, statement.text, d, ok, seconds, detail, generic)
 
 
 def prove(statement: Statement, d: int) -> ProofResult:
-    """Check ``statement`` with generic symbolic ``d x d`` blocks."""
-    return _attempt(statement, d, lambda: statement.check(d))
+    """Check ``statement`` with generic symbolic ``d x d`` blocks (random ones beyond ``generic_up_to``)."""
+    counted = "exact equalities verified" + ("" if statement.generic(d) else " at random rational matrices")
+    return _attempt(statement, d, lambda: statement.check(d), counted)
 
 
 def prove_free(statement: Statement) -> ProofResult | None:
@@ -814,6 +981,7 @@ def prove_free(statement: Statement) -> ProofResult | None:
 def verdict(statement: Statement, free: ProofResult | None, checks: Sequence[ProofResult]) -> Verdict:
     """Combine the free-algebra proof and the fixed-``d`` checks of one statement."""
     sizes = tuple(c.d for c in checks)
+    proved = tuple(c.d for c in checks if c.generic)
     failed = [c for c in checks if not c.ok]
     note = f"; {statement.note}" if statement.note else ""
     if free is not None and free.ok and not failed:
@@ -825,9 +993,9 @@ def verdict(statement: Statement, free: ProofResult | None, checks: Sequence[Pro
         holds, scope = False, sizes
         reason = f"false at d = {', '.join(str(c.d) for c in failed)}: {failed[0].detail}"
     else:
-        holds, scope = bool(checks), sizes
+        holds, scope = bool(proved), proved
         why = statement.note if free is None else f"the free-algebra normal forms differ ({free.detail})"
-        reason = f"checked only for d = {', '.join(map(str, sizes))}: {why}"
+        reason = f"checked only for d = {', '.join(map(str, proved))}: {why}"
     return Verdict(statement.name, statement.text, holds, scope, reason, free, tuple(checks))
 
 
@@ -868,7 +1036,7 @@ def verdict_json(v: Verdict) -> dict:
         "scope": v.scope if v.scope == ALL_D else list(v.scope),
         "reason": v.reason,
         "free_algebra": None if v.free is None else attempt(v.free),
-        "checks": [{"d": r.d, "n": 2 * r.d, **attempt(r)} for r in v.checks],
+        "checks": [{"d": r.d, "n": 2 * r.d, "generic": r.generic, **attempt(r)} for r in v.checks],
     }
 
 
@@ -888,7 +1056,9 @@ def format_report(verdicts: Sequence[Verdict]) -> str:
     header = ["statement", "all d"] + [f"d={d}" for d in sizes] + ["time"]
 
     def cell(r: ProofResult | None, bad: str) -> str:
-        return "-" if r is None else f"{'ok' if r.ok else bad} ({r.seconds:.2f}s)"
+        if r is None:
+            return "-"
+        return f"{'ok' if r.ok else bad}{'' if r.generic else '*'} ({r.seconds:.2f}s)"
 
     rows, total = [], 0.0
     for v in verdicts:
@@ -914,6 +1084,8 @@ def format_report(verdicts: Sequence[Verdict]) -> str:
         f"total: {len(holding)}/{len(verdicts)} hold: {all_d} for all d, "
         f"{len(holding) - all_d} for d = {only} only; {total:.2f}s"
     )
+    if any(not r.generic for v in verdicts for r in v.checks):
+        lines.append("*: at random rational matrices (generic blocks take minutes), a cross-check only")
     for v in verdicts:
         scope = ALL_D if v.scope == ALL_D else "d = " + ", ".join(map(str, v.scope))
         lines.append(f"{'' if v.holds else 'FALSE '}{v.name} [{scope}]: {v.reason}")

@@ -212,10 +212,10 @@ def test_bounds_counts_violations_of_five(tmp_path, monkeypatch):
 
 def test_prove_gadgets_and_lower_bounds(capsys):
     r = run("prove", "--sizes", "2", "4")
-    assert r.returncode == 0 and "13/13 hold: 13 for all d, 0 for d = 1, 2 only" in r.stdout
+    assert r.returncode == 0 and "19/19 hold: 19 for all d, 0 for d = 1, 2 only" in r.stdout
     r = call(capsys, "prove", "--sizes", "2", "--format", "json")
     results = json.loads(r.stdout)
-    assert r.returncode == 0 and len(results) == 13
+    assert r.returncode == 0 and len(results) == 19
     assert all(x["holds"] and x["scope"] == "all d" and x["free_algebra"]["ok"] for x in results)
     assert all([(c["d"], c["n"], c["ok"]) for c in x["checks"]] == [(1, 2, True)] for x in results)
     r = run("prove", "--lower-bound")
@@ -226,9 +226,9 @@ def test_prove_gadgets_and_lower_bounds(capsys):
 
 def test_prove_shows_progress_on_a_terminal_only():
     code, out, err = run_on_terminal("prove", "--sizes", "2")
-    assert code == 0 and "13/13 hold" in out
-    assert "proving 1/26: diagonal_pushing, all d" in err and "proving 2/26: diagonal_pushing, n = 2" in err
-    assert "proving 26/26" in err
+    assert code == 0 and "19/19 hold" in out
+    assert "proving 1/38: diagonal_pushing, all d" in err and "proving 2/38: diagonal_pushing, n = 2" in err
+    assert "proving 38/38" in err
     assert run("prove", "--sizes", "2").stderr == ""
 
 
