@@ -25,8 +25,10 @@ from sympy.polys.matrices import DomainMatrix
 from construct.factor import factor
 from construct.factorization import Factorization
 from construct.matrices import bit_length, blocks, inverse, rank, scale_columns
+from construct.parse import InputError
 from construct.report import FULL_SIZE, bmatrix, grid
 from construct.short import regular_split
+from construct.symbolic import is_symbolic
 from construct.trace import Step, tracing
 from proofs.checker import LIMITS, Verdict, check_certificate
 
@@ -46,9 +48,23 @@ class Explanation:
 
 def explain(T: DomainMatrix, method: str = "short", mode: str = "any", seed: int = 0, limits=LIMITS) -> Explanation:
     """Factor ``T`` exactly with ``method`` while recording its steps, then check the product."""
+    if is_symbolic(T):
+        raise InputError("explain walks through factorizations of numbers; for symbolic entries, couplings factor "
+                         "prints the factors and the conditions under which they hold")
     with tracing() as steps:
         f = factor(T, method=method, mode=mode, seed=seed)
-    if f.method.startswith("short:"):
+    n, p = f.word.n, f.word.p
+    if f.stages.get("mixing"):  # build_levels ran twice, on T and on T R: keep the run that was used
+        used = max(i for i, s in enumerate(steps) if s.name == "LU with row pivoting")
+        steps = [Step("mixing", "The level shears of T grew beyond 10^6, so the levels word is built for T R, R = U(B) "
+                      "L(A) a random well-conditioned pair of couplings, and T = (word of T R) L(-A) U(-B) "
+                      "(construct/levels.py, build_with_mixing). The steps below are for T R.")] + steps[used:]
+    if 2 * p != n:
+        steps.insert(0, Step("unequal split", f"With {p} of {n} coordinates kept by lower couplings, a few unit "
+                             "couplings first reduce T to a balanced core of even size, whose couplings act as the "
+                             "identity on the cleared coordinates (construct/splits.py, factor_split). The steps "
+                             f"below build the core's couplings (method {f.method})."))
+    elif f.method.startswith("short:"):
         steps = short_route_steps(f.matrix, f.method.removeprefix("short:"), mode == "positive") + steps
     verdict = check_certificate(f.certificate(), matrix=f.matrix.to_list(), limits=limits)
     return Explanation(f.matrix, f, steps, factor_labels(f), verdict)

@@ -175,3 +175,30 @@ def test_latex_explanation_is_a_document_whose_align_lists_each_factor_on_one_li
                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
         assert r.returncode == 0, r.stdout[-2000:]
         assert (tmp_path / "explain.pdf").stat().st_size > 1000
+
+
+def test_explain_refuses_symbolic_entries_in_one_sentence(tmp_path, capsys):
+    path = tmp_path / "sym.csv"
+    path.write_text("a, b\nc, d\n")
+    code, out, err = call(capsys, "explain", str(path))
+    assert code == 2 and out == "" and "symbolic" in err and len(err.strip().splitlines()) == 1
+
+
+def test_explain_an_unequal_split_says_the_steps_are_for_the_balanced_core():
+    e = explain(from_rows([[2, 1, 0], [1, 3, 1], [0, 1, 4]]), "paper")
+    assert e.steps[0].name == "unequal split" and e.steps[1].name == "LUP decomposition" and e.verdict.ok
+    assert product([rows_of(c.matrix()) for c in e.factorization.word]) == [[2, 1, 0], [1, 3, 1], [0, 1, 4]]
+
+
+def test_explain_levels_with_mixing_shows_only_the_run_that_was_used(monkeypatch):
+    """With the growth threshold at 0 the levels method always retries on T R; its first run's steps are dropped."""
+    import construct.levels
+
+    monkeypatch.setattr(construct.levels, "GROWTH", 0)
+    rows = [[3, 4, -8, -1, 7, 6, 3, 0], [6, 2, 9, -3, 7, -5, 0, -5], [-6, -1, 8, -5, 0, -6, -7, 1],
+            [6, 8, -6, 2, 4, 1, -3, 8], [6, 5, 7, -1, -8, 8, -9, -7], [3, -9, 6, 1, -2, 1, -7, -3],
+            [9, -2, -2, -5, 8, 5, -7, -7], [1, 7, 6, -6, 0, 8, 0, -6]]
+    e = explain(from_rows(rows), "levels")
+    assert e.factorization.stages["mixing"] == 2
+    names = [s.name for s in e.steps]
+    assert names[0] == "mixing" and names.count("LU with row pivoting") == 1 and e.verdict.ok
