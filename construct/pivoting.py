@@ -57,10 +57,10 @@ def maxvol_rows(F: np.ndarray, max_swaps: int | None = None) -> list[int]:
         i, j = np.unravel_index(np.argmax(np.abs(C)), C.shape)
         if abs(C[i, j]) <= 1 + DELTA:
             break
-        # row i replaces rows[j]: the volume grows by |C[i, j]|
-        column = C[:, j].copy()
-        column[rows[j]] -= 1
-        C -= np.outer(column, C[i]) / C[i, j]
+        # row i replaces rows[j]: the volume grows by |C[i, j]|; Sherman-Morrison updates C
+        v = C[i].copy()
+        v[j] -= 1
+        C -= np.outer(C[:, j], v / C[i, j])
         rows[j] = int(i)
     return rows
 
