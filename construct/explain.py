@@ -156,7 +156,9 @@ def _five_step(T, P, Q, R, S, taken: bool, positive: bool) -> Step:
             "-Q H E^-1 = X Y with Y unit upper triangular. A conjugation diag(M, M) (unit couplings stay unit "
             "couplings) takes G to the product X Y of the regular unipotent pair below, which has its "
             "characteristic polynomial; M comes from cyclic (Krylov) bases (construct/short.py, _five_upper, "
-            "regular_split; construct/gadgets.py, similarity_pair). When a step degenerates another F is tried.")
+            "regular_split; construct/gadgets.py, similarity_pair): the first similarity below (A = G, B = X Y), "
+            "and the second (A = Y, B = X^-1) builds the middle three couplings. When a step degenerates another "
+            "F is tried, and the similarities below belong to the choice that was kept.")
     shown = [("Q", Q), ("H = R - S Q^-1 P", H), ("G = -Q H E^-1", G)]
     split = regular_split(G)
     if split is not None:

@@ -17,6 +17,7 @@ import random
 
 from sympy.polys.matrices import DomainMatrix
 
+from construct import trace
 from construct.couplings import Word, lower, upper
 from construct.matrices import bit_length, charpoly, identity, inverse, rank
 
@@ -99,6 +100,9 @@ def similarity_pair(A: DomainMatrix, B: DomainMatrix, rng: random.Random, tries:
     if KA is None or KB is None or charpoly(A) != charpoly(B):
         return None
     S = KB * KA.inv()
+    trace.record("similarity from cyclic bases", "A and B share their characteristic polynomial and have cyclic "
+                 "vectors, so with the Krylov bases K_A = [v, A v, ...] and K_B, S = K_B K_A^-1 gives "
+                 "S A S^-1 = B (construct/gadgets.py, similarity_pair).", ("A", A), ("B", B), ("S", S))
     return S, KA * KB.inv() if bit_length(KB) < bit_length(KA) else S.inv()
 
 

@@ -18,10 +18,11 @@ T_EXAMPLE = matrix_from_text(EXAMPLE)
 
 #: The steps each method records on the built-in example, in order (route tests for the short method).
 EXPECTED_STEPS = {
-    "short": ["route short:two not taken", "route short:three not taken", "route short:five taken"],
+    "short": ["route short:two not taken", "route short:three not taken", "route short:five taken",
+              "similarity from cyclic bases", "similarity from cyclic bases"],
     "paper": ["LUP decomposition", "swap-network round 1 of 1", "signs moved into the triangular factors",
-              "lower triangular stage", "balancing the diagonal blocks", "upper triangular stage",
-              "balancing the diagonal blocks"],
+              "lower triangular stage", "similarity from cyclic bases", "balancing the diagonal blocks",
+              "upper triangular stage", "similarity from cyclic bases", "balancing the diagonal blocks"],
     "levels": ["LU with row pivoting", "level 0", "level 1", "swap network", "pivots in the finest frame"],
 }
 
@@ -64,6 +65,16 @@ def test_builtin_example_factors_have_small_integer_entries_in_every_method_and_
     assert 5 <= f.count <= 15
 
 
+def test_short_five_steps_show_the_similarities_that_built_the_factors():
+    """The recorded similarities are the real ones: S A S^-1 = B, with A = G, B = X Y, then A = Y, B = X^-1."""
+    steps = explain(T_EXAMPLE).steps
+    five, first, second = dict(steps[2].matrices), dict(steps[3].matrices), dict(steps[4].matrices)
+    X, Y = five["X"], five["Y"]
+    assert first["A"] == five["G = -Q H E^-1"] and first["B"] == X * Y and second["A"] == Y and second["B"] == X.inv()
+    for sim in (first, second):
+        assert sim["S"] * sim["A"] == sim["B"] * sim["S"] and sim["S"].det() != 0
+
+
 def test_paper_steps_on_the_example_multiply_back_to_T():
     """The recorded LUP and sign steps are the real intermediate matrices: P L U = T and (P S)(S L S)(S U) = T."""
     steps = {s.name: dict(s.matrices) for s in explain(T_EXAMPLE, "paper").steps}
@@ -92,7 +103,9 @@ def test_short_route_steps_name_every_route_tried_up_to_the_one_taken(rows, take
     assert e.factorization.method == f"short:{taken}"
     routes = ["two", "three", "five", "six"]
     tried = routes[: routes.index(taken) + 1]
-    assert [s.name for s in e.steps] == [f"route short:{r} {'taken' if r == taken else 'not taken'}" for r in tried]
+    routes_shown = [s.name for s in e.steps if s.name.startswith("route ")]
+    assert routes_shown == [f"route short:{r} {'taken' if r == taken else 'not taken'}" for r in tried]
+    assert e.steps[: len(tried)] == [s for s in e.steps if s.name.startswith("route ")]  # routes come first
     assert e.verdict.ok
 
 
