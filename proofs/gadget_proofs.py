@@ -87,7 +87,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 from sympy import QQ, Symbol
 from sympy.polys.matrices import DomainMatrix
 
-from proofs.noncommutative import INVERSE_SUFFIX, BlockMatrix, Poly, RewritingSystem, inverse_letter
+from proofs.noncommutative import BlockMatrix, Poly, RewritingSystem, base_letter, inverse_letter
 
 __all__ = [
     "ALL_D",
@@ -377,11 +377,11 @@ class FreeBlockAlgebra(_Blocks):
 
     def inv(self, M: Poly) -> Poly:
         """The formal inverse of a letter (which the statement thereby assumes invertible)."""
-        ((word, coefficient),) = M.terms.items() if len(M.terms) == 1 else ((None, None),)
-        if coefficient != 1 or len(word) != 1:
+        letter = M.as_letter()
+        if letter is None:
             raise ValueError("the free algebra inverts letters only; name the matrix with invertible()")
-        self.system.add_invertible(_base_letter(word[0]))
-        return Poly.letter(inverse_letter(word[0]))
+        self.system.add_invertible(base_letter(letter))
+        return Poly.letter(inverse_letter(letter))
 
     def invertible(self, M: Poly, name: str) -> tuple[Poly, Poly]:
         """A fresh invertible letter ``name`` with the relation ``name = M``, and its inverse."""
@@ -396,16 +396,12 @@ class FreeBlockAlgebra(_Blocks):
     def is_diagonal(self, M: Poly) -> bool:
         """Every word a product of diagonal letters: diagonal for every assignment."""
         diagonal = set(self.system.diagonal)
-        return all(_base_letter(x) in diagonal for x in M.letters())
+        return all(base_letter(x) in diagonal for x in M.letters())
 
     def equal(self, lhs, rhs) -> bool:
         if isinstance(lhs, BlockMatrix):
             return all(self.system.equal(x, y) for x, y in zip(lhs.entries(), rhs.entries()))
         return self.system.equal(lhs, rhs)
-
-
-def _base_letter(letter: str) -> str:
-    return inverse_letter(letter) if letter.endswith(INVERSE_SUFFIX) else letter
 
 
 # ---------------------------------------------------------------------------
@@ -471,12 +467,13 @@ def _statement(name: str, text: str, body: Callable, note: str = "", generic_up_
     """A statement whose ``body(symbols)`` runs unchanged in both algebras."""
 
     def check(d: int) -> bool:
-        generic = generic_up_to is None or d <= generic_up_to
+        generic = statement.generic(d)
         return body(functools.partial(BlockAlgebra.with_symbols if generic else BlockAlgebra.with_random_values, d))
 
-    return Statement(
+    statement = Statement(
         name, text, check, free=lambda: body(FreeBlockAlgebra.with_symbols), note=note, generic_up_to=generic_up_to
     )
+    return statement
 
 
 @dataclass(frozen=True)
@@ -685,13 +682,8 @@ def _absorb_diagonal(symbols) -> bool:
     return True
 
 
-def _cross_swap_group_free() -> bool:
-    """Free algebra: ``G(Pi)^-1 = G(-Pi)``; ``G(A) G(B) = G(A + B)`` for ``A``, ``B`` on disjoint rows and columns."""
-    alg, m = FreeBlockAlgebra.with_symbols(full=("A", "A^T", "B", "B^T"))
-    return _cross_swap_group_blocks(alg, m["A"], m["A^T"], m["B"], m["B^T"])
-
-
 def _cross_swap_group_blocks(alg, A, At, B, Bt) -> bool:
+    """``G(Pi)^-1 = G(-Pi)``; ``G(A) G(B) = G(A + B)`` for ``A``, ``B`` on disjoint rows and columns."""
     I = alg.I
     for Pi, PiT in ((A, At), (B, Bt)):
         alg.assume(Pi * PiT * Pi, Pi, "Pi Pi^T Pi = Pi")
@@ -720,6 +712,11 @@ def _cross_swap_group_check(d: int) -> bool:
                 _cross_swap_group_blocks(alg, A, A.transpose(), B, B.transpose())
                 count += 1
     return count > 0
+
+
+def _cross_swap_group_free() -> bool:
+    alg, m = FreeBlockAlgebra.with_symbols(full=("A", "A^T", "B", "B^T"))
+    return _cross_swap_group_blocks(alg, m["A"], m["A^T"], m["B"], m["B^T"])
 
 
 def _two_factor(symbols) -> bool:

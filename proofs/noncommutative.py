@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterable, Iterator
 
-__all__ = ["BlockMatrix", "Poly", "RewritingSystem", "inverse_letter", "word_key"]
+__all__ = ["BlockMatrix", "Poly", "RewritingSystem", "base_letter", "inverse_letter", "word_key"]
 
 Word = tuple  # of letters (str)
 
@@ -56,6 +56,15 @@ def inverse_letter(letter: str) -> str:
     if letter.endswith(INVERSE_SUFFIX):
         return letter[: -len(INVERSE_SUFFIX)]
     return letter + INVERSE_SUFFIX
+
+
+def base_letter(letter: str) -> str:
+    """The letter a formal inverse inverts, or the letter itself.
+
+    >>> base_letter("X^-1"), base_letter("X")
+    ('X', 'X')
+    """
+    return inverse_letter(letter) if letter.endswith(INVERSE_SUFFIX) else letter
 
 
 def word_key(word: Word) -> tuple:
@@ -113,6 +122,18 @@ class Poly:
 
     def is_zero(self) -> bool:
         return not self.terms
+
+    def as_letter(self) -> str | None:
+        """The letter, if this polynomial is one letter with coefficient 1.
+
+        >>> Poly.letter("X").as_letter(), (2 * Poly.letter("X")).as_letter(), Poly.one().as_letter()
+        ('X', None, None)
+        """
+        if len(self.terms) == 1:
+            ((word, c),) = self.terms.items()
+            if c == 1 and len(word) == 1:
+                return word[0]
+        return None
 
     def letters(self) -> set:
         return {x for w in self.terms for x in w}
