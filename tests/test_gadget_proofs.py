@@ -509,7 +509,8 @@ def test_json_lists_every_identity_with_name_holds_and_scope():
     for obj in objs:
         assert {"name", "holds", "scope", "reason", "free_algebra", "checks"} <= set(obj)
         assert isinstance(obj["holds"], bool)
-        assert obj["scope"] == "all d" or (isinstance(obj["scope"], list) and all(isinstance(d, int) for d in obj["scope"]))
+        scope = obj["scope"]
+        assert scope == "all d" or (isinstance(scope, list) and all(isinstance(d, int) for d in scope))
         for c in obj["checks"]:
             assert c["n"] == 2 * c["d"] and isinstance(c["ok"], bool) and isinstance(c["generic"], bool)
     assert [o["scope"] for o in objs] == ["all d", "all d", "all d", [1, 2]]
