@@ -19,7 +19,7 @@ from sympy.polys.matrices import DomainMatrix
 
 from construct import trace
 from construct.couplings import Word, lower, upper
-from construct.matrices import bit_length, charpoly, identity, inverse, rank
+from construct.matrices import bit_length, charpoly, identity, rank
 
 
 def cross_swap(Pi: DomainMatrix) -> Word:
@@ -128,25 +128,3 @@ def cyclic_basis(A: DomainMatrix, rng: random.Random, tries: int = 12):
         if rank(basis) == d:
             return basis
     return None
-
-
-def three_factor_word(M: DomainMatrix, Ri: DomainMatrix | None = None):
-    """``M = U_u(b) L_u(c) U_u(e)`` for ``M = [[P, Q], [R, S]]``, or ``None``.
-
-    Applies when ``R`` is invertible and ``P R^-1 S - Q = R^-1``; then
-    ``c = R``, ``b = (P - I) R^-1``, ``e = R^-1 (S - I)``. A caller that
-    passes ``Ri = R^-1`` vouches for the identity, and it is not tested.
-
-    >>> from construct.matrices import from_rows
-    >>> M = from_rows([[0, 1], [-1, 0]])
-    >>> three_factor_word(M).matrix() == M, three_factor_word(from_rows([[1, 1], [0, 1]]))
-    (True, None)
-    """
-    d = M.shape[0] // 2
-    P, Q, R, S = M[:d, :d], M[:d, d:], M[d:, :d], M[d:, d:]
-    I = identity(d, M.domain)
-    if Ri is None:
-        Ri = inverse(R)
-        if Ri is None or P * Ri * S - Q != Ri:
-            return None
-    return Word(2 * d, d, [upper((P - I) * Ri), lower(R), upper(Ri * (S - I))], M.domain)

@@ -5,10 +5,12 @@ Routes, tried in order (``claims.method`` names the one taken):
 * ``short:two`` — ``T`` is one coupling or a product ``L U`` / ``U L``
   (top-left, resp. bottom-right, block diagonal and the matching Schur
   complement diagonal);
-* ``short:three`` — ``T Delta^-1 = U_u L_u U_u`` (or the mirror) for a diagonal
-  ``Delta`` read off the supports of ``R`` and ``(P R^-1 S - Q)^-1``;
-* ``short:five`` — the construction of section 4 of the notes,
-  ``T = L_u(x) U_u(b) L_u(c) U_u(e) L_u(f) Delta`` when the top-right block is
+* ``short:three`` — ``T = U L U`` (or ``L U L``), an exact test for every
+  rank of every block (docs/theory.md, "The short method", section 2);
+  with ``short:two`` it returns at most ``k`` couplings for every product of
+  ``k <= 3`` couplings, in both modes;
+* ``short:five`` — ``T = L_u(x) U_u(b) L_u(c) U_u(e) L_u(f) Delta``
+  (docs/theory.md, "The short method", section 3) when the top-right block is
   invertible, its mirror when the bottom-left one is; where its genericity
   conditions fail (sparse inputs such as permutations) the same construction
   runs on a conjugate ``diag(M, M) T diag(M, M)^-1`` chosen to satisfy them;
@@ -16,7 +18,8 @@ Routes, tried in order (``claims.method`` names the one taken):
   invertible;
 * ``short:paper`` — the paper's construction, so that every input still gets
   a certificate; not reached on any sampled input since the conjugated
-  five-factor route was added.
+  five-factor route was added, but not excluded by a proof either
+  (docs/theory.md, "The short method", section 4).
 
 >>> import random
 >>> from construct.matrices import from_rows
@@ -34,24 +37,27 @@ from sympy.polys.matrices import DomainMatrix
 
 from construct.couplings import Word, lower, upper
 from construct.factorization import Factorization
-from construct.gadgets import similarity_pair, three_factor_word
+from construct.gadgets import similarity_pair
 from construct.matrices import (
     bit_length,
     blocks,
     charpoly,
+    diagonal,
     diagonal_entries,
     from_rows,
     identity,
     inverse,
     join,
+    rank,
     scale_columns,
     scale_rows,
+    zeros,
 )
 from construct.paper import factor_paper
 
 #: Free choices tried per route before moving on.
 TRIES = 24
-#: Input bit length above which the five-factor route also builds the notes' variant.
+#: Input bit length above which the five-factor route also builds the leading-minor variant.
 HUGE_BITS = 32
 
 
@@ -75,7 +81,7 @@ def _valid(word: Word, T: DomainMatrix, positive: bool) -> bool:
     probability at most ``2^-62`` per vector (Freivalds: ``(W - T) v = 0``
     for a nonzero ``W - T`` holds for at most one value of some entry of ``v``).
     """
-    if positive and any(s <= 0 for f in word for s in f.scale):
+    if positive and _has_nonpositive_scale(word):
         return False
     n, K = T.shape[0], T.domain
     draw = random.Random(n)  # its own generator: the routes' free choices stay as they were
@@ -88,18 +94,28 @@ def _is_diagonal(M: DomainMatrix) -> bool:
 
 
 def _two(T, positive, rng):
-    """``L(A,B) U(C,D) = [[C, D], [A C, A D + B]]`` or ``U(C,D) L(A,B) = [[C + D A, D B], [A, B]]``."""
+    """``L(A,B) U(C,D) = [[C, D], [A C, A D + B]]`` or ``U(C,D) L(A,B) = [[C + D A, D B], [A, B]]``.
+
+    Each form has at most one solution, read off the blocks, so trying both
+    decides whether ``T`` is a product of at most two couplings (in positive
+    mode, of positive-scale ones).
+    """
     d, K = T.shape[0] // 2, T.domain
     P, Q, R, S = blocks(T, d)
+    words = []
     if _is_diagonal(P):
         A = scale_columns(R, [K.one / x for x in diagonal_entries(P)])
         if (S - A * Q).is_diagonal:
-            return Word(2 * d, d, [lower(A, diagonal_entries(S - A * Q)), upper(Q, diagonal_entries(P))], K)
+            words.append(Word(2 * d, d, [lower(A, diagonal_entries(S - A * Q)), upper(Q, diagonal_entries(P))], K))
     if _is_diagonal(S):
         D = scale_columns(Q, [K.one / x for x in diagonal_entries(S)])
         if (P - D * R).is_diagonal:
-            return Word(2 * d, d, [upper(D, diagonal_entries(P - D * R)), lower(R, diagonal_entries(S))], K)
-    return None
+            words.append(Word(2 * d, d, [upper(D, diagonal_entries(P - D * R)), lower(R, diagonal_entries(S))], K))
+    return next((w for w in words if not (positive and _has_nonpositive_scale(w))), None)
+
+
+def _has_nonpositive_scale(word: Word) -> bool:
+    return any(s <= 0 for f in word for s in f.scale)
 
 
 def _three(T, positive, rng):
@@ -122,50 +138,152 @@ def _half_swapped(T):
 
 
 def _three_upper(T, positive, rng):
-    """``T = U_u(b) L_u(c) U_u(e) diag(E, F)``.
+    """``T = U(Gamma, D) L(R, B) U_u(X)``, or ``None`` when no product ``U L U`` equals ``T``.
 
-    With ``M = T Delta^-1`` the test ``P R^-1 S - Q = R^-1`` reads
-    ``F K^-1 E = R`` for ``K = P0 R0^-1 S0 - Q0``: the ratios of ``R`` to
-    ``K^-1`` on their common support must be a rank-one ``f_i e_j``.
+    An exact and complete test (docs/theory.md, "The short method", 2): with
+    ``V = T^-1``, such a product exists iff diagonals ``Gamma``, ``beta``
+    (``beta = B^-1``) satisfy ``V21 Gamma = -beta R``, ``P nu = Gamma nu``
+    on ``ker R`` and ``mu^T V22 = mu^T beta`` on the left kernel of ``V21``
+    (:func:`three_scales`); then ``D`` solves ``D R = P - Gamma`` and
+    ``V21 D = beta - V22``, and ``X = -(V11 D + V12) B``. No block needs to
+    be invertible.
     """
-    d, K = T.shape[0] // 2, T.domain
-    P, Q, R, S = blocks(T, d)
-    Ri = inverse(R)
-    if Ri is None:
+    n, K = T.shape[0], T.domain
+    d = n // 2
+    P, _, R, _ = blocks(T, d)
+    V11, V12, V21, V22 = blocks(T.inv(), d)
+    scales = three_scales(P, R, V21, V22, positive)
+    if scales is None:
         return None
-    Kinv = inverse(P * Ri * S - Q)
-    if Kinv is None:
+    gamma, beta = scales
+    W, E = P - diagonal(gamma, K), diagonal(beta, K) - V22
+    Rg, Vg = generalized_inverse(R), generalized_inverse(V21)
+    D = Vg * E + (W - Vg * (V21 * W)) * Rg  # the common solution of D R = W, V21 D = E
+    B = [K.one / b for b in beta]
+    X = -scale_columns(V11 * D + V12, B)
+    return Word(n, d, [upper(D, gamma), lower(R, B), upper(X)], K)
+
+
+def three_scales(P, R, V21, V22, positive):
+    """The diagonals ``(gamma, beta)`` of :func:`_three_upper`, or ``None`` if there are none.
+
+    ``V21 Gamma = -beta R`` ties ``beta_i`` to ``gamma_j`` wherever
+    ``R[i, j] != 0`` (and needs ``V21`` and ``R`` to share their zeros), so
+    on each connected component of that bipartite graph the scales are one
+    multiple ``t`` of a fixed vector. The kernel conditions fix single
+    scales (a *pin*); a component with a pin has its ``t`` fixed, one without
+    takes ``t = 1`` for its first vertex (in positive mode every scale must
+    then come out positive: ``t = -1`` would make that vertex negative).
+
+    >>> from construct.matrices import from_rows
+    >>> T = from_rows([[2, 1], [0, 3]])  # U L U with R = 0: the scales are the diagonal
+    >>> V = T.inv()
+    >>> three_scales(T[:1, :1], T[1:, :1], V[1:, :1], V[1:, 1:], True)
+    ([2], [1/3])
+    """
+    d, K = R.shape[0], R.domain
+    Rl, Vl = R.to_list(), V21.to_list()
+    if any((Rl[i][j] == 0) != (Vl[i][j] == 0) for i in range(d) for j in range(d)):
         return None
-    Ki, Rl = Kinv.to_list(), R.to_list()
-    if any((Ki[i][j] == 0) != (Rl[i][j] == 0) for i in range(d) for j in range(d)):
-        return None
-    f, e = [None] * d, [None] * d
-    for start in range(d):  # propagate f_i e_j = ratio over each connected component
-        if f[start] is not None:
+    # vertices: ("beta", i) and ("gamma", j); pins from P N = Gamma N and Mt V22 = Mt beta
+    N = _kernel(R)
+    Mt = _kernel(V21.transpose()).transpose()
+    PN, MtV = (P * N).to_list(), (Mt * V22).transpose().to_list()
+    Nl, Ml = N.to_list(), Mt.transpose().to_list()
+    pins = {}
+    for side, targets, bases in (("gamma", PN, Nl), ("beta", MtV, Ml)):
+        for i in range(d):
+            ok, value = _pin(targets[i], bases[i])
+            if not ok:
+                return None
+            if value is not None:
+                pins[(side, i)] = value
+    scale = {}
+    for root in [("beta", i) for i in range(d)] + [("gamma", j) for j in range(d)]:
+        if root in scale:
             continue
-        f[start], stack = K.one, [("row", start)]
-        while stack:
-            side, k = stack.pop()
-            for m in range(d):
-                i, j = (k, m) if side == "row" else (m, k)
-                if Rl[i][j] == 0:
-                    continue
-                ratio = Rl[i][j] / Ki[i][j]
-                if side == "row" and e[j] is None:
-                    e[j] = ratio / f[i]
-                    stack.append(("col", j))
-                elif side == "col" and f[i] is None:
-                    f[i] = ratio / e[j]
-                    stack.append(("row", i))
-                if f[i] is not None and e[j] is not None and f[i] * e[j] != ratio:
-                    return None
-    if positive and any(v <= 0 for v in f + e):
-        return None
-    # M = T diag(e, f)^-1 passes the three-factor test: its R^-1 S-part is K f^-1 = diag(e) R^-1
-    M = scale_columns(T, [K.one / v for v in e + f])
-    word = three_factor_word(M, scale_rows(e, Ri))
-    word.times_diagonal(e, f)
-    return word
+        component = _component(root, Rl, Vl, K.one)  # vertex -> its multiple of t
+        if component is None:
+            return None
+        ts = {pins[v] / a for v, a in component.items() if v in pins}
+        if len(ts) > 1:
+            return None
+        t = ts.pop() if ts else K.one  # the root's scale is t: free components take 1
+        for v, a in component.items():
+            if t * a == 0 or (positive and t * a < 0):
+                return None
+            scale[v] = t * a
+    return [scale[("gamma", j)] for j in range(d)], [scale[("beta", i)] for i in range(d)]
+
+
+def _component(root, Rl, Vl, one):
+    """The connected component of ``root``, each vertex with its scale for ``t = 1``, or ``None`` if inconsistent.
+
+    ``beta_i = -V21[i, j] / R[i, j] gamma_j`` along every edge ``(i, j)``.
+    """
+    d = len(Rl)
+    values, stack = {root: one}, [root]
+    while stack:
+        side, k = stack.pop()
+        for m in range(d):
+            i, j = (k, m) if side == "beta" else (m, k)
+            if Rl[i][j] == 0:
+                continue
+            ratio = -Vl[i][j] / Rl[i][j]
+            beta, gamma = ("beta", i), ("gamma", j)
+            if side == "beta":
+                want, other = values[beta] / ratio, gamma
+            else:
+                want, other = ratio * values[gamma], beta
+            if other not in values:
+                values[other] = want
+                stack.append(other)
+            elif values[other] != want:
+                return None
+    return values
+
+
+def _pin(target, base):
+    """``(True, c)`` if ``target = c base`` for one ``c``; ``(True, None)`` if both are zero (any ``c``); else ``(False, None)``."""
+    k = next((k for k, b in enumerate(base) if b != 0), None)
+    if k is None:
+        return all(x == 0 for x in target), None
+    c = target[k] / base[k]
+    return all(x == c * b for x, b in zip(target, base)), c
+
+
+def _kernel(A: DomainMatrix) -> DomainMatrix:
+    """A ``d x k`` matrix whose columns are a basis of ``ker A`` (``k = 0`` for invertible ``A``)."""
+    d, K = A.shape[1], A.domain
+    if rank(A) == d:
+        return zeros(d, 0, K)
+    return A.nullspace().transpose().to_dense()
+
+
+def generalized_inverse(A: DomainMatrix) -> DomainMatrix:
+    """A ``G`` with ``A G A = A``: ``A^-1`` when ``A`` is invertible.
+
+    From the full-rank factorization ``A = F H`` (``F`` the pivot columns of
+    ``A``, ``H`` the nonzero rows of its reduced echelon form):
+    ``G = E (F^T F)^-1 F^T`` with ``E`` selecting the pivot columns, since
+    ``H E = I`` and ``(F^T F)^-1 F^T F = I``.
+
+    >>> from construct.matrices import from_rows
+    >>> A = from_rows([[1, 2], [2, 4]])
+    >>> A * generalized_inverse(A) * A == A
+    True
+    """
+    Ai = inverse(A)
+    if Ai is not None:
+        return Ai
+    m, K = A.shape[1], A.domain
+    _, pivots = A.rref()
+    E = DomainMatrix([[K.one if i == p else K.zero for p in pivots] for i in range(m)], (m, len(pivots)), K).to_dense()
+    if not pivots:
+        return zeros(m, A.shape[0], K)
+    F = A * E
+    Ft = F.transpose()
+    return E * (Ft * F).inv() * Ft
 
 
 def _five(T, positive, rng):
@@ -175,18 +293,18 @@ def _five(T, positive, rng):
 def _five_upper(T, positive, rng):
     """``T = L_u(x) U_u(b) L_u(c) U_u(e) L_u(f) diag(E, F)`` for invertible top-right ``Q0``.
 
-    Section 4 of the notes: ``F`` is free and ``E`` scales
-    ``G = -Q0 F^-1 H0 E^-1`` (``H0`` the Schur complement). The notes take
-    ``E`` from the leading minors so that ``G = L1 U1`` with unit triangular
+    docs/theory.md, "The short method", section 3: ``F`` is free and ``E`` scales
+    ``G = -Q0 F^-1 H0 E^-1`` (``H0`` the Schur complement). The leading-minor
+    variant takes ``E`` from the leading minors so that ``G = L1 U1`` with unit triangular
     factors, and :func:`_five_unit` does the rest. Unit words stay unit
     words under conjugation by ``diag(M, M)``, which turns ``G`` into
     ``M G M^-1``; so with ``det G = 1`` any ``M`` taking ``G`` to a product
     ``X Y`` of two regular unipotent triangular matrices works as well
     (:func:`_five_conjugated`); it needs no nonzero leading minors, so it
     handles sparse, permutation-like inputs, and on small entries it gives
-    about half the bits at ``d = 16``. On huge entries the notes' route gives
+    about half the bits at ``d = 16``. On huge entries the leading-minor variant gives
     shorter ones, so for inputs above ``HUGE_BITS`` both are built and the
-    shorter kept; building the notes' route costs minutes at ``n = 64``.
+    shorter kept; building that variant costs minutes at ``n = 64``.
     """
     n, K = T.shape[0], T.domain
     d = n // 2
