@@ -87,7 +87,7 @@ def short_route_steps(T: DomainMatrix, taken: str, positive: bool) -> list[Step]
     steps.append(_three_step(P, Q, R, S, taken == "three"))
     if taken == "three":
         return steps
-    steps.append(_five_step(T, P, Q, R, S, taken == "five", positive))
+    steps.append(_five_step(P, Q, R, S, taken == "five", positive))
     if taken == "five":
         return steps
     six = (f"Neither off-diagonal block is invertible (rank Q = {rank(Q)}, rank R = {rank(R)} of {d}), "
@@ -119,8 +119,8 @@ def _two_step(P, Q, R, S, taken: bool) -> Step:
 
 
 def _three_step(P, Q, R, S, taken: bool) -> Step:
-    test = ("Three couplings: M = [[P, Q], [R, S]] is U(b) L(c) U(e) with unit scales exactly when R is invertible "
-            "and P R^-1 S - Q = R^-1 (then c = R, b = (P - I) R^-1, e = R^-1 (S - I)). With scales, "
+    test = ("Three couplings: for invertible R, M = [[P, Q], [R, S]] is U(b) L(c) U(e) with unit scales exactly "
+            "when P R^-1 S - Q = R^-1 (then c = R, b = (P - I) R^-1, e = R^-1 (S - I)). With scales, "
             "T = U L U diag(E, F) needs K = P R^-1 S - Q invertible and R = F K^-1 E for diagonals E, F: R and "
             "K^-1 must have the same zero pattern and their ratios be a product f_i e_j. The mirror "
             "L U L is tested on J T J (construct/short.py, _three_upper; construct/gadgets.py, three_factor_word). ")
@@ -136,7 +136,7 @@ def _three_step(P, Q, R, S, taken: bool) -> Step:
     return Step(f"route short:three {'taken' if taken else 'not taken'}", test + outcome, tuple(shown))
 
 
-def _five_step(T, P, Q, R, S, taken: bool, positive: bool) -> Step:
+def _five_step(P, Q, R, S, taken: bool, positive: bool) -> Step:
     name = f"route short:five {'taken' if taken else 'not taken'}"
     mirrored = inverse(Q) is None
     if mirrored:
@@ -151,11 +151,10 @@ def _five_step(T, P, Q, R, S, taken: bool, positive: bool) -> Step:
     text = ("Five couplings L(x) U(b) L(c) U(e) L(f) diag(E, F): the top-right block Q is invertible"
             + (" in the mirror J T J (T's own Q is singular, its R is not), which gives U L U L U" if mirrored else "")
             + ". With the Schur complement H = R - S Q^-1 P and a free diagonal F (first F = I), "
-            "G = -Q F^-1 H E^-1 with E = diag(det, 1, ...) has determinant 1. The last coupling L(f) makes the "
-            "top-left block a unit lower triangular X, and the middle three pass the three-coupling test once "
-            "-Q H E^-1 = X Y with Y unit upper triangular. A conjugation diag(M, M) (unit couplings stay unit "
-            "couplings) takes G to the product X Y of the regular unipotent pair below, which has its "
-            "characteristic polynomial; M comes from cyclic (Krylov) bases (construct/short.py, _five_upper, "
+            "G = -Q F^-1 H E^-1 with E = diag(det, 1, ...) has determinant 1. A conjugation diag(M, M) (unit couplings stay unit "
+            "couplings) takes G to X Y, the product of the regular unipotent pair below (X unit lower, Y unit "
+            "upper triangular, X Y with the characteristic polynomial of G). Then the last coupling L(f) makes "
+            "the top-left block X, and the middle three couplings pass the three-coupling test by construction; M comes from cyclic (Krylov) bases (construct/short.py, _five_upper, "
             "regular_split; construct/gadgets.py, similarity_pair): the first similarity below (A = G, B = X Y), "
             "and the second (A = Y, B = X^-1) builds the middle three couplings. When a step degenerates another "
             "F is tried, and the similarities below belong to the choice that was kept.")
