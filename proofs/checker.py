@@ -1,7 +1,7 @@
 """Trusted checker for ``couplings.certificate/1`` files (format: ``docs/certificate.md``).
 
-This module and ``proofs.matrix_file`` are the trusted base: they import only
-the standard library and python-flint, never ``construct``, SymPy or NumPy.
+This module, ``proofs.matrix_file`` and ``proofs.rational_functions`` (symbolic certificates) are the
+trusted base: they import only the standard library and python-flint, never ``construct``, SymPy or NumPy.
 
 A certificate lists couplings F_1 ... F_k over a split p of n coordinates and
 claims that F_1 F_2 ... F_k equals M' (``matrix`` reordered by the optional
