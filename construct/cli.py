@@ -190,7 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="?",
         help="matrix file: .csv (numbers like 3, -2/7, 0.125, 1e-3, read exactly), "
         ".json (list of rows, or an object with a 'matrix' key) or .npy; '-' reads CSV "
-        "from stdin; omitted: a built-in 4x4 example",
+        "from stdin; omitted: a built-in 4x4 example. Cells may be rational expressions in symbols "
+        "(a, 2*x + 1): the factors are then rational functions, printed with the conditions they need",
     )
     p.add_argument(
         "--method",
