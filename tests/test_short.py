@@ -163,3 +163,68 @@ def test_integer_domain_matrix_is_normalised(method):
     assert f.matrix.domain == from_rows(rows).domain
     assert f.certificate() == factor(from_rows(rows), method).certificate()
     assert factor(T.to_sparse(), method).certificate() == f.certificate()
+
+
+def _hard_family(name, d, rng):
+    """A matrix of a family where the five-coupling route's genericity conditions are tight (docs/theory.md)."""
+    from construct.matrices import block_diagonal, identity, join, zeros
+
+    def invertible():
+        while True:
+            X = from_rows([[rng.randint(-3, 3) for _ in range(d)] for _ in range(d)])
+            if X.det() != 0:
+                return X
+
+    I, Z = identity(d), zeros(d, d)
+    shift = from_rows([[1 if j == i + 1 else 0 for j in range(d)] for i in range(d)])
+    X = invertible()
+    if name == "scalar blocks":  # G is diagonal: nonderogatory only for distinct free scales
+        return join(2 * I, 3 * I, I, 5 * I)
+    if name == "scalar matrix":  # derogatory, both off-diagonal blocks zero
+        return 2 * identity(2 * d)
+    if name == "minus identity":
+        return -identity(2 * d)
+    if name == "jordan blocks":  # derogatory blocks sharing the eigenvalue 1
+        return join(I + shift, I, Z, I + shift)
+    if name == "shared eigenvalues":  # the same block four times, up to the identity
+        return join(X, I, -I, X)
+    if name == "block diagonal X, X^-1":
+        return block_diagonal(X, X.inv())
+    if name == "zero bottom-left block":
+        return join(X, invertible(), Z, invertible())
+    if name == "half swap":
+        return join(Z, I, I, Z)
+    raise ValueError(name)
+
+
+HARD_FAMILIES = ["scalar blocks", "scalar matrix", "minus identity", "jordan blocks", "shared eigenvalues",
+                 "block diagonal X, X^-1", "zero bottom-left block", "half swap"]
+
+
+def _with_positive_det(T):
+    rows = T.to_list()
+    return T if T.det() > 0 else from_rows([[-x for x in rows[0]]] + rows[1:])
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=st.sampled_from(HARD_FAMILIES), d=st.integers(1, 5), seed=st.integers(0, 2**32),
+       mode=st.sampled_from(["any", "positive"]))
+def test_hard_families_within_six_without_the_paper_route(name, d, seed, mode):
+    """Derogatory matrices, scalar and zero blocks, blocks sharing eigenvalues (d = 1..5)."""
+    T = _hard_family(name, d, random.Random(seed))
+    if T.det() == 0:
+        return
+    if mode == "positive":
+        T = _with_positive_det(T)
+    f = assert_factors(T, "short", mode, seed=seed, bound=expected_bound(T))
+    assert f.method != "short:paper"
+
+
+@pytest.mark.parametrize("name", ["scalar blocks", "scalar matrix", "jordan blocks", "half swap"])
+@pytest.mark.parametrize("mode", ["any", "positive"])
+def test_hard_families_d8_within_six_without_the_paper_route(name, mode):
+    T = _hard_family(name, 8, random.Random(8))
+    if mode == "positive":
+        T = _with_positive_det(T)
+    f = assert_factors(T, "short", mode, bound=expected_bound(T))
+    assert f.method != "short:paper"
