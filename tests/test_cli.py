@@ -254,7 +254,8 @@ def test_fit_and_plot(tmp_path, capsys):
         (["prove", "--sizes", "3"], ["--sizes", "got 3"]),
         (["bounds", "--samples", "0"], ["--samples", "positive integer, got 0"]),
         (["bounds", "--jobs", "0"], ["--jobs", "positive integer, got 0"]),
-        (["bounds", "--sizes", "5"], ["--sizes", "got 5"]),
+        (["bounds", "--sizes", "1"], ["--sizes", "at least 2", "got 1"]),  # odd sizes are fine (split floor(n/2))
+        (["bounds", "--sizes", "4", "--split", "4"], ["--split", "got 4 with n = 4"]),
         (["bounds", "--save-dir", "/nonexistent/dir"], ["not a directory"]),
         (["factor", "--max-digits", "0"], ["--max-digits", "positive integer"]),
         (["factor", "--method", "magic"], ["invalid choice"]),
