@@ -146,7 +146,10 @@ def parse(text, number, symbol, size=lambda value: 1, max_work=MAX_WORK):
             return value
         raise ValueError(f"it has {token!r} where a number, a symbol or ( was expected")
 
-    value = expression()
+    try:
+        value = expression()
+    except RecursionError:
+        raise ValueError("it is nested too deeply") from None
     if at < len(items):
         raise ValueError(f"it has {items[at][1]!r} where an operator or the end was expected")
     return value

@@ -128,11 +128,15 @@ def test_symbolic_certificate_round_trip_through_couplings_verify(tmp_path, caps
     assert r.returncode == 1 and "not verified" in r.stderr
 
 
-def test_symbolic_json_input_and_latex_output(tmp_path, capsys):
+def test_symbolic_json_input_and_latex_markdown_json_output(tmp_path, capsys):
     (tmp_path / "sym.json").write_text('[["2*x + 1", "x"], ["1", "x^2"]]')
     r = call(capsys, "factor", str(tmp_path / "sym.json"), "--format", "latex")
     assert r.returncode == 0, r.stderr
     assert "\\begin{bmatrix}" in r.stdout and "\\neq 0" in r.stdout and "\\frac" in r.stdout
+    r = call(capsys, "factor", str(tmp_path / "sym.json"), "--format", "markdown")
+    assert r.returncode == 0 and "$$F_1 = \\begin{bmatrix}" in r.stdout and "wherever $" in r.stdout
+    r = call(capsys, "factor", str(tmp_path / "sym.json"), "--format", "json")
+    assert r.returncode == 0 and check_certificate(json.loads(r.stdout)).ok
 
 
 @pytest.mark.parametrize("text, words", [
@@ -147,6 +151,7 @@ def test_symbolic_json_input_and_latex_output(tmp_path, capsys):
     ("a, (a + b + c + d + e + f)^1000\n0, 1\n", ["cell (1, 2)", f"more than {MAX_CELL_WORK} products of terms"]),
     ("a, __import__(x)\n0, 1\n", ["cell (1, 2)", "calls the function __import__"]),
     ("a, nan\n0, 1\n", ["cell (1, 2)", "not finite"]),
+    ("a, " + "(" * 5000 + "x" + ")" * 5000 + "\n0, 1\n", ["cell (1, 2)", "nested too deeply"]),
 ])
 def test_bad_symbolic_cells_are_refused_with_one_sentence(tmp_path, capsys, text, words):
     (tmp_path / "T.csv").write_text(text)
@@ -237,3 +242,39 @@ def test_the_checker_bounds_the_work_of_a_symbolic_product():
     assert not check_certificate(cert).ok  # the product is not that matrix, but it is computed
     verdict = check_certificate(cert, limits=Limits(work=10 ** 4))
     assert not verdict.ok and "word operations" in verdict.reasons[0]
+
+
+SYMBOLIC = ["a", "b", "a + 1", "a*b", "b^2 - a", "(a - 1)/(b + 2)"]
+
+
+def symbolic_text(n):
+    """An n x n matrix of small integers with three cells, or all of them when n = 2, from SYMBOLIC."""
+    count = n * n if n == 2 else 3
+    return st.tuples(st.lists(st.integers(-2, 2), min_size=n * n, max_size=n * n),
+                     st.lists(st.sampled_from(SYMBOLIC), min_size=count, max_size=count),
+                     st.permutations(range(n * n))).map(lambda t: _join(n, t))
+
+
+def _join(n, drawn):
+    numbers, symbolic, where = drawn
+    cells = [str(x) for x in numbers]
+    for k, text in zip(where, symbolic):
+        cells[k] = text
+    return "\n".join(", ".join(cells[i * n:(i + 1) * n]) for i in range(n))
+
+
+@pytest.mark.parametrize("n, examples", [(2, 15), (4, 4)])
+def test_random_symbolic_matrices_verify_and_substitute_into_numeric_certificates(n, examples):
+    @settings(max_examples=examples, deadline=None)
+    @given(symbolic_text(n), values, values)
+    def check(text, a, b):
+        try:
+            f, cert = certificate_of(text)
+        except InputError:  # singular as a rational function
+            assume(False)
+        assert check_certificate(cert).ok
+        point = {"a": a, "b": b}
+        assume(all(evaluate(x, point) != 0 for x in cert["conditions"]))
+        T = [[evaluate(x, point) for x in row] for row in cert["matrix"]]
+        assert check_certificate(substituted(cert, point), matrix=T).ok
+    check()
