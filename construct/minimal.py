@@ -39,7 +39,7 @@ from sympy.polys.matrices import DomainMatrix
 from construct.couplings import Word, lower, upper
 from construct.factor import validate
 from construct.factorization import Factorization
-from construct.gadgets import similarity_pair
+from construct.gadgets import cyclic_basis, similarity_pair
 from construct.matrices import blocks, charpoly, identity, inverse, scale_columns, scale_rows
 from construct.parse import InputError
 from construct.short import ROUTES, _oriented, factor_short
@@ -148,6 +148,11 @@ def minimal(T: DomainMatrix, mode: str = "any", seed: int = 0, groebner_seconds:
             notes.append(f"{name}: the system has a solution over C, so it proves nothing")
             break
         witness, lower_count = found, lower_count + 1
+    if lower_count <= 4 < upper_count and 2 <= d <= 4 and groebner_seconds > 0:
+        found = _with_timeout(algebraic_four_summary, (T, mode == "positive", seed), groebner_seconds)
+        if isinstance(found, dict):
+            notes.append(f"a product of 4 couplings with scales in Q(alpha), alpha of degree {found['degree']}, "
+                         "exists and was checked exactly by SymPy; the checker takes rational certificates only")
     if witness is not None and witness["argument"] in FAST_ARGUMENTS and not check_witness(witness)[0]:
         raise RuntimeError(f"the lower-bound witness {witness['argument']} does not check")
     return Minimal(T, mode, lower_count, upper_count, factorization, witness, notes)
@@ -207,7 +212,7 @@ def four_word(T: DomainMatrix, positive: bool, rng: random.Random):
     return _oriented(_four_lower, T, positive, rng)
 
 
-def _four_lower(T, positive, rng):
+def _four_lower(T, positive, rng, scalings=None):
     """``T = L_u(a) U_u(b) L_u(c) U_u(e) diag(E, F)``.
 
     With ``M = T diag(E, F)^-1``: ``P_M^-1 = E A`` and ``Sigma_M = Sigma G``;
@@ -222,9 +227,9 @@ def _four_lower(T, positive, rng):
         return None
     Sigma = S - R * A * Q
     I = identity(d, K)
-    for E, G in equal_charpoly_scalings(A, Sigma, positive):
+    for E, G in (equal_charpoly_scalings(A, Sigma, positive) if scalings is None else scalings(A, Sigma, positive)):
         EA, SG = scale_rows(E, A), scale_columns(Sigma, G)
-        pair = (I, I) if EA == SG else similarity_pair(SG, EA, rng)
+        pair = (I, I) if EA == SG else _similarity_pair(SG, EA, rng)
         if pair is None:
             continue
         X, Xi = pair
@@ -238,6 +243,151 @@ def _four_lower(T, positive, rng):
         word.times_diagonal(E, F)
         return word
     return None
+
+
+def algebraic_four_summary(T: DomainMatrix, positive: bool, seed: int = 0):
+    """``{"degree": ..., "kinds": ...}`` of an :func:`algebraic_four_word` checked exactly, or ``None``."""
+    word = algebraic_four_word(T, positive, random.Random(seed))
+    if word is None or word.matrix() != T.convert_to(word.K):
+        return None
+    if positive and any(complex(word.K.to_sympy(s).evalf(30)).real <= 0 for f in word for s in f.scale):
+        return None
+    degree = word.K.ext.minpoly.degree() if word.K.is_AlgebraicField else 1
+    return {"degree": degree, "kinds": word.kinds()}
+
+
+def _similarity_pair(A, B, rng):
+    """:func:`gadgets.similarity_pair` over ``QQ``; over an algebraic field (no bit lengths) from cyclic bases directly."""
+    if A.domain == QQ:
+        return similarity_pair(A, B, rng)
+    KA, KB = cyclic_basis(A, rng), cyclic_basis(B, rng)
+    if KA is None or KB is None or charpoly(A) != charpoly(B):
+        return None
+    return KB * KA.inv(), KA * KB.inv()
+
+
+def algebraic_four_word(T: DomainMatrix, positive: bool, rng: random.Random):
+    """Four couplings with algebraic scales: a word over ``Q(alpha)`` equal to ``T``, or ``None``.
+
+    For any ``d``: ``e1 = g1 = 1``, ``e2 ... e(d-1)`` fixed small rationals,
+    and the ``d`` coefficient equations solved for ``x = e_d`` and
+    ``g2 ... gd`` by a lexicographic Groebner basis over Q, which here has
+    the shape ``g_i = p_i(x)``, ``f(x) = 0``. Each real root ``alpha`` of an
+    irreducible factor of ``f`` (a ``CRootOf``) gives the field ``Q(alpha)``,
+    in which :func:`_four_lower` runs exactly (signs in positive mode are
+    read numerically, values are nonzero exactly). For ``d = 4`` ``f`` had
+    degree 6 and was irreducible on the matrices tried.
+    """
+    return _oriented(_four_lower_algebraic, T, positive, rng)
+
+
+def _four_lower_algebraic(T, positive, rng):
+    from sympy import CRootOf, Matrix, Poly, Rational, groebner, symbols
+
+    d = T.shape[0] // 2
+    P, _, _, _ = blocks(T, d)
+    A = inverse(P)
+    if d < 2 or A is None:
+        return None
+    Sigma = T[d:, d:] - T[d:, :d] * A * T[:d, d:]
+    a, s = (Matrix([[Rational(int(v.numerator), int(v.denominator)) for v in row] for row in M.to_list()])
+            for M in (A, Sigma))
+    x, *gs = symbols(f"x g2:{d + 1}")
+    for g1, fixed in _algebraic_slices(a, s, positive):
+        e, g = [Rational(1), *fixed, x], [g1, *gs]
+        equations = [_coefficient(a, e, k) - _coefficient(s, g, k) for k in range(1, d + 1)]
+        basis = groebner(equations, *reversed(gs), x, order="lex").exprs
+        f = basis[-1]
+        if len(basis) != d or f.free_symbols != {x}:
+            continue
+        solved = {}
+        for expr, gi in zip(basis[:-1], reversed(gs)):
+            if Poly(expr, gi).degree() != 1 or expr.free_symbols - {gi, x}:
+                break
+            solved[gi] = gi - expr  # the reduced basis is monic: g_i - p_i(x)
+        else:
+            for factor, _ in Poly(f, x).factor_list()[1]:
+                for i in range(factor.count_roots()):
+                    alpha = CRootOf(factor.as_expr(), i)
+                    word = _in_field(T, alpha, e, g, solved, x, positive, rng)
+                    if word is not None:
+                        return word
+    return None
+
+
+def _algebraic_slices(a, s, positive):
+    """``(g1, (e2, ..., e(d-1)))``: fixed rationals that cut the solutions down to finitely many.
+
+    A few small choices; in positive mode first the rounded point of a
+    floating-point least-squares solution with positive scales, so that the
+    slice passes through the positive part (the float only chooses the slice:
+    everything after it is exact).
+    """
+    from sympy import Rational
+
+    d = a.shape[0]
+    choices = [(1, 2, -1, 3, -2), (1, Rational(1, 2), Rational(1, 3), Rational(1, 4)), (1, 2, 3, 5),
+               (2, 3, Rational(1, 2), 2), (Rational(1, 3), Rational(1, 7), 5, Rational(2, 3))]
+    if positive:
+        point = _positive_point(a, s)
+        if point is not None:
+            choices.insert(0, point)
+    for c in choices:
+        c = [Rational(v) for v in c]
+        if not positive or all(v > 0 for v in c[:d - 1]):
+            yield c[0], c[1:d - 1]
+
+
+def _positive_point(a, s):
+    """Rounded ``(g1, e2, ..., e(d-1))`` of a float solution with positive scales and ``e1 = 1``, or ``None``."""
+    import numpy as np
+    from scipy.optimize import least_squares
+
+    d = a.shape[0]
+    af, sf = (np.array(m.tolist(), dtype=float) for m in (a, s))
+
+    def residual(z):
+        e, g = np.exp(np.concatenate([[0.0], z[:d - 1]])), np.exp(z[d - 1:])
+        return np.poly(np.diag(e) @ af)[1:] - np.poly(sf @ np.diag(g))[1:]
+
+    for k in range(40):
+        fit = least_squares(residual, 2 * np.random.default_rng(k).normal(size=2 * d - 1))
+        if fit.cost < 1e-16:
+            z = np.exp(fit.x)
+            return [Fraction(f"{v:.4g}") for v in (z[d - 1], *z[:d - 2])]  # four significant digits
+    return None
+
+
+def _in_field(T, alpha, e, g, solved, x, positive, rng):
+    """:func:`_four_lower` over ``Q(alpha)`` with the scales ``e, g`` at ``x = alpha``."""
+    from sympy import Poly
+
+    K = QQ.algebraic_field(alpha)
+    values = [v.subs(solved) if hasattr(v, "subs") else v for v in e + g]
+    numeric = [complex(v.subs(x, alpha).evalf(30)) if hasattr(v, "subs") else complex(v) for v in values]
+    if positive and any(z.real <= 0 for z in numeric):
+        return None
+    a = K.from_sympy(alpha)
+    exact = []
+    for v in values:
+        coefficients = Poly(v, x).all_coeffs() if hasattr(v, "free_symbols") and v.free_symbols else [v]
+        value = K.zero
+        for c in coefficients:  # Horner in Q(alpha)
+            value = value * a + K.from_sympy(c)
+        if value == K.zero:
+            return None
+        exact.append(value)
+    d = len(e)
+    E, G = exact[:d], exact[d:]
+    return _four_lower(T.convert_to(K), positive, rng, scalings=lambda A, Sigma, pos: [(E, G)])
+
+
+def _coefficient(m, values, k):
+    """``c_k(diag(values) m)``: the sum over k-subsets ``I`` of ``prod(values[I]) det m[I, I]``."""
+    from itertools import combinations
+
+    return sum(_prod(values[i] for i in idx) * m.extract(list(idx), list(idx)).det()
+               for idx in combinations(range(len(values)), k)).expand()
 
 
 def equal_charpoly_scalings(A: DomainMatrix, Sigma: DomainMatrix, positive: bool):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from construct.couplings import Word, lower, upper
 from construct.matrices import blocks, from_rows, identity
-from construct.minimal import four_word, minimal
+from construct.minimal import algebraic_four_word, four_word, minimal
 from proofs.checker import check_certificate
 from proofs.lower_bounds import check_witness, load_witnesses, lower_bound_witness
 
@@ -163,3 +163,14 @@ def test_cli_refuses_negative_determinant_in_positive_mode(tmp_path):
     r = subprocess.run([sys.executable, "-m", "construct.cli", "minimal", str(path), "--mode", "positive"],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 2 and "det" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_generic_8x8_has_an_exact_algebraic_four_coupling_product_in_mode_any():
+    """d = 4: no rational construction is known, but one over Q(alpha) (a root of an irreducible sextic) is exact."""
+    rng = random.Random(3)
+    T = from_rows([[rng.randint(-5, 5) for _ in range(8)] for _ in range(8)])
+    word = algebraic_four_word(T, False, random.Random(0))
+    assert word is not None and word.kinds() in ("LULU", "ULUL")
+    assert word.K.ext.minpoly.degree() > 1 and word.matrix() == T.convert_to(word.K)
+    m = minimal(T, "any")
+    assert m.verdict == "between 4 and 5" and "Q(alpha)" in m.notes[-1]
