@@ -19,6 +19,7 @@ import os
 import sys
 from importlib import metadata
 
+from construct.export import CHECK_TOLERANCE, LIBRARIES, CertificateRejected, check_flow, export_flow, save_flow
 from construct.factor import ARITHMETICS, MASK_NAMES, METHODS, MODES, factor
 from construct.matrices import bit_length
 from construct.parse import MAX_DIGITS, MAX_INPUT_BYTES, InputError, matrix_from_text, read_matrix
@@ -364,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
         "above 1e-8, 2 bad input (unreadable certificate, entries beyond float64, negative scales for FrEIA).",
     )
     xp.add_argument("certificate", help="certificate JSON file (format couplings.certificate/1); '-' reads stdin")
-    xp.add_argument("--to", choices=("zuko", "freia"), required=True, help="the flow library")
+    xp.add_argument("--to", choices=LIBRARIES, required=True, help="the flow library")
     xp.add_argument("--out", metavar="FILE", help="write the flow to FILE with torch.save (e.g. flow.pt)")
     xp.add_argument("--check", action="store_true", help="run the flow on random float64 batches and print its "
                     "largest deviations from x T^T, log|det T| and the identity (round trip)")
@@ -536,8 +537,6 @@ def run_fit(args) -> int:
 
 
 def run_export(args) -> int:
-    from construct.export import CHECK_TOLERANCE, CertificateRejected, check_flow, export_flow, save_flow
-
     if not args.out and not args.check:
         raise InputError("export needs --out FILE (to save the flow), --check (to test it), or both")
     cert = checker.read_certificate(args.certificate)

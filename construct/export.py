@@ -117,9 +117,14 @@ def read_float_word(cert) -> FloatWord:
             raise ExportError(f"factor {i} ({f['kind']}): scale[{j}] = {f['scale'][j]} rounds to 0 in float64")
         factors.append((f["kind"], _floats(f["shear"], label), scale))
     if not factors:
-        factors = [("lower", np.zeros((n - p, p)), np.ones(n - p))]
+        factors = [_identity(n, p)]
     order = mask_order(cert["mask"]) if "mask" in cert else list(range(n))
     return FloatWord(n, p, order, factors)
+
+
+def _identity(n: int, p: int):
+    """The identity as a lower coupling (kind, shear, scale)."""
+    return "lower", np.zeros((n - p, p)), np.ones(n - p)
 
 
 def first_negative_scale(word: FloatWord) -> str | None:
@@ -218,14 +223,14 @@ def to_freia(word: FloatWord):
     def half(kind, shear, scale):  # a sub-network's outputs: log-scales, then shifts
         return _linear(np.vstack([np.zeros_like(shear), shear]), np.concatenate([np.log(scale), np.zeros_like(scale)]))
 
-    identity = ("lower", np.zeros((n - p, p)), np.ones(n - p))
     acting = list(reversed(word.factors))  # in the order they act
     while acting:
         first = acting.pop(0)
         if first[0] == "lower":
-            inn.append(Fm.AffineCouplingOneSided, subnet_constructor=lambda i, o, f=first: half(*f), **exact)
+            net = half(*first)
+            inn.append(Fm.AffineCouplingOneSided, subnet_constructor=lambda i, o: net, **exact)
             continue
-        then = acting.pop(0) if acting and acting[0][0] == "lower" else identity
+        then = acting.pop(0) if acting and acting[0][0] == "lower" else _identity(n, p)
         nets = iter([half(*then), half(*first)])  # GLOW builds subnet1 (the lower half), then subnet2
         inn.append(Fm.GLOWCouplingBlock, subnet_constructor=lambda i, o: next(nets), **exact)
     if word.order != list(range(n)):

@@ -273,3 +273,10 @@ def test_readme_whitening_example_runs_and_whitens(tmp_path):
     assert run.returncode == 0, run.stderr
     white, density = map(float, run.stdout.strip().splitlines()[-2:])
     assert white < 1e-12 and density < 1e-9, run.stdout
+
+
+def test_the_command_line_and_export_module_import_without_torch():
+    code = "import sys, construct.cli, construct.export; print(sorted({'torch', 'zuko', 'FrEIA'} & set(sys.modules)))"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 0 and run.stdout.strip() == "[]", run.stderr
