@@ -562,8 +562,8 @@ def run_export(args) -> int:
 def run_minimal(args) -> int:
     from construct.minimal import format_minimal, minimal
 
-    if not args.groebner_seconds >= 0:
-        raise InputError(f"--groebner-seconds must be >= 0, got {args.groebner_seconds}")
+    if not 0 <= args.groebner_seconds < float("inf"):
+        raise InputError(f"--groebner-seconds must be a finite number >= 0, got {args.groebner_seconds}")
     T = read_matrix(args.input) if args.input else matrix_from_text(EXAMPLE, "the example")
     result = minimal(T, args.mode, args.seed, args.groebner_seconds)
     print(json.dumps(result.to_json(), indent=1) if args.format == "json" else format_minimal(result))
