@@ -280,3 +280,11 @@ def test_the_command_line_and_export_module_import_without_torch():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert run.returncode == 0 and run.stdout.strip() == "[]", run.stderr
+
+
+def test_export_refuses_a_symbolic_certificate_with_exit_2(tmp_path, capsys):
+    (tmp_path / "sym.csv").write_text("a, b\nc, d\n")
+    assert main(["factor", str(tmp_path / "sym.csv"), "--out", str(tmp_path / "sym.json")]) == 0
+    capsys.readouterr()
+    assert main(["export", str(tmp_path / "sym.json"), "--to", "zuko", "--check"]) == 2
+    assert "symbolic entries" in capsys.readouterr().err
