@@ -11,7 +11,9 @@ Two sides, each with its own evidence:
   ``T`` (:func:`proofs.lower_bounds.lower_bound_witness`), written as a
   lower-bound witness that :func:`proofs.lower_bounds.check_witness` re-checks
   from the matrix alone; when the two sides differ and ``d <= 2``, a
-  time-bounded Groebner computation may close the gap.
+  time-bounded Groebner computation may close the gap. When only four
+  couplings are in doubt, an exact product over a number field
+  (:func:`algebraic_four_word`) is looked for and reported as a note.
 
 Four couplings (``docs/theory.md``, "The least number of couplings"):
 ``T diag(E, F)^-1 = L_u(a) U_u(b) L_u(c) U_u(e)`` with ``P`` invertible holds

@@ -48,6 +48,12 @@ so if ``T`` is a product of at most k couplings then ``T Delta^-1`` is an
 alternating word of exactly k unit factors starting with ``L_u`` or with
 ``U_u``, for some admissible ``Delta``.
 
+Lemmas 1-3 are about block diagonals; Lemmas 4-7 (k = 1 ... 4) apply to any
+matrix with square blocks, and :func:`lower_bound_witness` returns the
+strongest witness the lemmas give for a given matrix (``couplings minimal``);
+``groebner-3`` and ``groebner-4`` (:func:`groebner_no_word`) are the
+computer-algebra versions, slow beyond ``d = 2``.
+
 >>> {"any_k3", "any_k5", "positive_k5"} <= {w["id"] for w in load_witnesses()}
 True
 >>> all(check_witness(w)[0] for w in load_witnesses())
