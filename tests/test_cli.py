@@ -145,7 +145,7 @@ def test_missing_file_and_bad_usage(tmp_path):
     assert r.returncode == 2 and "cannot read" in r.stderr
     assert run("factor", "--method", "magic").returncode == 2
     assert run().returncode == 2
-    r = run("factor", "--mask", "1,1,1,0")
+    r = run("factor", "--mask", "1,1,1,1")  # keeps every coordinate (1,1,1,0 is fine: split 3)
     assert r.returncode == 2 and "mask" in r.stderr
 
 
