@@ -246,11 +246,15 @@ def test_export_usage_errors_exit_2_with_one_sentence(tmp_path, capsys, args, me
     assert message in err and err.count("\n") == 1
 
 
-def test_export_refuses_entries_beyond_float64_with_exit_2(tmp_path, capsys):
+@pytest.mark.parametrize("matrix, shear, scale, message", [
+    ([["1", "0"], ["1e400", "1"]], "1e400", "1", "factor 0 (lower) is beyond the float64 range"),
+    ([["1", "0"], ["0", "1e-400"]], "0", "1e-400", "factor 0 (lower): scale[0] = 1e-400 rounds to 0 in float64"),
+])
+def test_export_refuses_entries_beyond_float64_with_exit_2(tmp_path, capsys, matrix, shear, scale, message):
     path = tmp_path / "c.json"
-    path.write_text(json.dumps(hand_certificate([["1", "0"], ["1e400", "1"]], [("lower", "1e400", "1")])))
+    path.write_text(json.dumps(hand_certificate(matrix, [("lower", shear, scale)])))
     assert main(["export", str(path), "--to", "zuko", "--check"]) == 2
-    assert "beyond the float64 range" in capsys.readouterr().err
+    assert message in capsys.readouterr().err
 
 
 def test_export_without_torch_says_to_install_the_torch_extra(tmp_path, capsys, monkeypatch):
