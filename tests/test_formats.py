@@ -6,6 +6,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from construct.cli import main, slow_warning
 from construct.matrices import from_rows
@@ -164,3 +166,37 @@ def test_factor_prints_the_slow_work_hint_on_a_terminal_before_any_work(tmp_path
     assert code == 2 and out == ""
     hint, refusal = err.strip().splitlines()
     assert "128x128" in hint and "--method levels --arith float64" in hint and "singular" in refusal
+
+
+def write_mtx(rows, layout, symmetry):
+    """A Matrix Market text of ``rows`` (Fractions) in the given layout and symmetry, values as ``p/q``."""
+    n = len(rows)
+    keep = [(i, j) for j in range(n) for i in range(n)
+            if symmetry == "general" or i > j or (i == j and symmetry == "symmetric")]
+    lines = [f"%%MatrixMarket matrix {layout} real {symmetry}", "% written by the test"]
+    if layout == "array":
+        lines += [f"{n} {n}"] + [str(rows[i][j]) for i, j in keep]
+    else:
+        entries = [(i, j) for i, j in keep if rows[i][j] != 0]
+        lines += [f"{n} {n} {len(entries)}"] + [f"{i + 1} {j + 1} {rows[i][j]}" for i, j in entries]
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_matrix_market_round_trip_of_random_rational_matrices_in_every_layout_and_symmetry(data, tmp_path_factory):
+    n = data.draw(st.integers(1, 5))
+    value = st.fractions(min_value=-10**6, max_value=10**6, max_denominator=10**4) | st.just(Fraction(0))
+    rows = [[data.draw(value) for _ in range(n)] for _ in range(n)]
+    layout = data.draw(st.sampled_from(["coordinate", "array"]))
+    symmetry = data.draw(st.sampled_from(["general", "symmetric", "skew-symmetric"]))
+    sign = {"general": None, "symmetric": 1, "skew-symmetric": -1}[symmetry]
+    for i in range(n):
+        for j in range(i):  # the upper triangle follows from the lower one
+            if sign is not None:
+                rows[j][i] = sign * rows[i][j]
+        if sign == -1:
+            rows[i][i] = Fraction(0)
+    path = tmp_path_factory.mktemp("mtx") / "T.mtx"
+    path.write_text(write_mtx(rows, layout, symmetry))
+    assert fractions(read_matrix(path)) == rows
