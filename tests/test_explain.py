@@ -6,6 +6,8 @@ import subprocess
 from fractions import Fraction
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from construct import trace
 from construct.cli import EXAMPLE, main
@@ -215,3 +217,20 @@ def test_explain_levels_with_mixing_shows_only_the_run_that_was_used(monkeypatch
     assert e.factorization.stages["mixing"] == 2
     names = [s.name for s in e.steps]
     assert names[0] == "mixing" and names.count("LU with row pivoting") == 1 and e.verdict.ok
+
+
+@settings(max_examples=15, deadline=None)
+@given(rows=st.integers(1, 3).flatmap(lambda d: st.lists(st.lists(st.integers(-4, 4), min_size=2 * d, max_size=2 * d),
+                                                          min_size=2 * d, max_size=2 * d)),
+       method=st.sampled_from(METHODS))
+def test_explanations_of_random_matrices_check_and_their_latex_factors_multiply_to_T(rows, method):
+    T = from_rows(rows)
+    assume(T.det() != 0)
+    e = explain(T, method)
+    assert e.verdict.ok
+    _, factors = latex_factor_rows(format_explanation(e, "latex"))
+    assert [label for label, _ in factors] == e.labels
+    if factors:
+        assert product([M for _, M in factors]) == rows_of(T)
+    markdown = format_explanation(e, "markdown")
+    assert len(re.findall(r"^- \$[LU]_\d+\$", markdown, re.M)) == len(e.labels)
