@@ -65,9 +65,22 @@ def explain(T: DomainMatrix, method: str = "short", mode: str = "any", seed: int
                              "identity on the cleared coordinates (construct/splits.py, factor_split). The steps "
                              f"below build the core's couplings (method {f.method})."))
     elif f.method.startswith("short:"):
-        steps = short_route_steps(f.matrix, f.method.removeprefix("short:"), mode == "positive") + steps
+        steps = short_route_steps(f.matrix, f.method.removeprefix("short:"), mode == "positive",
+                                  _conjugated_matrix(steps) if f.method == "short:five" else None) + steps
     verdict = check_certificate(f.certificate(), matrix=f.matrix.to_list(), limits=limits)
     return Explanation(f.matrix, f, steps, factor_labels(f), verdict)
+
+
+def _conjugated_matrix(steps):
+    """The ``G`` of the five-coupling route's last conjugation (a similarity from ``G`` to ``X Y``, its
+    regular split), i.e. of the free choice that was kept: the route returns at its first success."""
+    for s in reversed(steps):
+        if s.name == "similarity from cyclic bases":
+            m = dict(s.matrices)
+            split = regular_split(m["A"])
+            if split is not None and split[0] * split[1] == m["B"]:
+                return m["A"]
+    return None
 
 
 def factor_labels(f: Factorization) -> list[str]:
@@ -77,8 +90,11 @@ def factor_labels(f: Factorization) -> list[str]:
 
 # The short method's routes, as tests on T: which one decided, and why.
 
-def short_route_steps(T: DomainMatrix, taken: str, positive: bool) -> list[Step]:
-    """One step per route of the short method tried before ``taken`` (failed), and one for ``taken``."""
+def short_route_steps(T: DomainMatrix, taken: str, positive: bool, G=None) -> list[Step]:
+    """One step per route of the short method tried before ``taken`` (failed), and one for ``taken``.
+
+    ``G`` is the matrix the five-coupling route split, if known (else the one of its first choice, ``F = I``).
+    """
     d = T.shape[0] // 2
     P, Q, R, S = blocks(T, d)
     steps = [_two_step(P, Q, R, S, taken == "two")]
@@ -87,7 +103,7 @@ def short_route_steps(T: DomainMatrix, taken: str, positive: bool) -> list[Step]
     steps.append(_three_step(P, Q, R, S, taken == "three"))
     if taken == "three":
         return steps
-    steps.append(_five_step(P, Q, R, S, taken == "five", positive))
+    steps.append(_five_step(P, Q, R, S, taken == "five", positive, G if taken == "five" else None))
     if taken == "five":
         return steps
     six = (f"Neither off-diagonal block is invertible (rank Q = {rank(Q)}, rank R = {rank(R)} of {d}), "
@@ -136,7 +152,7 @@ def _three_step(P, Q, R, S, taken: bool) -> Step:
     return Step(f"route short:three {'taken' if taken else 'not taken'}", test + outcome, tuple(shown))
 
 
-def _five_step(P, Q, R, S, taken: bool, positive: bool) -> Step:
+def _five_step(P, Q, R, S, taken: bool, positive: bool, G=None) -> Step:
     name = f"route short:five {'taken' if taken else 'not taken'}"
     mirrored = inverse(Q) is None
     if mirrored:
@@ -145,13 +161,13 @@ def _five_step(P, Q, R, S, taken: bool, positive: bool) -> Step:
                         (("Q", Q), ("R", R)))
         P, Q, R, S = S, R, Q, P  # the mirror: the same construction on J T J, whose top-right block is R
     H = R - S * Q.inv() * P
-    G1 = -Q * H
-    E1 = G1.det()
-    G = scale_columns(G1, [1 / E1] + [G1.domain.one] * (G1.shape[0] - 1))
+    if G is None:  # the first choice: F = I, E = diag(det(-Q H), 1, ..., 1)
+        G1 = -Q * H
+        G = scale_columns(G1, [1 / G1.det()] + [G1.domain.one] * (G1.shape[0] - 1))
     text = ("Five couplings L(x) U(b) L(c) U(e) L(f) diag(E, F): the top-right block Q is invertible"
             + (" in the mirror J T J (T's own Q is singular, its R is not), which gives U L U L U" if mirrored else "")
             + ". With the Schur complement H = R - S Q^-1 P and a free diagonal F (first F = I), "
-            "G = -Q F^-1 H E^-1 with E = diag(det, 1, ...) has determinant 1. A conjugation diag(M, M) (unit couplings stay unit "
+            "G = -Q F^-1 H E^-1 with E = diag(det, 1, ...) has determinant 1 (below, for the F that was kept). A conjugation diag(M, M) (unit couplings stay unit "
             "couplings) takes G to X Y, the product of the regular unipotent pair below (X unit lower, Y unit "
             "upper triangular, X Y with the characteristic polynomial of G). Then the last coupling L(f) makes "
             "the top-left block X, and the middle three couplings pass the three-coupling test by construction; M comes from cyclic (Krylov) bases (construct/short.py, _five_upper, "
