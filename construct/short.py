@@ -15,11 +15,12 @@ Routes, tried in order (``claims.method`` names the one taken):
   conditions fail (sparse inputs such as permutations) the same construction
   runs on a conjugate ``diag(M, M) T diag(M, M)^-1`` chosen to satisfy them;
 * ``short:six`` — one extra unit factor first makes an off-diagonal block
-  invertible;
+  invertible (:func:`completing_shear` always does);
 * ``short:paper`` — the paper's construction, so that every input still gets
-  a certificate; not reached on any sampled input since the conjugated
-  five-factor route was added, but not excluded by a proof either
-  (docs/theory.md, "The short method", section 4).
+  a certificate. Good free choices of the five route exist for every input
+  (docs/theory.md, "The short method", section 5), but the finitely many
+  random draws are not proved to contain one, so this route is kept; it is
+  not reached on any sampled input.
 
 >>> import random
 >>> from construct.matrices import from_rows
@@ -446,17 +447,50 @@ def regular_split(G: DomainMatrix):
 
 
 def _six(T, positive, rng):
-    """One unit factor ``L_u(g)`` or ``U_u(g)`` in front makes an off-diagonal block invertible."""
+    """One unit factor ``L_u(g)`` or ``U_u(g)`` in front makes an off-diagonal block invertible.
+
+    Small random ``g`` first (short entries), then the ``g`` of
+    :func:`completing_shear`, which always makes the block invertible.
+    """
     n, K = T.shape[0], T.domain
     d = n // 2
     P0, Q0, R0, S0 = blocks(T, d)
-    for _ in range(TRIES):
-        g = DomainMatrix([[K(rng.randint(-2, 2)) for _ in range(d)] for _ in range(d)], (d, d), K).to_dense()
-        for first, rest in ((lower(g), join(P0, Q0, R0 - g * P0, S0 - g * Q0)), (upper(g), join(P0 - g * R0, Q0 - g * S0, R0, S0))):
+    shears = [DomainMatrix([[K(rng.randint(-2, 2)) for _ in range(d)] for _ in range(d)], (d, d), K).to_dense()
+              for _ in range(TRIES)]
+    pairs = [(g, g) for g in shears] + [(completing_shear(R0, P0), completing_shear(Q0, S0))]
+    for gl, gu in pairs:
+        for first, rest in ((lower(gl), join(P0, Q0, R0 - gl * P0, S0 - gl * Q0)),
+                            (upper(gu), join(P0 - gu * R0, Q0 - gu * S0, R0, S0))):
             word = _five(rest, positive, rng)
             if word is not None:
                 return Word(n, d, [first], K) * word
     return None
+
+
+def completing_shear(Q: DomainMatrix, S: DomainMatrix) -> DomainMatrix:
+    """A ``g`` with entries ``0, -1`` making ``Q - g S`` invertible, for ``[Q; S]`` of rank ``d``.
+
+    Rows ``I`` of ``Q`` are a basis of its row space; rows ``J`` of ``S``
+    complete them to a basis of ``Q^d``. Each other row ``i`` of ``Q`` gets
+    ``g[i, j] = -1`` for its own ``j`` in ``J``, so row ``i`` of ``Q - g S`` is
+    ``Q[i] + S[j]``, which is ``S[j]`` modulo the rows ``I`` (docs/theory.md,
+    "The short method", section 4).
+
+    >>> from construct.matrices import from_rows
+    >>> Q, S = from_rows([[1, 1], [2, 2]]), from_rows([[1, 0], [0, 1]])
+    >>> (Q - completing_shear(Q, S) * S).det() != 0
+    True
+    """
+    d, K = Q.shape[0], Q.domain
+    _, I = Q.transpose().rref()  # pivot columns of Q^T: independent rows of Q
+    stacked = Q.extract(list(I), list(range(d))).vstack(S) if I else S
+    _, pivots = stacked.transpose().rref()  # the rows I first, then the rows J of S completing them
+    J = [p - len(I) for p in pivots if p >= len(I)]
+    others = [i for i in range(d) if i not in I]
+    rows = [[K.zero] * d for _ in range(d)]
+    for i, j in zip(others, J):
+        rows[i][j] = -K.one
+    return DomainMatrix(rows, (d, d), K).to_dense()
 
 
 #: (name, builder, the bound its certificates claim), in the order they are tried.

@@ -228,3 +228,73 @@ def test_hard_families_d8_within_six_without_the_paper_route(name, mode):
         T = _with_positive_det(T)
     f = assert_factors(T, "short", mode, bound=expected_bound(T))
     assert f.method != "short:paper"
+
+
+def sparse_invertible(rng, d):
+    """A random invertible ``2d x 2d`` matrix with mostly zero entries (singular blocks are frequent)."""
+    while True:
+        T = from_rows([[rng.choice([0, 0, 0, 1, -1, 2]) for _ in range(2 * d)] for _ in range(2 * d)])
+        if T.det() != 0:
+            return T
+
+
+@settings(max_examples=80, deadline=None)
+@given(d=st.integers(1, 6), seed=st.integers(0, 2**32))
+def test_completing_shear_makes_the_off_diagonal_blocks_invertible(d, seed):
+    """The six route's deterministic ``g``: ``Q0 - g S0`` invertible for every invertible ``T`` (theory, section 4)."""
+    from construct.short import completing_shear
+
+    T = sparse_invertible(random.Random(seed), d)
+    P0, Q0, R0, S0 = blocks(T, d)
+    assert (Q0 - completing_shear(Q0, S0) * S0).det() != 0
+    assert (R0 - completing_shear(R0, P0) * P0).det() != 0
+
+
+@settings(max_examples=80, deadline=None)
+@given(d=st.integers(1, 7), data=st.data())
+def test_regular_split_fails_exactly_when_the_trace_is_2d_minus_2(d, data):
+    """For ``det G = 1``: ``regular_split`` succeeds iff ``trace G != 2d - 2`` (theory, section 5, (C3))."""
+    from construct.short import regular_split
+
+    coefficients = data.draw(st.lists(st.integers(-4, 4), min_size=d - 1, max_size=d - 1))
+    if d > 1 and data.draw(st.booleans()):
+        coefficients[0] = -(2 * d - 2)  # x^d + c1 x^(d-1) + ...: trace -c1 = 2d - 2
+    companion = [[1 if i == j + 1 else 0 for j in range(d)] for i in range(d)]
+    for i, c in enumerate(reversed(coefficients + [(-1) ** d])):  # last column: -c_d, ..., -c_1
+        companion[i][d - 1] = -c
+    G = from_rows(companion)
+    assert G.det() == 1
+    split = regular_split(G)
+    assert (split is not None) == (sum(G[i, i].element for i in range(d)) != 2 * d - 2)
+    if split is not None:
+        X, Y = split
+        assert (X * Y).charpoly() == G.charpoly()
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=st.sampled_from(["identity", "permutation", "jordan", "zero diagonal", "sparse"]),
+       d=st.integers(1, 8), seed=st.integers(0, 2**32))
+def test_a_random_diagonal_scaling_makes_hard_matrices_nonderogatory(name, d, seed):
+    """The lemma of theory section 5 on hard ``K``: ``Psi K`` has a cyclic vector for a random diagonal ``Psi``."""
+    from construct.gadgets import cyclic_basis
+    from construct.matrices import scale_rows
+
+    rng = random.Random(seed)
+    if name == "identity":
+        rows = [[int(i == j) for j in range(d)] for i in range(d)]
+    elif name == "permutation":
+        perm = rng.sample(range(d), d)
+        rows = [[int(perm[j] == i) for j in range(d)] for i in range(d)]
+    elif name == "jordan":
+        rows = [[int(j in (i, i + 1)) for j in range(d)] for i in range(d)]
+    elif name == "zero diagonal":
+        rows = [[0 if i == j else 1 for j in range(d)] for i in range(d)]
+    else:
+        rows = [[rng.choice([0, 0, 0, 1, -1]) for _ in range(d)] for _ in range(d)]
+        for i in range(d):
+            rows[i][(i + 1) % d] = 1
+    K = from_rows(rows)
+    if K.det() == 0:
+        return
+    Psi = [rng.randint(1, 10**6) for _ in range(d)]
+    assert cyclic_basis(scale_rows(Psi, K), rng) is not None
