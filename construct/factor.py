@@ -93,7 +93,7 @@ def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None,
             return factor_levels(S, mode, random.Random(seed), arith, digits)
         return BUILDERS[method](S, mode, random.Random(seed))
 
-    result = balanced(blocked) if 2 * p == len(bits) else factor_split(blocked, p, balanced)
+    result = balanced(blocked) if 2 * p == len(bits) else factor_split(blocked, p, balanced, random.Random(seed))
     result.matrix = T
     result.mask = None if order == sorted(order) else bits
     return result

@@ -12,6 +12,12 @@ consecutive steps merge at their ends, so the reduction costs at most
 ``4k + 2`` couplings (``docs/theory.md``). A split with ``p > n - p`` is the
 mirror image (the halves exchanged, lower and upper couplings swapped).
 
+Generic matrices get ``4k + 4`` couplings (:func:`generic_count`). When
+a structured one gets more, a few random unit couplings ``L(G)``, ``U(H)``
+make ``L(-G) T U(-H)`` generic; its word, which typically starts with a
+lower and ends with an upper coupling, absorbs them, and the shorter word
+is kept (so the bound stays that of the plain reduction).
+
 >>> import random
 >>> from construct.matrices import from_rows
 >>> from construct.short import factor_short
@@ -22,6 +28,8 @@ mirror image (the halves exchanged, lower and upper couplings swapped).
 """
 
 from __future__ import annotations
+
+import random
 
 from sympy.polys.matrices import DomainMatrix
 
@@ -44,6 +52,19 @@ def reduction_bound(n: int, p: int) -> int:
     """Couplings the reduction adds at most: ``4k + 2`` for ``k`` clearing steps, 0 for a balanced split."""
     k = peels(n, p)
     return 4 * k + 2 if k else 0
+
+
+def generic_count(n: int, p: int) -> int:
+    """What a generic matrix gets with the short method: ``(L U)^k``, five balanced couplings, ``(L U)^k``, one merge.
+
+    >>> generic_count(5, 2), generic_count(9, 1)
+    (8, 32)
+    """
+    return 4 * peels(n, p) + 4
+
+
+#: Random preconditioning pairs tried when the plain reduction is longer than a generic matrix's.
+TRIES = 3
 
 
 def split_bound(n: int, p: int, balanced_bound: int) -> int:
@@ -74,25 +95,41 @@ def parameter_lower_bound(n: int, p: int) -> int:
     return k
 
 
-def factor_split(T: DomainMatrix, p: int, balanced) -> Factorization:
+def factor_split(T: DomainMatrix, p: int, balanced, rng: random.Random | None = None) -> Factorization:
     """Couplings of the split ``p`` whose product is ``T``, through ``balanced`` on the balanced rest.
 
     ``balanced`` maps a ``2s x 2s`` matrix (``s = min(p, n - p)``) to its
     :class:`~construct.factorization.Factorization`; the result claims that
     factorization's bound plus :func:`reduction_bound`. Only exact: the
-    clearing couplings are rational functions of ``T``.
+    clearing couplings are rational functions of ``T``. With ``rng``, a
+    result longer than :func:`generic_count` is retried on random
+    preconditionings and the shortest word is kept.
     """
     n = T.shape[0]
     if 2 * p > n:  # mirror: exchange the halves, factor with n - p kept, exchange back
         order = list(range(p, n)) + list(range(p))
         rows = T.to_list()
-        f = factor_split(from_rows([[rows[i][j] for j in order] for i in order], T.domain), n - p, balanced)
+        f = factor_split(from_rows([[rows[i][j] for j in order] for i in order], T.domain), n - p, balanced, rng)
         f.matrix, f.word = T, f.word.mirrored()
         return f
     word, inner = _cleared(T, p, balanced)
+    bound = inner.bound + reduction_bound(n, p)
+    for _ in range(TRIES if rng is not None else 0):
+        if len(word) <= generic_count(n, p):
+            break
+        K = T.domain
+        G, H = (DomainMatrix([[K(rng.randint(-2, 2)) for _ in range(c)] for _ in range(r)], (r, c), K).to_dense()
+                for r, c in ((n - p, p), (p, n - p)))
+        left, right = Word(n, p, [lower(G)], K), Word(n, p, [upper(H)], K)
+        # L(-G) T U(-H) = (U(-H)^T (L(-G) T)^T)^T
+        preconditioned = right.inverse().transposed().apply(left.inverse().apply(T).transpose()).transpose()
+        other, other_inner = _cleared(preconditioned.to_dense(), p, balanced)
+        other = left * other * right
+        if len(other) < len(word):  # shorter than the plain word, so within its bound
+            word, inner = other, other_inner
     stages = {**inner.stages, "reduction": len(word) - len(inner.word)}
-    stage_bounds = {**inner.stage_bounds, "reduction": (reduction_bound(n, p), "")}
-    return Factorization(T, word, inner.mode, inner.method, inner.bound + reduction_bound(n, p), stages, stage_bounds)
+    stage_bounds = {**inner.stage_bounds, "reduction": (reduction_bound(n, p) + 2 * (rng is not None), "")}
+    return Factorization(T, word, inner.mode, inner.method, bound, stages, stage_bounds)
 
 
 def _cleared(T: DomainMatrix, p: int, balanced):

@@ -19,7 +19,10 @@ from construct.factor import factor
 from construct.levels import levels_bound
 from construct.matrices import block_diagonal, from_rows, identity, permutation_matrix
 from construct.parse import InputError
-from construct.splits import column_word, parameter_lower_bound, peels, reduction_bound, split_bound
+from construct.short import factor_short
+from construct.splits import (
+    column_word, factor_split, generic_count, parameter_lower_bound, peels, reduction_bound, split_bound,
+)
 from proofs.checker import Limits, check_certificate
 from tests.helpers import assert_certificate_is_for, certificate_product, exact_rows
 
@@ -247,3 +250,16 @@ def test_checker_applies_a_mask_keeping_one_of_three_coordinates():
     assert check_certificate(masked).ok
     assert not check_certificate({**masked, "mask": [0, 1, 1]}).ok  # two ones, split 1
     assert not check_certificate({**HAND, "mask": [0, 0, 1]}).ok  # the unmasked matrix, read through the mask
+
+
+def test_preconditioning_never_lengthens_and_brings_triangular_odd_sizes_to_the_generic_count():
+    assert all(generic_count(n, n // 2) == 8 for n in (3, 5, 7, 9))
+    for n in (5, 7, 9):
+        for kind in ("lower-triangular", "upper-triangular", "block-diagonal", "permutation"):
+            for seed in range(3):
+                T = sample(kind, random.Random(seed), n)
+                plain = factor_split(T, n // 2, lambda S: factor_short(S, "any", random.Random(0)))
+                f = factor(T)
+                assert f.count <= plain.count and f.bound == plain.bound
+                if kind.endswith("triangular"):  # 9 or 10 without preconditioning
+                    assert f.count <= 8
