@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 from sympy import QQ, Symbol, latex
 from sympy.polys.matrices import DomainMatrix
@@ -36,8 +35,9 @@ from proofs.rational_functions import parse, tokens
 MAX_N = 8
 #: Products of terms allowed while reading one cell (SymPy's polynomials are pure Python: 0.1 s or so).
 MAX_CELL_WORK = 10 ** 5
-#: Builders that run over any field (``levels`` needs QQ or floating point).
-METHODS = ("short", "paper")
+#: Builders that run over any field (``levels`` needs QQ or floating point), and the largest
+#: ``symbols * n^2`` each takes in seconds rather than minutes (measured: ``docs/theory.md``).
+METHODS = {"short": 64, "paper": 256}
 
 
 def is_symbolic(T) -> bool:
@@ -64,6 +64,7 @@ def symbolic_matrix(values, cells, name: str = "input", max_digits: int | None =
     cell is read by the grammar of :mod:`proofs.rational_functions` (numbers,
     symbols, ``+ - * /``, whole powers ``^``), never evaluated as code.
 
+    >>> from fractions import Fraction
     >>> symbolic_matrix([[Fraction(1), None]], {(0, 1): "x^2/2 - 1/(y + 1)"}).to_list()
     [[1, (x**2*y + x**2 - 2)/(2*y + 2)]]
     >>> symbolic_matrix([[None]], {(0, 0): "sin(x)"}, "T.csv")
@@ -132,6 +133,12 @@ def factor_symbolic(T: DomainMatrix, method: str = "short", mode: str = "any", m
                          f"not {method if method not in METHODS else arith}")
     if n != m or not 2 <= n <= MAX_N:
         raise InputError(f"the symbolic matrix is {n}x{m}; symbolic entries need a square size n from 2 to {MAX_N}")
+    k = len(T.domain.symbols)
+    if k * n * n > METHODS[method]:
+        faster = " (--method paper goes further, with more couplings)" if method == "short" else ""
+        raise InputError(f"factoring a {n}x{n} matrix in {k} symbols with the {method} method would take minutes "
+                         f"(its rational functions grow with symbols * n^2 = {k * n * n}, above {METHODS[method]}); "
+                         f"use fewer symbols{faster}")
     if T.det() == T.domain.zero:
         raise InputError("the symbolic matrix is singular (its determinant is 0 as a rational function), "
                          "so it is not a product of couplings")

@@ -166,6 +166,8 @@ def test_bad_symbolic_cells_are_refused_with_one_sentence(tmp_path, capsys, text
     (TWO, ["--method", "levels"], "short or paper method"),
     ("a, b\n2*a, 2*b\n", [], "singular (its determinant is 0 as a rational function)"),
     ("\n".join([", ".join(["a"] * 9)] * 9), [], "square size n from 2 to 8"),
+    ("\n".join(", ".join(f"x{i}{j}" for j in range(4)) for i in range(4)), [], "symbols * n^2 = 256, above 64"),
+    ("\n".join(", ".join(f"x{i}{j}" for j in range(6)) for i in range(6)), ["--method", "paper"], "above 256"),
 ])
 def test_symbolic_matrices_the_builders_cannot_take_are_refused(tmp_path, capsys, text, options, words):
     (tmp_path / "T.csv").write_text(text)
