@@ -808,23 +808,25 @@ def _check_symbolic(cert, read, table, factors, n, p, idx, budget):
 
 
 def _symbolic_product(factors, n, p, field, budget):
-    """F_1 ... F_k over the rational functions, as its n columns; _TooLarge once the work passes ``budget``."""
+    """F_1 ... F_k over the rational functions, as its n columns; _TooLarge once the work passes ``budget``
+    (the products of the operands' terms, which bound the cost of each product and sum of fractions)."""
     one, zero, spent = field.number("1"), field.number("0"), [0]
 
-    def times(column, s):
-        spent[0] += sum(x.size() for x in column) * s.size()
+    def combine(op, x, y):  # x and y: a column and a column, or a column and one rational function
+        y = y if type(y) is list else [y] * len(x)
+        spent[0] += sum(a.size() * b.size() for a, b in zip(x, y))
         if spent[0] > budget:
             raise _TooLarge(spent[0])
-        return [x * s for x in column]
+        return list(map(op, x, y))
     cols = [[one if i == j else zero for i in range(n)] for j in range(n)]
     for kind, shear, scale in factors:
         src, dst = (p, 0) if kind == "lower" else (0, p)  # as in _chain: columns dst + j += columns src + i * shear
         for k, s in enumerate(x for r in range(shear.r) for x in shear.exact[r]):
             if not s == 0:
                 i, j = divmod(k, shear.c)
-                cols[dst + j] = list(map(add, cols[dst + j], times(cols[src + i], s)))
+                cols[dst + j] = combine(add, cols[dst + j], combine(mul, cols[src + i], s))
         for i, s in enumerate(scale):
-            cols[src + i] = times(cols[src + i], s)
+            cols[src + i] = combine(mul, cols[src + i], s)
     return cols
 
 
