@@ -107,7 +107,11 @@ def similarity_pair(A: DomainMatrix, B: DomainMatrix, rng: random.Random, tries:
 
 
 def cyclic_basis(A: DomainMatrix, rng: random.Random, tries: int = 12):
-    """``[v, Av, ..., A^(d-1) v]`` for a cyclic vector ``v``, or ``None`` if none was found.
+    """``[v, Av, ..., A^(d-1) v]`` for a cyclic vector ``v``; ``None`` exactly when ``A`` is derogatory.
+
+    Unit vectors and small random vectors are tried first (short entries);
+    if none is cyclic, :func:`_completed_cyclic_vector` builds one whenever
+    ``A`` is nonderogatory.
 
     >>> import random
     >>> from construct.matrices import from_rows
@@ -120,11 +124,45 @@ def cyclic_basis(A: DomainMatrix, rng: random.Random, tries: int = 12):
     candidates = [[K.one if i == k else K.zero for i in range(d)] for k in (0, d - 1)]
     candidates += [[K(rng.randint(-3, 3)) for _ in range(d)] for _ in range(tries)]
     for v in candidates:
-        column = DomainMatrix([[x] for x in v], (d, 1), K).to_dense()
-        columns = [column]
-        for _ in range(d - 1):
-            columns.append(A * columns[-1])
-        basis = columns[0].hstack(*columns[1:]).to_dense() if d > 1 else column
+        basis = _krylov(A, v)
         if rank(basis) == d:
             return basis
-    return None
+    v = _completed_cyclic_vector(A)
+    return None if v is None else _krylov(A, v)
+
+
+def _krylov(A: DomainMatrix, v) -> DomainMatrix:
+    """The ``d x d`` matrix ``[v, A v, ..., A^(d-1) v]`` for a list ``v``."""
+    d, K = A.shape[0], A.domain
+    columns = [DomainMatrix([[x] for x in v], (d, 1), K).to_dense()]
+    for _ in range(d - 1):
+        columns.append(A * columns[-1])
+    return columns[0].hstack(*columns[1:]).to_dense() if d > 1 else columns[0]
+
+
+def _completed_cyclic_vector(A: DomainMatrix):
+    """A cyclic vector of a nonderogatory ``A`` in at most ``d (d + 1)`` Krylov ranks, else ``None``.
+
+    ``v`` grows through ``v + lam e_i``, ``i = 1..d``: for nonderogatory
+    ``A``, the Krylov space of ``v + lam e_i`` is that of ``v`` plus that of
+    ``e_i`` for all but at most ``d`` values of ``lam`` (docs/theory.md, "The
+    short method", section 5), so one of ``lam = 1..d+1`` reaches it, and at
+    the end the space holds every ``e_i``.
+
+    >>> from construct.matrices import from_rows
+    >>> _completed_cyclic_vector(from_rows([[1, 0, 0], [0, 2, 0], [0, 0, 3]]))
+    [1, 1, 1]
+    """
+    d, K = A.shape[0], A.domain
+    v = [K.zero] * d
+    for i in range(d):
+        unit = [K.one if k == i else K.zero for k in range(d)]
+        reachable = rank(_krylov(A, v).hstack(_krylov(A, unit)).to_dense())
+        for lam in range(1, d + 2):
+            w = [x + (K.convert(lam) if k == i else K.zero) for k, x in enumerate(v)]
+            if rank(_krylov(A, w)) == reachable:
+                v = w
+                break
+        else:
+            return None  # more than d bad values: A is derogatory
+    return v if rank(_krylov(A, v)) == d else None

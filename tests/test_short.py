@@ -298,3 +298,32 @@ def test_a_random_diagonal_scaling_makes_hard_matrices_nonderogatory(name, d, se
         return
     Psi = [rng.randint(1, 10**6) for _ in range(d)]
     assert cyclic_basis(scale_rows(Psi, K), rng) is not None
+
+
+@settings(max_examples=60, deadline=None)
+@given(d=st.integers(1, 7), seed=st.integers(0, 2**32), derogatory=st.booleans())
+def test_completed_cyclic_vector_exists_exactly_for_nonderogatory_matrices(d, seed, derogatory):
+    """Jordan forms with repeated eigenvalues, conjugated: one Jordan block per eigenvalue, or (derogatory) two blocks for 1."""
+    from construct.gadgets import _completed_cyclic_vector, _krylov
+    from construct.matrices import rank
+
+    rng = random.Random(seed)
+    if derogatory and d < 2:
+        return
+    eigenvalues = sorted(rng.choice([1, 1, 2, -1]) for _ in range(d))
+    if derogatory:
+        eigenvalues[:2] = [1, 1]
+    J = [[eigenvalues[i] if i == j else 0 for j in range(d)] for i in range(d)]
+    for i in range(d - 1):  # one block per eigenvalue, except the split at position 0 | 1 when derogatory
+        if eigenvalues[i] == eigenvalues[i + 1] and not (derogatory and i == 0):
+            J[i][i + 1] = 1
+    while True:
+        M = from_rows([[rng.randint(-2, 2) for _ in range(d)] for _ in range(d)])
+        if M.det() != 0:
+            break
+    A = M * from_rows(J) * M.inv()
+    v = _completed_cyclic_vector(A)
+    if derogatory:
+        assert v is None
+    else:
+        assert v is not None and rank(_krylov(A, v)) == d
