@@ -280,3 +280,47 @@ def test_random_symbolic_matrices_verify_and_substitute_into_numeric_certificate
         T = [[evaluate(x, point) for x in row] for row in cert["matrix"]]
         assert check_certificate(substituted(cert, point), matrix=T).ok
     check()
+
+
+JUNK = ["", "0", "a", "1/0", "a/(b-b)", "a^", "(", "x", "2*a", "a**2", "-", "1e400000", None, 3, [], {}, "a b",
+        "é", "0*a", "1/a", "a/a", "(a+b+c)^200"]
+BASES = {}
+
+
+def _base(k):
+    if k not in BASES:
+        BASES[k] = certificate_of([TWO, FOUR][k])[1]
+    return copy.deepcopy(BASES[k])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_mutated_symbolic_certificates_never_crash_the_checker_and_what_it_accepts_holds_at_rational_points(rng):
+    cert = _base(rng.randrange(2))
+    for _ in range(rng.randint(1, 3)):
+        where = rng.choice(["matrix", "shear", "scale", "conditions", "symbols", "top"])
+        if where == "matrix":
+            row = rng.choice(cert["matrix"])
+            row[rng.randrange(len(row))] = rng.choice(JUNK)
+        elif where == "shear":
+            row = rng.choice(rng.choice(cert["factors"])["shear"])
+            row[rng.randrange(len(row))] = rng.choice(JUNK)
+        elif where == "scale":
+            scale = rng.choice(cert["factors"])["scale"]
+            scale[rng.randrange(len(scale))] = rng.choice(JUNK)
+        elif where == "conditions" and cert["conditions"] and rng.random() < 0.5:
+            cert["conditions"].pop(rng.randrange(len(cert["conditions"])))
+        elif where == "conditions":
+            cert["conditions"].append(rng.choice(JUNK))
+        elif where == "symbols":
+            cert["symbols"] = rng.choice([[], ["a"], "a", ["a", "b", "c", "d", "e"], [1], None, ["a", "a"]])
+        else:
+            cert[rng.choice(["mode", "split", "n", "mask"])] = rng.choice(["any", "positive", 1, 2, [1, 0], None])
+    verdict = check_certificate(cert)
+    assert "could not be checked" not in verdict.summary
+    if verdict.ok:  # the claim: defined, nonzero scales and the product, wherever the conditions are nonzero
+        for _ in range(3):
+            point = {x: Fraction(rng.randint(-9, 9), rng.randint(1, 5)) for x in cert["symbols"]}
+            if all(evaluate(c, point) != 0 for c in cert["conditions"]):
+                T = [[evaluate(x, point) for x in row] for row in cert["matrix"]]
+                assert check_certificate(substituted(cert, point), matrix=T).ok
