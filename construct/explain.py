@@ -24,7 +24,7 @@ from sympy.polys.matrices import DomainMatrix
 
 from construct.factor import factor
 from construct.factorization import Factorization
-from construct.matrices import bit_length, blocks, inverse, rank, scale_columns
+from construct.matrices import bit_length, blocks, inverse, join, rank, scale_columns
 from construct.parse import InputError
 from construct.report import FULL_SIZE, bmatrix, grid
 from construct.short import regular_split
@@ -135,19 +135,16 @@ def _two_step(P, Q, R, S, taken: bool) -> Step:
 
 
 def _three_step(P, Q, R, S, taken: bool) -> Step:
-    test = ("Three couplings: for invertible R, M = [[P, Q], [R, S]] is U(b) L(c) U(e) with unit scales exactly "
-            "when P R^-1 S - Q = R^-1 (then c = R, b = (P - I) R^-1, e = R^-1 (S - I)). With scales, "
-            "T = U L U diag(E, F) needs K = P R^-1 S - Q invertible and R = F K^-1 E for diagonals E, F: R and "
-            "K^-1 must have the same zero pattern and their ratios be a product f_i e_j. The mirror "
-            "L U L is tested on J T J (construct/short.py, _three_upper; construct/gadgets.py, three_factor_word). ")
-    shown = [("R", R)]
-    Ri = inverse(R)
-    if Ri is not None and (Ki := inverse(P * Ri * S - Q)) is not None:
-        shown.append(("K^-1 = (P R^-1 S - Q)^-1", Ki))
-    elif Ri is not None:
-        test += "Here K is singular. "
-    else:
-        test += "Here R is singular. "
+    test = ("Three couplings: with V = T^-1, T = U(Gamma, D) L(R, B) U(X) exactly when some diagonals Gamma, "
+            "beta = B^-1 (nonzero; positive in positive mode) satisfy V21 Gamma = -beta R, P v = Gamma v for v "
+            "in the kernel of R, and u^T V22 = u^T beta for u in the left kernel of V21; then D solves D R = "
+            "P - Gamma and V21 D = beta - V22, and X = -(V11 D + V12) B. R may be singular: the first condition "
+            "needs R and V21 to share their zeros and fixes the scales up to one factor per connected part of "
+            "that pattern, which the kernel conditions may pin. The mirror L U L is the same test on J T J "
+            "(construct/short.py, _three_upper, three_scales; docs/theory.md, 'The short method'). ")
+    d = R.shape[0]
+    V21 = join(P, Q, R, S).inv()[d:, :d]
+    shown = [("R", R), ("V21", V21)]
     outcome = "The test holds." if taken else "The test fails (in both orientations)."
     return Step(f"route short:three {'taken' if taken else 'not taken'}", test + outcome, tuple(shown))
 
