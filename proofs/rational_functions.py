@@ -220,9 +220,10 @@ class Field:
     def number(self, digits):
         mantissa, _, exponent = digits.lower().partition("e")
         whole, _, fraction = mantissa.partition(".")
-        e = int(exponent or 0) - len(fraction)
+        e = int(exponent or 0) - len(fraction) if len(exponent) < 8 else 10 ** 8
         if abs(e) > 10 ** 4:
-            raise ValueError(f"it has the number {digits}, whose exponent is beyond the limit of 10000")
+            shown = digits if len(digits) <= 20 else digits[:17] + "..."
+            raise ValueError(f"it has the number {shown}, whose exponent is beyond the limit of 10000")
         q = fmpq(fmpz(whole + fraction)) * fmpq(10) ** e  # fmpz: int() refuses 4300+ digits
         return RationalFunction(self.ctx.constant(q))
 
