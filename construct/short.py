@@ -32,7 +32,9 @@ Routes, tried in order (``claims.method`` names the one taken):
 
 from __future__ import annotations
 
+import os
 import random
+import tempfile
 
 from sympy.polys.matrices import DomainMatrix
 
@@ -63,14 +65,42 @@ HUGE_BITS = 32
 
 
 def factor_short(T: DomainMatrix, mode: str, rng: random.Random) -> Factorization:
+    """The first route that builds ``T``; a failure the theory excludes raises :class:`ShortMethodBug`.
+
+    A route answers ``None`` when its conditions fail for ``T`` (or for its
+    free choices); a word that is not ``T`` or has a nonpositive scale in
+    positive mode, or a step that the argument of docs/theory.md ("The short
+    method", section 5) proves cannot fail, is a bug: the matrix is saved to
+    a file named in the error (the command line exits with 3).
+    """
     positive = mode == "positive"
     for name, route, bound in ROUTES:
-        word = route(T, positive, rng)
-        if word is not None and _valid(word, T, positive):
-            return Factorization(T, word, mode, f"short:{name}", bound)
+        try:
+            word = route(T, positive, rng)
+        except ShortMethodBug as e:
+            raise ShortMethodBug(f"short:{name}: {e}; the matrix is saved in {_save_matrix(T)}") from None
+        if word is None:
+            continue
+        if not _valid(word, T, positive):
+            raise ShortMethodBug(f"short:{name} built a word that is not T in mode {mode}; "
+                                 f"the matrix is saved in {_save_matrix(T)}")
+        return Factorization(T, word, mode, f"short:{name}", bound)
+    # good free choices exist for every T, but the finite search for F is not proved to find one (theory, 5)
     fallback = factor_paper(T, mode, rng)
     fallback.method = "short:paper"
     return fallback
+
+
+class ShortMethodBug(RuntimeError):
+    """A step of the short method failed where docs/theory.md proves it cannot: a bug to report."""
+
+
+def _save_matrix(T: DomainMatrix) -> str:
+    """Write ``T`` (exact entries, one row per line) to a new file in the temporary directory; return its path."""
+    fd, path = tempfile.mkstemp(prefix="couplings-short-bug-", suffix=".csv")
+    with os.fdopen(fd, "w") as out:
+        out.writelines(", ".join(str(x) for x in row) + "\n" for row in T.to_list())
+    return path
 
 
 def _valid(word: Word, T: DomainMatrix, positive: bool) -> bool:
@@ -368,6 +398,8 @@ def _five_unit(Tn, Pf, U1, rng, Qi=None, frame=None):
     W = Pf.inv()
     pair = similarity_pair(U1, W, rng)
     if pair is None:
+        if frame is not None:  # X^-1 and Y are regular unipotent, so similar (theory, section 5)
+            raise ShortMethodBug("the regular unipotent X^-1 and Y are not found similar")
         return None
     Z0, Z0i = pair
     if frame is None:
@@ -409,8 +441,9 @@ def regular_split(G: DomainMatrix):
     ``X = I + sigma`` (ones below the diagonal) and ``Y = I + sigma^T + w e_d^T``
     with ``w_d = 0``; the characteristic polynomial of ``X Y`` is affine in
     ``w``, so matching the middle coefficients of ``G``'s (``det G = 1``
-    fixes the last) is a linear system. ``None`` when it is singular or the
-    result is not regular.
+    fixes the last) is a linear system, always invertible. ``None`` when
+    ``det G != 1`` or ``Y`` is not regular, which happens exactly when
+    ``trace G = 2d - 2`` (docs/theory.md, "The short method", section 5).
 
     >>> from construct.matrices import from_rows
     >>> X, Y = regular_split(from_rows([[0, 1, 0], [0, 0, 1], [1, 0, 0]]))
@@ -435,14 +468,16 @@ def regular_split(G: DomainMatrix):
         w = [K.one if i == k else K.zero for i in range(d)]
         columns.append([a - b for a, b in zip(charpoly(X * upper_with(w))[1:d], base)])
     Ai = inverse(from_rows([[columns[k][r] for k in range(d - 1)] for r in range(d - 1)], K))
-    if Ai is None:
-        return None
+    if Ai is None:  # never: the map from w to the coefficients is a bijection (theory, section 5)
+        raise ShortMethodBug("regular_split: its linear system is singular")
     target = charpoly(G)
     rhs = from_rows([[t - b] for t, b in zip(target[1:d], base)], K)
     w = [row[0] for row in (Ai * rhs).to_list()] + [K.zero]
     Y = upper_with(w)
-    if Y[d - 2, d - 1].element == 0 or charpoly(X * Y) != target:
+    if Y[d - 2, d - 1].element == 0:  # exactly when trace G = 2d - 2
         return None
+    if charpoly(X * Y) != target:
+        raise ShortMethodBug("regular_split: X Y misses the characteristic polynomial of G")
     return X, Y
 
 

@@ -138,3 +138,27 @@ def test_three_is_refused_for_a_generic_matrix():
 @given(A=st.integers(1, 5).flatmap(shears))
 def test_generalized_inverse_satisfies_A_G_A_equals_A(A):
     assert A * generalized_inverse(A) * A == A
+
+
+def test_a_wrong_word_is_an_internal_error_with_the_matrix_saved(monkeypatch, capsys, tmp_path):
+    """No silent fallback: a route that builds a word other than T makes ``factor`` exit 3 and name a saved file."""
+    import re
+    import tempfile
+
+    from construct import short
+    from construct.cli import main
+
+    def wrong_two(T, positive, rng):
+        return Word(T.shape[0], T.shape[0] // 2, [lower(from_rows([[1]]))], QQ)
+
+    monkeypatch.setattr(short, "ROUTES", [("two", wrong_two, 2)] + short.ROUTES[1:])
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the saved matrix goes there
+    src = tmp_path / "T.csv"
+    src.write_text("2, 1\n1, 1\n")
+    code = main(["factor", str(src)])
+    err = capsys.readouterr().err
+    assert code == 3 and "internal error" in err and "short:two built a word that is not T" in err, err
+    saved = re.search(r"saved in (\S+\.csv)", err).group(1)
+    assert saved.startswith(str(tmp_path))
+    with open(saved) as f:
+        assert f.read() == "2, 1\n1, 1\n"
