@@ -328,8 +328,10 @@ def build_parser() -> argparse.ArgumentParser:
         "least squares from random starts and report the median and best relative error per k.",
     )
     size = ft.add_mutually_exclusive_group()
-    size.add_argument("--size", type=even_size, metavar="N", help="matrix size n = 2d (even; default 4)")
+    size.add_argument("--size", type=any_size, metavar="N", help="matrix size n (default 4)")
     size.add_argument("--dim", type=positive_int, help=argparse.SUPPRESS)  # the old spelling: half size d
+    ft.add_argument("--split", type=int, metavar="P",
+                    help="coordinates lower couplings keep, 1 <= P <= n-1 (default floor(n/2))")
     ft.add_argument("--layers", default="1..8", help="k values, e.g. 1..16 or 2,4,6 (default 1..8)")
     ft.add_argument("--trials", type=positive_int, default=5, help="random maps per k (default 5)")
     ft.add_argument("--mode", choices=MODES, default="any")
@@ -524,8 +526,10 @@ def run_fit(args) -> int:
     from construct.regression import format_fit, plot_fit, run_fit as fit
 
     layers = parse_layers(args.layers)
-    d = args.dim if args.dim is not None else (args.size or 4) // 2
-    result = fit(d, layers, args.trials, mode=args.mode, seed=args.seed)
+    n = 2 * args.dim if args.dim is not None else args.size or 4
+    if args.split is not None and not 1 <= args.split <= n - 1:
+        raise InputError(f"--split must be from 1 to n - 1 = {n - 1}, got {args.split}")
+    result = fit(n // 2, layers, args.trials, mode=args.mode, seed=args.seed, size=n, split=args.split)
     print(json.dumps(result, indent=1) if args.format == "json" else format_fit(result))
     if args.plot:
         try:

@@ -37,33 +37,46 @@ __all__ = ["coupling_product", "fit_error", "run_fit", "format_fit", "plot_fit"]
 MODES = ("any", "positive")
 
 
-def _factors(theta: np.ndarray, d: int, k: int, mode: str):
-    """Dense factors F_1..F_k and their raw scale vectors (after exp in positive mode)."""
-    per = d * d + d
-    n = 2 * d
-    mats, scales = [], []
+def _layout(n: int, p: int, k: int):
+    """Per factor: (offset in theta, sheared rows, shearing columns); lower couplings at even positions.
+
+    A lower coupling changes the last ``n - p`` coordinates using the first
+    ``p``, an upper one the first ``p`` using the last ``n - p``; each has
+    ``rows x cols`` shear entries and ``rows`` scales.
+    """
+    top, bottom = np.arange(p), np.arange(p, n)
+    layout, offset = [], 0
     for i in range(k):
-        blk = theta[i * per:(i + 1) * per]
-        shear = blk[:d * d].reshape(d, d)
-        s = blk[d * d:]
+        rows, cols = (bottom, top) if i % 2 == 0 else (top, bottom)
+        layout.append((offset, rows, cols))
+        offset += len(rows) * (len(cols) + 1)
+    return layout, offset
+
+
+def _factors(theta: np.ndarray, n: int, p: int, k: int, mode: str):
+    """Dense factors F_1..F_k and their raw scale vectors (after exp in positive mode)."""
+    mats, scales = [], []
+    for offset, rows, cols in _layout(n, p, k)[0]:
+        size = len(rows) * len(cols)
+        shear = theta[offset:offset + size].reshape(len(rows), len(cols))
+        s = theta[offset + size:offset + size + len(rows)]
         scale = np.exp(s) if mode == "positive" else s
         F = np.eye(n)
-        if i % 2 == 0:  # lower coupling L(A, b)
-            F[d:, :d] = shear
-            F[d:, d:] = np.diag(scale)
-        else:  # upper coupling U(c, D)
-            F[:d, :d] = np.diag(scale)
-            F[:d, d:] = shear
+        F[np.ix_(rows, cols)] = shear
+        F[rows, rows] = scale
         mats.append(F)
         scales.append(scale)
     return mats, scales
 
 
-def coupling_product(theta: np.ndarray, d: int, k: int, mode: str = "any") -> np.ndarray:
-    """The product F_1 ... F_k for the flat parameter vector ``theta``."""
-    mats, _ = _factors(np.asarray(theta, float), d, k, mode)
-    P = np.eye(2 * d)
-    for F in mats:
+def coupling_product(theta: np.ndarray, d: int, k: int, mode: str = "any", split: int | None = None) -> np.ndarray:
+    """The product F_1 ... F_k for the flat parameter vector ``theta``: ``n = 2d``, ``split`` kept (default ``d``)."""
+    return _product(np.asarray(theta, float), 2 * d, d if split is None else split, k, mode)
+
+
+def _product(theta, n, p, k, mode):
+    P = np.eye(n)
+    for F in _factors(theta, n, p, k, mode)[0]:
         P = P @ F
     return P
 
@@ -79,51 +92,51 @@ def _prefix_suffix(mats, n):
     return left, right  # left[i] = F_1..F_i, right[i] = F_{i+1}..F_k
 
 
-def _jacobian(theta, d, k, mode, pad):
+def _jacobian(theta, n, p, k, mode, pad):
     """d vec(F_1..F_k) / d theta, row-padded with zeros to ``pad`` rows."""
-    n = 2 * d
-    mats, scales = _factors(theta, d, k, mode)
+    mats, scales = _factors(theta, n, p, k, mode)
     left, right = _prefix_suffix(mats, n)
-    per = d * d + d
-    J = np.zeros((pad, k * per))
-    for i in range(k):
+    layout, nparam = _layout(n, p, k)
+    J = np.zeros((pad, nparam))
+    for i, (base, rows, cols) in enumerate(layout):
         Lm, Rm = left[i], right[i + 1]  # product = Lm @ F_i @ Rm
-        base = i * per
-        if i % 2 == 0:  # entries F[d+r, c] (shear) and F[d+r, d+r] (scale)
-            rows, shear_cols = d + np.arange(d), np.arange(d)
-        else:  # entries F[r, d+c] (shear) and F[r, r] (scale)
-            rows, shear_cols = np.arange(d), d + np.arange(d)
-        for r in range(d):
-            a = Lm[:, rows[r]]
-            for c in range(d):
-                J[:n * n, base + r * d + c] = np.outer(a, Rm[shear_cols[c], :]).ravel()
-            col = np.outer(a, Rm[rows[r], :]).ravel()
+        size = len(rows) * len(cols)
+        for r, row in enumerate(rows):  # entries F[row, col] (shear) and F[row, row] (scale)
+            a = Lm[:, row]
+            for c, col in enumerate(cols):
+                J[:n * n, base + r * len(cols) + c] = np.outer(a, Rm[col, :]).ravel()
+            scale_col = np.outer(a, Rm[row, :]).ravel()
             if mode == "positive":
-                col = col * scales[i][r]
-            J[:n * n, base + d * d + r] = col
+                scale_col = scale_col * scales[i][r]
+            J[:n * n, base + size + r] = scale_col
     return J
 
 
-def _initial(d, k, mode, rng, det_sign):
-    per = d * d + d
-    theta = np.empty(k * per)
-    for i in range(k):
-        theta[i * per:i * per + d * d] = rng.normal(0.0, 0.5, d * d)
-        s = rng.normal(0.0, 0.3, d)
+def _initial(n, p, k, mode, rng, det_sign):
+    layout, nparam = _layout(n, p, k)
+    theta = np.empty(nparam)
+    scale_idx = []
+    for base, rows, cols in layout:
+        size = len(rows) * len(cols)
+        theta[base:base + size] = rng.normal(0.0, 0.5, size)
+        s = rng.normal(0.0, 0.3, len(rows))
         if mode == "any":
-            s = np.exp(s) * rng.choice([-1.0, 1.0], d)
-        theta[i * per + d * d:(i + 1) * per] = s
+            s = np.exp(s) * rng.choice([-1.0, 1.0], len(rows))
+        theta[base + size:base + size + len(rows)] = s
+        scale_idx.append(np.arange(base + size, base + size + len(rows)))
     if mode == "any" and det_sign != 0:
-        scale_idx = np.concatenate([np.arange(i * per + d * d, (i + 1) * per) for i in range(k)])
+        scale_idx = np.concatenate(scale_idx)
         if np.sign(np.prod(theta[scale_idx])) != det_sign:
             theta[scale_idx[rng.integers(len(scale_idx))]] *= -1.0
     return theta
 
 
-def fit_error(T, k: int, mode: str = "any", rng=None, starts: int = 3, max_nfev: int = 400) -> float:
+def fit_error(T, k: int, mode: str = "any", rng=None, starts: int = 3, max_nfev: int = 400,
+              split: int | None = None) -> float:
     """Best relative error ``||F_1..F_k - T||_F / ||T||_F`` over ``starts`` random starts.
 
-    ``T`` is ``n x n`` with ``n = 2d`` even; the factors alternate, starting
+    ``T`` is ``n x n``, ``n >= 2``; lower couplings keep ``split``
+    coordinates (default ``n // 2``); the factors alternate, starting
     with a lower coupling.  Uses Levenberg-Marquardt with an analytic Jacobian
     (the residual is zero-padded when there are more parameters than entries,
     as MINPACK requires), at most ``max_nfev`` evaluations per start.
@@ -132,14 +145,15 @@ def fit_error(T, k: int, mode: str = "any", rng=None, starts: int = 3, max_nfev:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     T = np.asarray(T, dtype=float)
     n = T.shape[0]
-    if T.shape != (n, n) or n % 2 or n == 0:
-        raise ValueError("T must be square of even size")
+    if T.shape != (n, n) or n < 2:
+        raise ValueError("T must be square of size at least 2")
+    p = n // 2 if split is None else split
+    if not 1 <= p <= n - 1:
+        raise ValueError(f"split must be from 1 to n - 1, got {p}")
     if k < 1:
         raise ValueError("k must be >= 1")
     rng = np.random.default_rng(rng)
-    d = n // 2
-    nparam = k * (d * d + d)
-    pad = max(n * n, nparam)
+    pad = max(n * n, _layout(n, p, k)[1])
     target = T.ravel()
     norm = np.linalg.norm(target)
     if norm == 0:
@@ -148,15 +162,15 @@ def fit_error(T, k: int, mode: str = "any", rng=None, starts: int = 3, max_nfev:
 
     def resid(theta):
         r = np.zeros(pad)
-        r[:n * n] = coupling_product(theta, d, k, mode).ravel() - target
+        r[:n * n] = _product(theta, n, p, k, mode).ravel() - target
         return r
 
     def jac(theta):
-        return _jacobian(theta, d, k, mode, pad)
+        return _jacobian(theta, n, p, k, mode, pad)
 
     best = np.inf
     for _ in range(max(1, starts)):
-        x0 = _initial(d, k, mode, rng, det_sign)
+        x0 = _initial(n, p, k, mode, rng, det_sign)
         with np.errstate(over="ignore", invalid="ignore"):
             sol = least_squares(resid, x0, jac=jac, method="lm", max_nfev=max_nfev,
                                 xtol=1e-15, ftol=1e-15, gtol=1e-15)
@@ -169,15 +183,20 @@ def fit_error(T, k: int, mode: str = "any", rng=None, starts: int = 3, max_nfev:
 
 
 def run_fit(dim: int, layers: Iterable[int], trials: int, mode: str = "any", seed: int = 0,
-            starts: int = 3, progress: Callable[[str], None] | None = None) -> dict:
+            starts: int = 3, progress: Callable[[str], None] | None = None, size: int | None = None,
+            split: int | None = None) -> dict:
     """Fit ``trials`` random ``2*dim x 2*dim`` Gaussian matrices for each k in ``layers``.
+
+    ``size`` (any ``n >= 2``) replaces ``2*dim``; lower couplings keep
+    ``split`` coordinates (default ``n // 2``).
 
     In positive mode a matrix with ``det < 0`` has its first row negated (so it is
     reachable at all).  Deterministic in ``seed``: each (k, trial) uses its own
     generator ``default_rng([seed, k, trial])``.
     """
     rows = []
-    n = 2 * dim
+    n = 2 * dim if size is None else size
+    p = n // 2 if split is None else split
     for k in layers:
         k = int(k)
         errs = []
@@ -186,18 +205,19 @@ def run_fit(dim: int, layers: Iterable[int], trials: int, mode: str = "any", see
             T = rng.standard_normal((n, n))
             if mode == "positive" and np.linalg.det(T) < 0:
                 T[0] *= -1.0
-            errs.append(fit_error(T, k, mode, rng, starts=starts))
+            errs.append(fit_error(T, k, mode, rng, starts=starts, split=p))
         row = {"k": k, "median": float(np.median(errs)), "best": float(np.min(errs)),
                "worst": float(np.max(errs))}
         rows.append(row)
         if progress is not None:
             progress(f"k={k}: median {row['median']:.3e}, best {row['best']:.3e}")
-    return {"n": 2 * dim, "d": dim, "mode": mode, "trials": trials, "seed": seed, "starts": starts, "rows": rows}
+    return {"n": n, "d": n // 2, "split": p, "mode": mode, "trials": trials, "seed": seed, "starts": starts, "rows": rows}
 
 
 def format_fit(result: dict) -> str:
     """A plain-text table: k, median, best and worst relative error."""
-    head = (f"random {2 * result['d']}x{2 * result['d']} Gaussian T, d={result['d']}, "
+    n = result.get("n", 2 * result["d"])
+    head = (f"random {n}x{n} Gaussian T, split {result.get('split', n // 2)}, "
             f"mode={result['mode']}, trials={result.get('trials', '?')}")
     lines = [head, f"{'k':>3}  {'median':>10}  {'best':>10}  {'worst':>10}"]
     for r in result["rows"]:
@@ -228,7 +248,8 @@ def plot_fit(result: dict, path, marks=None) -> None:
                 ax.axvline(kk, linestyle="--", color=f"C{i + 2}", label=f"{name}: k={kk}")
     ax.set_xlabel("number of coupling layers k")
     ax.set_ylabel("relative Frobenius error")
-    ax.set_title(f"least-squares fit, d={result['d']} (n={2 * result['d']}), "
+    n = result.get("n", 2 * result["d"])
+    ax.set_title(f"least-squares fit, n={n}, split {result.get('split', n // 2)}, "
                  f"mode={result['mode']}, trials={result.get('trials', '?')}")
     ax.legend()
     fig.tight_layout()

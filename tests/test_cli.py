@@ -248,7 +248,8 @@ def test_fit_and_plot(tmp_path, capsys):
     [
         (["fit", "--dim", "0"], ["--dim", "positive integer, got 0"]),
         (["fit", "--trials", "0"], ["--trials", "positive integer, got 0"]),
-        (["fit", "--size", "3"], ["--size", "even", "got 3"]),
+        (["fit", "--size", "1"], ["--size", "at least 2", "got 1"]),  # odd sizes are fine
+        (["fit", "--size", "5", "--split", "5"], ["--split", "from 1 to n - 1 = 4", "got 5"]),
         (["fit", "--size", "4", "--dim", "2"], ["not allowed"]),
         (["prove", "--sizes", "0"], ["--sizes", "even and at least 2", "got 0"]),
         (["prove", "--sizes", "3"], ["--sizes", "got 3"]),

@@ -263,3 +263,29 @@ def test_preconditioning_never_lengthens_and_brings_triangular_odd_sizes_to_the_
                 assert f.count <= plain.count and f.bound == plain.bound
                 if kind.endswith("triangular"):  # 9 or 10 without preconditioning
                     assert f.count <= 8
+
+
+@pytest.mark.parametrize("n, p, mode", [(5, 1, "any"), (5, 3, "positive"), (3, 1, "positive")])
+def test_fit_jacobian_matches_finite_differences_on_unequal_splits(n, p, mode):
+    import numpy as np
+
+    from construct.regression import _jacobian, _layout, _product
+
+    k = 3
+    theta = np.random.default_rng(n + p).normal(size=_layout(n, p, k)[1])
+    J = _jacobian(theta, n, p, k, mode, n * n)
+    h = 1e-6
+    for j in range(len(theta)):
+        e = np.zeros_like(theta)
+        e[j] = h
+        numeric = (_product(theta + e, n, p, k, mode) - _product(theta - e, n, p, k, mode)).ravel() / (2 * h)
+        assert np.allclose(J[:, j], numeric, atol=1e-6)
+
+
+def test_fit_reaches_roundoff_with_split_one_once_there_are_enough_layers():
+    from construct.regression import run_fit
+
+    result = run_fit(0, [2, 8], trials=2, seed=0, size=5, split=1)
+    assert result["n"] == 5 and result["split"] == 1
+    few, many = result["rows"]
+    assert few["median"] > 0.1 and many["worst"] < 1e-8
