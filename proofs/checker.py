@@ -792,6 +792,11 @@ def _check_symbolic(cert, read, table, factors, n, p, idx, budget):
             part = "numerator or denominator" if "scale" in what else "denominator"
             return _rejected([f"{what} is {_show(text)}, whose {part} has the factor {left}, which divides no "
                               "listed condition, so it may vanish where the conditions hold"])
+    for text, divisor in read.field.divisions:  # each string must be defined as written, too
+        left = uncovered(divisor, polys)
+        if left.total_degree() > 0:
+            return _rejected([f"{_show(text)} divides by an expression with the factor {left}, which divides no "
+                              "listed condition, so it may vanish where the conditions hold"])
     cols = _symbolic_product(factors, n, p, read.field, budget)
     target = [entries[idx[a] * n + idx[b]] for a in range(n) for b in range(n)]
     wrong = [k for k, x in enumerate(_residuals(cols, target)) if not x == 0]

@@ -57,10 +57,11 @@ def tokens(text):
     return out
 
 
-def parse(text, number, symbol, size=lambda value: 1, max_work=MAX_WORK):
+def parse(text, number, symbol, size=lambda value: 1, max_work=MAX_WORK, divided=lambda divisor: None):
     """The value of the expression ``text``: ``number(digits)`` and ``symbol(name)`` give the atoms, which are
     then combined with + - * / and ** (whole exponents); ``size(value)`` (terms) bounds the work:
     the products of the operands' sizes of all * and / may add up to at most ``max_work``.
+    ``divided(divisor)`` is told of every value the expression divides by.
 
     Raises ValueError with a reason that completes "the entry is ... because" (or the callbacks' own).
 
@@ -104,8 +105,12 @@ def parse(text, number, symbol, size=lambda value: 1, max_work=MAX_WORK):
     def term():
         value = unary()
         while peek() in ("*", "/"):
-            op = (lambda x, y: x * y) if take()[1] == "*" else (lambda x, y: x / y)
-            value = product(value, unary(), op)
+            if take()[1] == "*":
+                value = product(value, unary(), lambda x, y: x * y)
+            else:
+                divisor = unary()
+                divided(divisor)
+                value = product(value, divisor, lambda x, y: x / y)
         return value
 
     def unary():
@@ -207,6 +212,9 @@ class RationalFunction:
 class Field:
     """The rational functions over ``QQ`` in the given symbols; :meth:`parse` reads one expression.
 
+    ``divisions`` lists, for every expression read, each (text, numerator of a divisor): the polynomials
+    that must not vanish for the text, evaluated as written, to be defined.
+
     >>> Field(["x"]).parse("y")
     Traceback (most recent call last):
     ...
@@ -216,6 +224,7 @@ class Field:
     def __init__(self, names):
         self.ctx = fmpq_mpoly_ctx.get(tuple(names), "lex")
         self.gens = dict(zip(names, map(RationalFunction, self.ctx.gens())))
+        self.divisions = []
 
     def number(self, digits):
         mantissa, _, exponent = digits.lower().partition("e")
@@ -233,7 +242,8 @@ class Field:
         return self.gens[name]
 
     def parse(self, text):
-        return parse(text, self.number, self.symbol, RationalFunction.size)
+        return parse(text, self.number, self.symbol, RationalFunction.size,
+                     divided=lambda divisor: self.divisions.append((text, divisor.num)))
 
 
 def uncovered(poly, conditions):

@@ -32,6 +32,14 @@ def evaluate(text, values):
     return parse(text, Fraction, values.__getitem__)
 
 
+def meets_conditions(cert, values):
+    """True when every condition is defined and nonzero at the given values (the points the claim is about)."""
+    try:
+        return all(evaluate(c, values) != 0 for c in cert["conditions"])
+    except ValueError:  # a condition that divides by zero there
+        return False
+
+
 def substituted(cert, values):
     """The numeric certificate obtained by giving every symbol a rational value (raises ValueError on 1/0)."""
     def rows(table):
@@ -76,7 +84,7 @@ values = st.fractions(min_value=-5, max_value=5, max_denominator=7)
 def test_two_by_two_substituting_rationals_that_meet_the_conditions_gives_a_certificate_the_checker_accepts(a, b, c, d):
     _, cert = certificate_of(TWO)
     point = dict(zip("abcd", (a, b, c, d)))
-    assume(all(evaluate(x, point) != 0 for x in cert["conditions"]))
+    assume(meets_conditions(cert, point))
     numeric = substituted(cert, point)
     verdict = check_certificate(numeric, matrix=[[a, b], [c, d]])
     assert verdict.ok, verdict.reasons
@@ -230,6 +238,15 @@ def test_the_checker_accepts_conditions_written_as_products_or_fractions_of_the_
     assert check_certificate(cert).ok
 
 
+def test_every_string_must_be_defined_as_written_where_the_conditions_hold():
+    cert = cert_two()
+    cert["matrix"][0][0] = "a*c/c"  # the function a, but undefined at c = 0 as written
+    verdict = check_certificate(cert)
+    assert not verdict.ok and '"a*c/c" divides by an expression with the factor c' in verdict.reasons[0]
+    cert["conditions"].append("c")
+    assert check_certificate(cert).ok
+
+
 def test_the_checker_refuses_to_compare_a_symbolic_certificate_with_a_matrix_file():
     verdict = check_certificate(cert_two(), matrix=[[1, 2], [3, 4]])
     assert not verdict.ok and "cannot be compared with a matrix file" in verdict.reasons[0]
@@ -276,7 +293,7 @@ def test_random_symbolic_matrices_verify_and_substitute_into_numeric_certificate
             assume(False)
         assert check_certificate(cert).ok
         point = {"a": a, "b": b}
-        assume(all(evaluate(x, point) != 0 for x in cert["conditions"]))
+        assume(meets_conditions(cert, point))
         T = [[evaluate(x, point) for x in row] for row in cert["matrix"]]
         assert check_certificate(substituted(cert, point), matrix=T).ok
     check()
@@ -321,6 +338,6 @@ def test_mutated_symbolic_certificates_never_crash_the_checker_and_what_it_accep
     if verdict.ok:  # the claim: defined, nonzero scales and the product, wherever the conditions are nonzero
         for _ in range(3):
             point = {x: Fraction(rng.randint(-9, 9), rng.randint(1, 5)) for x in cert["symbols"]}
-            if all(evaluate(c, point) != 0 for c in cert["conditions"]):
+            if meets_conditions(cert, point):
                 T = [[evaluate(x, point) for x in row] for row in cert["matrix"]]
                 assert check_certificate(substituted(cert, point), matrix=T).ok
