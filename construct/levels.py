@@ -375,7 +375,8 @@ def _record_steps(a, perm, L, U, pivots, levels, coords, rounds, X, Y, E):
     Lu = scale_columns(Lm, [1 / Lm[k, k].element for k in range(n)])
     Uu = scale_rows([1 / Um[k, k].element for k in range(n)], Um)
     trace.record("LU with row pivoting", "T = P L D U with P a permutation, L unit lower and U unit upper "
-                 "triangular, D the pivots (construct/arith.py, lu).",
+                 "triangular, D the pivots; at every split of the levels the rows of the first part are chosen by "
+                 "volume (construct/pivoting.py).",
                  ("P", permutation_matrix(perm)), ("L", Lu), ("D", diagonal(pivots)), ("U", Uu))
 
     def parts(r):
