@@ -42,7 +42,7 @@ from construct.couplings import Word, lower, upper
 from construct.factor import validate
 from construct.factorization import Factorization
 from construct.gadgets import cyclic_basis, similarity_pair
-from construct.matrices import blocks, charpoly, identity, inverse, scale_columns, scale_rows
+from construct.matrices import blocks, charpoly, identity, inverse, join, scale_columns, scale_rows
 from construct.parse import InputError
 from construct.short import ROUTES, _oriented, factor_short
 from proofs.checker import check_certificate
@@ -167,7 +167,8 @@ def _shortest(T, mode, rng) -> Factorization:
     if T == identity(n):
         return Factorization(T, Word(n, n // 2), mode, "identity", 0)
     routes = {name: route for name, route, _ in ROUTES}
-    for name, route in (("short:two", routes["two"]), ("short:three", routes["three"]), ("four", four_word)):
+    for name, route in (("short:two", routes["two"]), ("short:three", routes["three"]), ("four", four_word),
+                        ("five", five_word)):
         word = route(T, positive, rng)
         if word is not None and not (positive and any(s <= 0 for f in word for s in f.scale)):
             if word.matrix() != T:
@@ -212,6 +213,28 @@ def four_word(T: DomainMatrix, positive: bool, rng: random.Random):
     (True, 'LULU', True)
     """
     return _oriented(_four_lower, T, positive, rng)
+
+
+def five_word(T: DomainMatrix, positive: bool, rng: random.Random, tries: int = 12):
+    """``T = L_u(g) (U L U L)`` or ``U_u(g) (L U L U)``: five couplings, or ``None``.
+
+    ``L_u(-g) T = [[P, Q], [R - g P, S - g Q]]``; since ``[Q; S]`` has full
+    column rank, ``S - g Q`` is invertible for most ``g``, which is all the
+    mirrored four-coupling construction needs besides its trace condition.
+    So this reaches five couplings when both off-diagonal blocks are
+    singular, where the short method needs six (both diagonal blocks
+    singular, as for many permutations).
+    """
+    n, K = T.shape[0], T.domain
+    d = n // 2
+    P, Q, R, S = blocks(T, d)
+    for _ in range(tries):
+        g = DomainMatrix([[K(rng.randint(-2, 2)) for _ in range(d)] for _ in range(d)], (d, d), K).to_dense()
+        for first, rest in ((lower(g), join(P, Q, R - g * P, S - g * Q)), (upper(g), join(P - g * R, Q - g * S, R, S))):
+            word = four_word(rest, positive, rng)
+            if word is not None:
+                return Word(n, d, [first], K) * word
+    return None
 
 
 def _four_lower(T, positive, rng, scalings=None):

@@ -1,5 +1,6 @@
 """``couplings minimal``: the least number of couplings, with a checked certificate for each side."""
 
+import itertools
 import json
 import random
 import subprocess
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from construct.couplings import Word, lower, upper
-from construct.matrices import blocks, from_rows, identity
+from construct.matrices import blocks, from_rows, identity, permutation_matrix
 from construct.minimal import algebraic_four_word, four_word, minimal
 from proofs.checker import check_certificate
 from proofs.lower_bounds import check_witness, load_witnesses, lower_bound_witness
@@ -174,3 +175,13 @@ def test_generic_8x8_has_an_exact_algebraic_four_coupling_product_in_mode_any():
     assert word.K.ext.minpoly.degree() > 1 and word.matrix() == T.convert_to(word.K)
     m = minimal(T, "any")
     assert m.verdict == "between 4 and 5" and "Q(alpha)" in m.notes[-1]
+
+
+@pytest.mark.parametrize("perm", list(itertools.permutations(range(4))), ids=str)
+def test_every_4x4_permutation_needs_at_most_five(perm):
+    """The short method needs 6 when both off-diagonal blocks are singular; a unit factor and four couplings give 5."""
+    T = permutation_matrix(list(perm))
+    for mode in ("any", "positive") if T.det() > 0 else ("any",):
+        m = minimal(T, mode, groebner_seconds=0)
+        assert m.upper <= 5 and m.lower >= min(m.upper, 3)
+        assert_evidence(m, T)
