@@ -8,6 +8,8 @@ ordinary (numeric) checker to accept the result.
 
 import copy
 import json
+import shutil
+import subprocess
 from fractions import Fraction
 from functools import reduce
 from operator import mul
@@ -341,3 +343,16 @@ def test_mutated_symbolic_certificates_never_crash_the_checker_and_what_it_accep
             if meets_conditions(cert, point):
                 T = [[evaluate(x, point) for x in row] for row in cert["matrix"]]
                 assert check_certificate(substituted(cert, point), matrix=T).ok
+
+
+def test_symbolic_latex_compiles_in_a_document(tmp_path, capsys):
+    (tmp_path / "sym.csv").write_text(TWO)
+    r = call(capsys, "factor", str(tmp_path / "sym.csv"), "--format", "latex")
+    assert r.returncode == 0 and r.stdout.count("\\begin{bmatrix}") == r.stdout.count("\\end{bmatrix}") == 3
+    assert "\\frac{a d - b c}{a}" in r.stdout and "a \\neq 0" in r.stdout
+    (tmp_path / "sym.tex").write_text("\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"
+                                      + r.stdout + "\\end{document}\n")
+    if shutil.which("pdflatex"):  # the structure above is all that is checked without a LaTeX engine
+        done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "sym.tex"],
+                              cwd=tmp_path, capture_output=True, timeout=120)
+        assert done.returncode == 0 and (tmp_path / "sym.pdf").exists()
