@@ -773,7 +773,8 @@ def _field(cert, mode, matrix, reasons):
 
 def _check_symbolic(cert, read, table, factors, n, p, idx, budget):
     """The claim of a symbolic certificate: F_1 ... F_k = M' over QQ(symbols), and the conditions cover every
-    denominator and every scale's numerator, so the identity holds, with nonzero scales, wherever they are nonzero."""
+    denominator, every scale's numerator and every divisor written, so the identity holds, with nonzero scales
+    and every string defined as written, wherever the conditions are nonzero (docs/certificate.md)."""
     conditions = [read.num(c) for c in cert["conditions"]]
     for k, (c, text) in enumerate(zip(conditions, cert["conditions"])):
         if type(c) is str or c == 0:
