@@ -21,7 +21,7 @@ reduction's ``4k + 2``), the short method's targets only for balanced splits.
 (4, 3, [], 0, True)
 >>> row = sweep(["permutation"], [5], ["paper"], ["positive"], samples=2, seed=0, split=1)[0]
 >>> row["split"], row["bound"], row["failures"], row["violations"]
-(1, 37, [], 0)
+(1, 41, [], 0)
 """
 
 from __future__ import annotations
