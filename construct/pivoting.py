@@ -22,6 +22,8 @@ order. Everything here is float64: it chooses, it does not certify.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import scipy.linalg
 
@@ -53,6 +55,8 @@ def maxvol_rows(F: np.ndarray, max_swaps: int | None = None) -> list[int]:
         raise Singular("a block is singular in float64")
     rows = [int(i) for i in np.argmax(P, axis=0)[:a]]
     C = scipy.linalg.solve(F[rows].T, F.T).T  # C[rows] = I
+    if not np.all(np.isfinite(C)):
+        raise Singular("a block is singular in float64")
     for _ in range(max_swaps if max_swaps is not None else 4 * a + 16):
         i, j = np.unravel_index(np.argmax(np.abs(C)), C.shape)
         if abs(C[i, j]) <= 1 + DELTA:
@@ -74,7 +78,14 @@ def level_lu(F: np.ndarray, splits: dict):
     Raises :class:`Singular` when a block is singular in float64.
     """
     n = F.shape[0]
-    order, L, U = _level_lu(np.array(F, dtype=float), 0, n, splits)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)  # ill-conditioned blocks are expected
+        try:
+            order, L, U = _level_lu(np.array(F, dtype=float), 0, n, splits)
+        except np.linalg.LinAlgError as e:  # also scipy's: a block singular after rounding
+            raise Singular(str(e)) from None
+    if not (np.all(np.isfinite(L)) and np.all(np.isfinite(U))):
+        raise Singular("a block overflows float64")
     return order, L, U
 
 

@@ -61,7 +61,12 @@ def test_maxvol_rows_bound_every_entry_of_the_interpolation_matrix(a, extra, see
     assert np.abs(C).max() <= 1 + DELTA + 1e-9
 
 
-def test_a_singular_block_is_reported_so_that_the_caller_can_fall_back():
-    F = np.array([[0.0, 1.0], [0.0, 2.0]])
+@pytest.mark.parametrize("F, splits", [
+    (np.array([[0.0, 1.0], [0.0, 2.0]]), {(0, 2): 1}),
+    # rank one after rounding (an exact matrix with entries near 1e216 and 1e114): LAPACK calls it singular
+    (np.block([[np.array([[-2.61626466e216, 2.61626466e216], [2.20342262e114, -2.20342262e114]]), np.zeros((2, 2))],
+               [np.zeros((2, 2)), np.eye(2)]]), {(0, 4): 2, (0, 2): 1, (2, 4): 1}),
+])
+def test_a_block_singular_in_float64_is_reported_so_that_the_caller_can_fall_back(F, splits):
     with pytest.raises(Singular):
-        level_lu(F, {(0, 2): 1})
+        level_lu(F, splits)
