@@ -600,25 +600,31 @@ def check_not_three_couplings(T, p, mode):
 
 
 def check_four_couplings_trace_sign(T, p, mode):
-    """Lemma 7 (k = 4, trace sign; square blocks, ``P`` and ``S`` invertible).  Let ``A = P^-1``,
-    ``Sigma = S - R P^-1 Q``, ``A' = S^-1``, ``Sigma' = P - Q S^-1 R``.  If the sign sets
-    (:func:`sign_set`) of ``diag(A)`` and ``diag(Sigma)`` are disjoint, and those of
-    ``diag(A')`` and ``diag(Sigma')`` too, then ``T`` is not a product of 4 couplings.
+    """Lemma 7 (k = 4, trace sign; square blocks).  Let ``A = P^-1``, ``Sigma = S - R P^-1 Q``
+    when ``P`` is invertible.  The word ``L U L U`` is *excluded* if (a) ``P`` is invertible and
+    the sign sets (:func:`sign_set`) of ``diag(A)`` and ``diag(Sigma)`` are disjoint, or (b)
+    ``P = 0`` and for some ``i`` the sign set of ``(Q_ik R_ki)_k`` does not contain ``-1`` (mode
+    positive) or is ``{0}`` (mode any).  The word ``U L U L`` is excluded if the same holds
+    for ``J T J = [[S, R], [Q, P]]``.  If both words are excluded, ``T`` is not a product of 4
+    couplings.
 
     Proof.  By the common reduction ``M = T Delta^-1`` is ``L_u(a) U_u(b) L_u(c) U_u(e)`` or
     ``U_u L_u U_u L_u``.  In the first case the blocks of ``M`` are ``P_M = I + b c``, ``Q_M =
-    P_M e + b``, ``R_M = a P_M + c``, ``S_M = a Q_M + c e + I``.  ``P_M = P E^-1`` is
+    P_M e + b``, ``R_M = a P_M + c``, ``S_M = a Q_M + c e + I``.  (a) ``P_M = P E^-1`` is
     invertible, and ``S_M - R_M P_M^-1 Q_M = I + c e - c P_M^-1 (P_M e + b) = I - c (I + b
     c)^-1 b = (I + c b)^-1`` (push-through identity).  The left side is ``Sigma F^-1`` and
     ``P_M^-1 = E A``.  Since ``b c`` and ``c b`` have the same characteristic polynomial, so
     do ``(I + b c)^-1 = E A`` and ``(I + c b)^-1 = Sigma F^-1``; in particular their traces
     ``sum_i e_i A_ii`` and ``sum_i Sigma_ii / f_i`` are equal, which disjoint sign sets
-    forbid.  The second word is the first one for ``J T J = [[S, R], [Q, P]]``, whose ``A``
-    and ``Sigma`` are ``A'`` and ``Sigma'``.  QED
+    forbid.  (b) ``P_M = 0`` gives ``b c = -I``, ``Q_M = b``, ``R_M = c``, so ``Q F^-1 R E^-1 =
+    -I``: ``sum_k Q_ik R_ki / f_k = -e_i`` for every ``i``, which must be admissible (nonzero;
+    negative in mode positive after the sign), and the sign set says it cannot be.  The
+    second word is the first one for ``J T J``.  QED
 
     For ``d = 2`` the trace is the only obstruction to the characteristic-polynomial
     condition over the reals (``docs/theory.md``); for block diagonals ``T = diag(X, Y)``
-    both conditions are that of Lemma 2.
+    both conditions (a) are that of Lemma 2.  Example of (b): ``J`` (``P = S = 0``, ``Q = R
+    = I``) is not a product of 4 positive couplings.
     """
     n = len(T)
     if 2 * p != n:
@@ -626,18 +632,28 @@ def check_four_couplings_trace_sign(T, p, mode):
     name = {-1: "<0", 0: "0", 1: ">0"}
     show = lambda s: "{" + ", ".join(name[x] for x in sorted(s)) + "}"  # noqa: E731
     reasons = []
-    for word, side, a, sigma in (("L U L U", "top", "P^-1", "S - R P^-1 Q"),
-                                 ("U L U L", "bottom", "S^-1", "P - Q S^-1 R")):
-        schur = _schur(T, p, side)
-        if schur is None:
-            return False, reasons + [f"{word}: {a[:1]} is singular (the lemma needs it invertible)"]
-        A, Sigma = schur
-        sa = sign_set([A[i][i] for i in range(p)], mode)
-        ss = sign_set([Sigma[i][i] for i in range(p)], mode)
-        reasons.append(f"{word}: sign of tr(E {a}) in {show(sa)}, of tr(({sigma}) G) in {show(ss)}")
-        if sa & ss:
-            return False, reasons + [f"{word}: the sign sets overlap"]
-    return True, reasons + ["both pairs of sign sets are disjoint"]
+    for word, M in (("L U L U", T), ("U L U L", [r[p:] + r[:p] for r in T[p:] + T[:p]])):
+        P, Q, R, _ = _blocks(M, p)
+        schur = _schur(M, p, "top")
+        if schur is not None:
+            A, Sigma = schur
+            sa = sign_set([A[i][i] for i in range(p)], mode)
+            ss = sign_set([Sigma[i][i] for i in range(p)], mode)
+            reasons.append(f"{word}: sign of tr(E A) in {show(sa)}, of tr(Sigma G) in {show(ss)} "
+                           "(A, Sigma: inverse pivot block and its Schur complement)")
+            if sa & ss:
+                return False, reasons + [f"{word}: the sign sets overlap"]
+        elif _is_zero(P):
+            needed = {-1} if mode == "positive" else {-1, 1}
+            blocked = [i for i in range(p) if not sign_set([Q[i][k] * R[k][i] for k in range(p)], mode) & needed]
+            if not blocked:
+                return False, reasons + [f"{word}: the pivot block is 0 and every diagonal entry of Q G R "
+                                         "can be admissible"]
+            reasons.append(f"{word}: the pivot block is 0 and entry {blocked[0]} of the diagonal of Q G R "
+                           f"cannot be {'< 0' if mode == 'positive' else 'nonzero'}")
+        else:
+            return False, reasons + [f"{word}: the pivot block is singular but not 0 (the lemma does not apply)"]
+    return True, reasons + ["both words are excluded"]
 
 
 def groebner_no_word(T, p, k):

@@ -185,3 +185,12 @@ def test_every_4x4_permutation_needs_at_most_five(perm):
         m = minimal(T, mode, groebner_seconds=0)
         assert m.upper <= 5 and m.lower >= min(m.upper, 3)
         assert_evidence(m, T)
+
+
+def test_swap_of_the_halves_needs_three_in_mode_any_and_five_in_mode_positive():
+    """J = [[0, I], [I, 0]]: a zero pivot block forces Q G R = -E, impossible with positive scales for Q = R = I."""
+    J = permutation_matrix([2, 3, 0, 1])
+    assert minimal(J, "any", groebner_seconds=0).verdict == "exactly 3"
+    m = minimal(J, "positive", groebner_seconds=0)
+    assert (m.verdict, m.lower_witness["argument"]) == ("exactly 5", "four-couplings-trace-sign")
+    assert_evidence(m, J)
