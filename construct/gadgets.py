@@ -19,7 +19,7 @@ from sympy.polys.matrices import DomainMatrix
 
 from construct import trace
 from construct.couplings import Word, lower, upper
-from construct.matrices import bit_length, charpoly, identity, rank
+from construct.matrices import bit_length, charpoly, flint_matrix, identity, rank
 
 
 def cross_swap(Pi: DomainMatrix) -> Word:
@@ -127,8 +127,23 @@ def cyclic_basis(A: DomainMatrix, rng: random.Random, tries: int = 12):
         basis = _krylov(A, v)
         if rank(basis) == d:
             return basis
+    if _is_derogatory(A):
+        return None
     v = _completed_cyclic_vector(A)
     return None if v is None else _krylov(A, v)
+
+
+def _is_derogatory(A: DomainMatrix) -> bool:
+    """The minimal polynomial is shorter than the characteristic one (flint's ``minpoly`` over ``QQ``).
+
+    >>> from construct.matrices import from_rows
+    >>> _is_derogatory(from_rows([[2, 0], [0, 2]])), _is_derogatory(from_rows([[2, 1], [0, 2]]))
+    (True, False)
+    """
+    F = flint_matrix(A)
+    if F is None:
+        return False  # other fields: the construction below decides
+    return F.minpoly().degree() < A.shape[0]
 
 
 def _krylov(A: DomainMatrix, v) -> DomainMatrix:
