@@ -228,6 +228,8 @@ def five_word(T: DomainMatrix, positive: bool, rng: random.Random, tries: int = 
     n, K = T.shape[0], T.domain
     d = n // 2
     P, Q, R, S = blocks(T, d)
+    if inverse(Q) is not None or inverse(R) is not None:
+        return None  # the short method's five-coupling route covers it
     for _ in range(tries):
         g = DomainMatrix([[K(rng.randint(-2, 2)) for _ in range(d)] for _ in range(d)], (d, d), K).to_dense()
         for first, rest in ((lower(g), join(P, Q, R - g * P, S - g * Q)), (upper(g), join(P - g * R, Q - g * S, R, S))):
