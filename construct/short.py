@@ -60,6 +60,8 @@ from construct.paper import factor_paper
 
 #: Free choices tried per route before moving on.
 TRIES = 24
+#: Tries of the five-coupling route with small free scales; the later ones carry the theory's bound.
+SMALL_TRIES = 8
 #: Input bit length above which the five-factor route also builds the leading-minor variant.
 HUGE_BITS = 32
 
@@ -346,8 +348,7 @@ def _five_upper(T, positive, rng):
     H0 = R0 - S0 * Q0i * P0
     huge = bit_length(T) > HUGE_BITS
     for attempt in range(TRIES):
-        # distinct entries: a diagonal G (block-antidiagonal T) is nonderogatory only then
-        F = [K.one] * d if attempt == 0 else [K(v) * (1 if positive else rng.choice([1, -1])) for v in rng.sample(range(1, 2 * d + 2), d)]
+        F = _free_scales(d, attempt, positive, rng, K)
         G1 = -scale_columns(Q0, [K.one / v for v in F]) * H0
         Qi = scale_rows(F, Q0i)  # the top-right block of T diag(E, F)^-1 is Q0 F^-1
         candidates = []
@@ -370,6 +371,32 @@ def _five_upper(T, positive, rng):
             word.times_diagonal(E, F)
             return word
     return None
+
+
+def _free_scales(d, attempt, positive, rng, K):
+    """The free diagonal ``F`` of the five-coupling route's ``attempt``-th try.
+
+    First ``I``, then small distinct entries (short factors; distinct: a
+    diagonal ``G``, from a block-antidiagonal ``T``, is nonderogatory only
+    then), and from ``SMALL_TRIES`` on ``F = Psi^-1`` with ``Psi_i``
+    independent and uniform on ``2 delta`` nonzero integers,
+    ``delta = (d + 1) (d (d - 1) + 1)``: the bad ``Psi`` are zeros of a
+    nonzero polynomial of degree ``<= delta``, so each such try fails with
+    probability ``<= 1/2`` (docs/theory.md, "The short method", section 5).
+
+    >>> import random
+    >>> from sympy import QQ
+    >>> _free_scales(2, 0, True, random.Random(0), QQ), len(_free_scales(2, SMALL_TRIES, False, random.Random(0), QQ))
+    ([1, 1], 2)
+    """
+    if attempt == 0:
+        return [K.one] * d
+    if attempt < SMALL_TRIES:
+        return [K(v) * (1 if positive else rng.choice([1, -1])) for v in rng.sample(range(1, 2 * d + 2), d)]
+    delta = (d + 1) * (d * (d - 1) + 1)
+    if positive:
+        return [K.one / K(rng.randint(1, 2 * delta)) for _ in range(d)]
+    return [K.one / K(rng.randint(1, delta) * rng.choice([1, -1])) for _ in range(d)]
 
 
 def _five_unit(Tn, Pf, U1, rng, Qi=None, frame=None):

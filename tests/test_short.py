@@ -327,3 +327,25 @@ def test_completed_cyclic_vector_exists_exactly_for_nonderogatory_matrices(d, se
         assert v is None
     else:
         assert v is not None and rank(_krylov(A, v)) == d
+
+
+@pytest.mark.parametrize("mode", ["any", "positive"])
+def test_five_route_with_the_spread_free_scales_of_the_theory(monkeypatch, mode):
+    """``F = I`` gives a derogatory ``G`` (similar to ``diag(1/9, 3, 3)``); the spread draws succeed."""
+    from fractions import Fraction
+
+    from construct import short
+    from construct.gadgets import _is_derogatory
+    from construct.matrices import join
+
+    monkeypatch.setattr(short, "SMALL_TRIES", 1)  # every try after F = I is a spread draw (theory, section 5)
+    M = from_rows([[1, 1, 0], [0, 1, 1], [1, 0, 1]])
+    G = M * from_rows([[Fraction(1, 9), 0, 0], [0, 3, 0], [0, 0, 3]]) * M.inv()
+    G1 = G * from_rows([[2, 0, 0], [0, 1, 0], [0, 0, 1]])  # F = I: E = diag(det G1, 1, 1) = diag(2, 1, 1)
+    P0, S0 = from_rows([[1, 2, 0], [0, 1, 1], [1, 0, 1]]), from_rows([[2, 1, 1], [0, 1, 0], [1, 1, 3]])
+    Q0 = from_rows([[1, 1, 0], [0, 1, 1], [1, 0, 2]])
+    H0 = -Q0.inv() * G1  # so that -Q0 H0 = G1
+    T = join(P0, Q0, H0 + S0 * Q0.inv() * P0, S0)
+    assert T.det() == 2 and _is_derogatory(G)
+    f = assert_factors(T, "short", mode)
+    assert (f.count, f.method) == (5, "short:five")
