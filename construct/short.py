@@ -18,9 +18,9 @@ Routes, tried in order (``claims.method`` names the one taken):
   invertible (:func:`completing_shear` always does);
 * ``short:paper`` — the paper's construction, so that every input still gets
   a certificate. Good free choices of the five route exist for every input
-  (docs/theory.md, "The short method", section 5), but the finitely many
-  random draws are not proved to contain one, so this route is kept; it is
-  not reached on any sampled input.
+  and the draws miss them all with probability at most ``2^-16``
+  (docs/theory.md, "The short method", section 5), but not certainly, so
+  this route is kept; it is not reached on any sampled input.
 
 >>> import random
 >>> from construct.matrices import from_rows
