@@ -82,18 +82,13 @@ def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None,
         )
     if arith == "mp" and not (isinstance(digits, int) and 5 <= digits <= 100_000):
         raise InputError(f"--digits must be an integer from 5 to 100000, got {digits}")
-    if 2 * p != len(bits) and arith != "exact":
-        raise InputError(
-            f"an unequal split ({p} of {len(bits)} coordinates kept) is reduced to a balanced one exactly; "
-            "use --arith exact, or an even size with the balanced split"
-        )
-
     def balanced(S):
         if method == "levels":
             return factor_levels(S, mode, random.Random(seed), arith, digits)
         return BUILDERS[method](S, mode, random.Random(seed))
 
-    result = balanced(blocked) if 2 * p == len(bits) else factor_split(blocked, p, balanced, random.Random(seed))
+    result = balanced(blocked) if 2 * p == len(bits) else factor_split(
+        blocked, p, balanced, random.Random(seed), "LULUL" if method == "short" else None)
     result.matrix = T
     result.mask = None if order == sorted(order) else bits
     return result

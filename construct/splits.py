@@ -12,11 +12,13 @@ consecutive steps merge at their ends, so the reduction costs at most
 ``4k + 2`` couplings (``docs/theory.md``). A split with ``p > n - p`` is the
 mirror image (the halves exchanged, lower and upper couplings swapped).
 
-Generic matrices get ``4k + 4`` couplings (:func:`generic_count`). When
-a structured one gets more, a few random unit couplings ``L(G)``, ``U(H)``
-make ``L(-G) T U(-H)`` generic; its word, which typically starts with a
-lower and ends with an upper coupling, absorbs them, and the shorter word
-is kept (so the bound stays that of the plain reduction).
+On a generic matrix the clearing words are ``L U`` each, so the word is
+``(L U)^k W (L U)^k`` (merged): 8 for odd ``n`` with the five-coupling short
+word. When a structured matrix gets more, a few random unit couplings
+``L(G)``, ``U(H)`` make ``L(-G) T U(-H)`` generic; its word, which
+typically starts with a lower and ends with an upper coupling, absorbs
+them, and the shorter word is kept (so the bound stays that of the plain
+reduction).
 
 >>> import random
 >>> from construct.matrices import from_rows
@@ -30,12 +32,16 @@ is kept (so the bound stays that of the plain reduction).
 from __future__ import annotations
 
 import random
+from fractions import Fraction
 
+import numpy as np
 from sympy.polys.matrices import DomainMatrix
 
-from construct.couplings import Word, lower, upper
+from construct.arith import arithmetic
+from construct.couplings import Coupling, Word, lower, upper
 from construct.factorization import Factorization
 from construct.matrices import from_rows, identity, inverse, rank, zeros
+from construct.numeric import NumericWord, exact_decimal, tolerance
 
 
 def peels(n: int, p: int) -> int:
@@ -54,16 +60,17 @@ def reduction_bound(n: int, p: int) -> int:
     return 4 * k + 2 if k else 0
 
 
-def generic_count(n: int, p: int) -> int:
-    """What a generic matrix gets with the short method: ``(L U)^k``, five balanced couplings, ``(L U)^k``, one merge.
+def generic_length(k: int, inner_kinds: str) -> int:
+    """Couplings of ``(L U)^k W (L U)^k`` after merging, for a balanced word ``W`` of the given kinds.
 
-    >>> generic_count(5, 2), generic_count(9, 1)
-    (8, 32)
+    >>> generic_length(1, "LULUL"), generic_length(1, "ULULU"), generic_length(7, "LUL")
+    (8, 8, 30)
     """
-    return 4 * peels(n, p) + 4
+    kinds = "LU" * k + inner_kinds + "LU" * k
+    return sum(1 for i, c in enumerate(kinds) if i == 0 or c != kinds[i - 1])
 
 
-#: Random preconditioning pairs tried when the plain reduction is longer than a generic matrix's.
+#: Random preconditioning pairs tried when the plain reduction is longer than :func:`generic_length`.
 TRIES = 3
 
 
@@ -95,27 +102,52 @@ def parameter_lower_bound(n: int, p: int) -> int:
     return k
 
 
-def factor_split(T: DomainMatrix, p: int, balanced, rng: random.Random | None = None) -> Factorization:
+def factor_split(T: DomainMatrix, p: int, balanced, rng: random.Random | None = None,
+                 generic_inner: str | None = None) -> Factorization:
     """Couplings of the split ``p`` whose product is ``T``, through ``balanced`` on the balanced rest.
 
     ``balanced`` maps a ``2s x 2s`` matrix (``s = min(p, n - p)``) to its
     :class:`~construct.factorization.Factorization`; the result claims that
-    factorization's bound plus :func:`reduction_bound`. Only exact: the
-    clearing couplings are rational functions of ``T``. With ``rng``, a
-    result longer than :func:`generic_count` is retried on random
-    preconditionings and the shortest word is kept.
+    factorization's bound plus :func:`reduction_bound`. The clearing
+    couplings are computed exactly; when ``balanced`` is numeric (the levels
+    method in float64 or mpmath), its factors are read exactly, the word is
+    assembled exactly and rounded to that arithmetic, and the certificate
+    claims the tolerance of the rounded product. With ``rng``, a result
+    longer than :func:`generic_length` is retried on random preconditionings
+    and the shortest word is kept; ``generic_inner`` is the kinds of the
+    balanced word of a generic matrix (``"LULUL"`` for the short method),
+    by default those of the balanced word at hand.
+    """
+    n = T.shape[0]
+    word, inner, bound = _split_word(T, p, balanced, rng, generic_inner)
+    stages = {**inner.stages, "reduction": len(word) - len(inner.word)}
+    stage_bounds = {**inner.stage_bounds, "reduction": (reduction_bound(n, p) + 2 * (rng is not None), "")}
+    f = Factorization(T, word, inner.mode, inner.method, bound, stages, stage_bounds)
+    if inner.tolerance is not None:
+        a = arithmetic(inner.arith, inner.digits or 50)
+        f.word = NumericWord(n, p, [(c.kind, a.matrix(c.shear), a.matrix(from_rows([c.scale]))[0]) for c in word],
+                             a.scalar(1))
+        f.arith, f.digits, f.tolerance = inner.arith, inner.digits, tolerance(f.word, T, a)
+    return f
+
+
+def _split_word(T: DomainMatrix, p: int, balanced, rng, generic_inner):
+    """``(exact word, inner factorization, bound)``: mirror if ``p > n - p``, clear, precondition when it helps.
+
+    The bound is the plain reduction's (its inner bound plus ``4k + 2``): a
+    preconditioned word is only kept when it is shorter than the plain one.
     """
     n = T.shape[0]
     if 2 * p > n:  # mirror: exchange the halves, factor with n - p kept, exchange back
         order = list(range(p, n)) + list(range(p))
         rows = T.to_list()
-        f = factor_split(from_rows([[rows[i][j] for j in order] for i in order], T.domain), n - p, balanced, rng)
-        f.matrix, f.word = T, f.word.mirrored()
-        return f
+        word, inner, bound = _split_word(from_rows([[rows[i][j] for j in order] for i in order], T.domain), n - p,
+                                         balanced, rng, generic_inner)
+        return word.mirrored(), inner, bound
     word, inner = _cleared(T, p, balanced)
     bound = inner.bound + reduction_bound(n, p)
     for _ in range(TRIES if rng is not None else 0):
-        if len(word) <= generic_count(n, p):
+        if len(word) <= generic_length(peels(n, p), generic_inner or inner.word.kinds()):
             break
         K = T.domain
         G, H = (DomainMatrix([[K(rng.randint(-2, 2)) for _ in range(c)] for _ in range(r)], (r, c), K).to_dense()
@@ -127,9 +159,7 @@ def factor_split(T: DomainMatrix, p: int, balanced, rng: random.Random | None = 
         other = left * other * right
         if len(other) < len(word):  # shorter than the plain word, so within its bound
             word, inner = other, other_inner
-    stages = {**inner.stages, "reduction": len(word) - len(inner.word)}
-    stage_bounds = {**inner.stage_bounds, "reduction": (reduction_bound(n, p) + 2 * (rng is not None), "")}
-    return Factorization(T, word, inner.mode, inner.method, bound, stages, stage_bounds)
+    return word, inner, bound
 
 
 def _cleared(T: DomainMatrix, p: int, balanced):
@@ -137,7 +167,7 @@ def _cleared(T: DomainMatrix, p: int, balanced):
     n = T.shape[0]
     if 2 * p == n:
         inner = balanced(T)
-        return inner.word, inner
+        return (inner.word if inner.tolerance is None else _exact_word(inner.word, T.domain)), inner
     r = min(p, n - 2 * p)
     X = column_word(T[:, n - r:], p)  # X e_j = T e_j on the last r coordinates
     M = X.inverse().apply(T)  # its last r columns are unit vectors
@@ -145,6 +175,18 @@ def _cleared(T: DomainMatrix, p: int, balanced):
     N = Yt.inverse().apply(M.transpose()).transpose()  # M Y^-1 = diag(T', I_r) for Y = Yt^T
     word, inner = _cleared(N[: n - r, : n - r].to_dense(), p, balanced)
     return X * word.embedded(n) * Yt.transposed(), inner
+
+
+def _exact_word(word, K) -> Word:
+    """The exact word of a numeric one: every float64 or ``mpf`` entry read as its exact binary value."""
+    def exact(x):  # floats go to python-flint exactly in from_rows
+        return float(x) if isinstance(x, (float, np.floating)) else Fraction(exact_decimal(x))
+
+    return Word(word.n, word.p, [
+        Coupling(f.kind, from_rows([[exact(x) for x in row] for row in f.shear.tolist()], K),
+                 tuple(from_rows([[exact(x) for x in f.scale]], K).to_list()[0]))
+        for f in word
+    ], K)
 
 
 def column_word(V: DomainMatrix, p: int) -> Word:
@@ -209,7 +251,8 @@ def _independent_rows(M: DomainMatrix) -> list[int]:
 def _left_inverse(W: DomainMatrix) -> DomainMatrix:
     """An ``r x p`` matrix ``W^+`` with ``W^+ W = I_r``, for ``W`` of full column rank ``r``."""
     (p, r), K = W.shape, W.domain
-    rows = _independent_rows(W)
+    # one column: divide by its largest entry (small clearing shears in floating point); else any r rows
+    rows = [max(range(p), key=lambda i: abs(W[i, 0].element))] if r == 1 else _independent_rows(W)
     square_inverse = inverse(W.extract(rows, list(range(r)))).to_list()
     entries = [[K.zero] * p for _ in range(r)]
     for a, i in enumerate(rows):

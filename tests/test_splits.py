@@ -21,7 +21,7 @@ from construct.matrices import block_diagonal, from_rows, identity, permutation_
 from construct.parse import InputError
 from construct.short import factor_short
 from construct.splits import (
-    column_word, factor_split, generic_count, parameter_lower_bound, peels, reduction_bound, split_bound,
+    column_word, factor_split, generic_length, parameter_lower_bound, peels, reduction_bound, split_bound,
 )
 from proofs.checker import Limits, check_certificate
 from tests.helpers import assert_certificate_is_for, certificate_product, exact_rows
@@ -178,10 +178,18 @@ def test_mask_disagreeing_with_split_is_refused():
         factor(identity(3), mask=[0, 0, 0])
 
 
-def test_unequal_split_in_floating_point_is_refused_with_a_sentence():
-    with pytest.raises(InputError, match="reduced to a balanced one exactly; use --arith exact"):
-        factor(identity(3), method="levels", arith="float64")
-    assert factor(identity(4), method="levels", arith="float64").word.p == 2  # balanced splits still float
+@pytest.mark.parametrize("n, p, arith", [(3, 1, "float64"), (7, 3, "float64"), (9, 2, "mp"), (6, 5, "float64")])
+def test_levels_in_floating_point_on_unequal_splits_claims_a_tolerance_the_checker_accepts(n, p, arith):
+    import numpy as np
+
+    rng = np.random.default_rng(n)
+    T = from_rows(rng.standard_normal((n, n)).tolist())  # floats, read as their exact binary values
+    f = factor(T, method="levels", arith=arith, split=p, digits=30)
+    cert = f.certificate()
+    assert cert["split"] == p and cert["claims"]["arith"] == arith and f.count <= f.bound
+    assert float(cert["claims"]["tolerance"]) < 1e-12
+    verdict = check_certificate(cert, matrix=exact_rows(T), limits=LIMITS)
+    assert verdict.ok, verdict.reasons
 
 
 def run(*args):
@@ -253,7 +261,7 @@ def test_checker_applies_a_mask_keeping_one_of_three_coordinates():
 
 
 def test_preconditioning_never_lengthens_and_brings_triangular_odd_sizes_to_the_generic_count():
-    assert all(generic_count(n, n // 2) == 8 for n in (3, 5, 7, 9))
+    assert generic_length(1, "LULUL") == generic_length(1, "ULULU") == 8
     for n in (5, 7, 9):
         for kind in ("lower-triangular", "upper-triangular", "block-diagonal", "permutation"):
             for seed in range(3):
