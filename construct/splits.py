@@ -35,6 +35,7 @@ import random
 from fractions import Fraction
 
 import numpy as np
+from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
 from construct.arith import arithmetic
@@ -251,8 +252,10 @@ def _independent_rows(M: DomainMatrix) -> list[int]:
 def _left_inverse(W: DomainMatrix) -> DomainMatrix:
     """An ``r x p`` matrix ``W^+`` with ``W^+ W = I_r``, for ``W`` of full column rank ``r``."""
     (p, r), K = W.shape, W.domain
-    # one column: divide by its largest entry (small clearing shears in floating point); else any r rows
-    rows = [max(range(p), key=lambda i: abs(W[i, 0].element))] if r == 1 else _independent_rows(W)
+    if r == 1 and K == QQ:  # divide by the largest entry: small clearing shears when rounded to floats later
+        rows = [max(range(p), key=lambda i: abs(W[i, 0].element))]
+    else:
+        rows = _independent_rows(W)
     square_inverse = inverse(W.extract(rows, list(range(r)))).to_list()
     entries = [[K.zero] * p for _ in range(r)]
     for a, i in enumerate(rows):
