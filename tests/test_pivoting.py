@@ -31,8 +31,11 @@ def _matrix(n, seed, kind):
         return np.linalg.qr(rng.standard_normal((n, n)))[0]
     if kind == "graded":  # rows of very different sizes
         return rng.standard_normal((n, n)) * np.logspace(-8, 8, n)[:, None]
-    if kind == "integer":
-        return rng.integers(-3, 4, (n, n)).astype(float) + n * np.eye(n)
+    if kind == "integer":  # small integers: exact ties and zeros; drawn again until invertible
+        A = rng.integers(-3, 4, (n, n)).astype(float)
+        while abs(np.linalg.det(A)) < 0.5:
+            A = rng.integers(-3, 4, (n, n)).astype(float)
+        return A
     return rng.standard_normal((n, n))
 
 
