@@ -44,7 +44,7 @@ from construct.factorization import Factorization
 from construct.gadgets import cyclic_basis, similarity_pair
 from construct.matrices import blocks, charpoly, identity, inverse, join, scale_columns, scale_rows
 from construct.parse import InputError
-from construct.short import ROUTES, _oriented, factor_short
+from construct.short import ROUTES, either_orientation, factor_short
 from proofs.checker import check_certificate
 from proofs.lower_bounds import ARGUMENTS, FAST_ARGUMENTS, check_witness, lower_bound_witness
 
@@ -212,7 +212,7 @@ def four_word(T: DomainMatrix, positive: bool, rng: random.Random):
     >>> w.matrix() == T, w.kinds(), all(s > 0 for f in w for s in f.scale)
     (True, 'LULU', True)
     """
-    return _oriented(_four_lower, T, positive, rng)
+    return either_orientation(_four_lower, T, positive, rng)
 
 
 def five_word(T: DomainMatrix, positive: bool, rng: random.Random, tries: int = 12):
@@ -305,7 +305,7 @@ def algebraic_four_word(T: DomainMatrix, positive: bool, rng: random.Random):
     read numerically, values are nonzero exactly). For ``d = 4`` ``f`` had
     degree 6 and was irreducible on the matrices tried.
     """
-    return _oriented(_four_lower_algebraic, T, positive, rng)
+    return either_orientation(_four_lower_algebraic, T, positive, rng)
 
 
 def _four_lower_algebraic(T, positive, rng):

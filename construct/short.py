@@ -152,10 +152,10 @@ def _has_nonpositive_scale(word: Word) -> bool:
 
 
 def _three(T, positive, rng):
-    return _oriented(_three_upper, T, positive, rng)
+    return either_orientation(_three_upper, T, positive, rng)
 
 
-def _oriented(route, T, positive, rng):
+def either_orientation(route, T, positive, rng):
     """``route`` on ``T``, else on ``J T J`` (off-diagonal blocks exchanged) with the word mirrored back."""
     word = route(T, positive, rng)
     if word is None:
@@ -320,7 +320,7 @@ def generalized_inverse(A: DomainMatrix) -> DomainMatrix:
 
 
 def _five(T, positive, rng):
-    return _oriented(_five_upper, T, positive, rng)
+    return either_orientation(_five_upper, T, positive, rng)
 
 
 def _five_upper(T, positive, rng):
