@@ -110,9 +110,6 @@ def short_route_steps(T: DomainMatrix, taken: str, positive: bool, G=None) -> li
            "so one unit coupling L(g) or U(g) with small random g goes first to make one invertible, "
            "and the five-coupling route factors the rest: six couplings (construct/short.py, _six).")
     steps.append(Step(f"route short:six {'taken' if taken == 'six' else 'not taken'}", six))
-    if taken == "paper":
-        steps.append(Step("route short:paper taken", "No short route applied; the paper's construction "
-                          "follows, so that every invertible matrix still gets a certificate."))
     return steps
 
 

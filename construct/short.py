@@ -15,12 +15,13 @@ Routes, tried in order (``claims.method`` names the one taken):
   conditions fail (sparse inputs such as permutations) the same construction
   runs on a conjugate ``diag(M, M) T diag(M, M)^-1`` chosen to satisfy them;
 * ``short:six`` — one extra unit factor first makes an off-diagonal block
-  invertible (:func:`completing_shear` always does);
-* ``short:paper`` — the paper's construction, so that every input still gets
-  a certificate. Good free choices of the five route exist for every input
-  and the draws miss them all with probability at most ``2^-16``
-  (docs/theory.md, "The short method", section 5), but not certainly, so
-  this route is kept; it is not reached on any sampled input.
+  invertible (:func:`completing_shear` always does).
+
+There is no other route: the five route's search for its free diagonal ends,
+after its random draws, with a finite grid on which a good choice provably
+lies (docs/theory.md, "The short method", section 5), so every invertible
+``T`` gets at most 6 couplings, and a route that fails where the argument
+says it cannot is a :class:`ShortMethodBug`.
 
 >>> import random
 >>> from construct.matrices import from_rows
@@ -32,6 +33,7 @@ Routes, tried in order (``claims.method`` names the one taken):
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import tempfile
@@ -56,9 +58,8 @@ from construct.matrices import (
     scale_rows,
     zeros,
 )
-from construct.paper import factor_paper
 
-#: Free choices tried per route before moving on.
+#: Random free choices tried per route (the five route then walks :func:`_grid_scales`).
 TRIES = 24
 #: Tries of the five-coupling route with small free scales; the later ones carry the theory's bound.
 SMALL_TRIES = 8
@@ -87,10 +88,8 @@ def factor_short(T: DomainMatrix, mode: str, rng: random.Random) -> Factorizatio
             raise ShortMethodBug(f"short:{name} built a word that is not T in mode {mode}; "
                                  f"the matrix is saved in {_save_matrix(T)}")
         return Factorization(T, word, mode, f"short:{name}", bound)
-    # good free choices exist for every T, but the finite search for F is not proved to find one (theory, 5)
-    fallback = factor_paper(T, mode, rng)
-    fallback.method = "short:paper"
-    return fallback
+    raise ShortMethodBug(f"no route built T, which the theory excludes (six always succeeds); "
+                         f"the matrix is saved in {_save_matrix(T)}")
 
 
 class ShortMethodBug(RuntimeError):
@@ -347,8 +346,8 @@ def _five_upper(T, positive, rng):
         return None
     H0 = R0 - S0 * Q0i * P0
     huge = bit_length(T) > HUGE_BITS
-    for attempt in range(TRIES):
-        F = _free_scales(d, attempt, positive, rng, K)
+    draws = (_free_scales(d, attempt, positive, rng, K) for attempt in range(TRIES))
+    for F in itertools.chain(draws, _grid_scales(d, K)):
         G1 = -scale_columns(Q0, [K.one / v for v in F]) * H0
         Qi = scale_rows(F, Q0i)  # the top-right block of T diag(E, F)^-1 is Q0 F^-1
         candidates = []
@@ -370,7 +369,27 @@ def _five_upper(T, positive, rng):
             word, E = min(candidates, key=lambda c: max(bit_length(f.shear) for f in c[0]))
             word.times_diagonal(E, F)
             return word
-    return None
+    raise ShortMethodBug("no free diagonal on the grid gives a nonderogatory G with trace != 2d - 2, "
+                         "which the theory excludes")
+
+
+def _grid_scales(d, K):
+    """Every ``F = Psi^-1`` with ``Psi`` on the grid ``{1, ..., delta + 1}^d``, ``delta = (d + 1) (d (d - 1) + 1)``.
+
+    A good ``Psi`` is one where a nonzero polynomial of degree ``<= delta``
+    does not vanish (docs/theory.md, "The short method", section 5), and a
+    nonzero polynomial of degree ``< delta + 1`` in each variable does not
+    vanish on a whole grid with ``delta + 1`` values per coordinate: the
+    walk ends with a good ``F``. The grid is astronomically large, but only
+    an input on which all the random draws failed comes here.
+
+    >>> from sympy import QQ
+    >>> [F for F, _ in zip(_grid_scales(2, QQ), range(3))]
+    [[1, 1], [1, 1/2], [1, 1/3]]
+    """
+    delta = (d + 1) * (d * (d - 1) + 1)
+    for Psi in itertools.product(range(1, delta + 2), repeat=d):
+        yield [K.one / K(v) for v in Psi]
 
 
 def _free_scales(d, attempt, positive, rng, K):

@@ -5,10 +5,7 @@ Every certificate goes through the independent checker. The paper's bounds
 exceeding one is a violation. The short method's targets are checked on
 every matrix: at most 6 factors, and at most 5 when an off-diagonal block
 (top-right or bottom-left) is invertible; a matrix above its target is a
-violation, counted per row and saved like a failing certificate. When the
-short method falls back to the paper's construction its certificate claims
-47; the report counts those fallbacks separately (they are violations too
-when they exceed 6).
+violation, counted per row and saved like a failing certificate.
 
 Rows are per family, size ``n``, split ``p`` (default ``floor(n/2)``),
 method and mode. Odd sizes and unequal splits go through the reduction of
@@ -183,7 +180,6 @@ def sweep(families, sizes, methods, modes, samples, seed, jobs=1, progress=False
                 "max_invertible_offdiagonal": max(offdiag, default=None),
                 "bound_invertible_offdiagonal": SHORT_TARGET_INVERTIBLE if method == "short" and 2 * p == n else None,
                 "violations": sum(r["violation"] is not None for _, r in items),
-                "fallbacks": sum(r["route"] == "short:paper" for _, r in items),
                 "stage_max": _stage_max(r["stages"] for _, r in items) if method == "paper" else {},
                 "seconds_per_matrix": sum(r["seconds"] for _, r in items) / len(items),
                 "failures": failures,
@@ -217,12 +213,11 @@ def format_rows(rows) -> str:
     ``samples`` is the number of matrices; ``max``/``bound`` the largest count
     and its bound; ``inv``: how many had an invertible off-diagonal block,
     ``max/5``: their largest count against 5 (short method only);
-    ``viol``: matrices above a target; ``fallback``: short-method fallbacks to
-    the paper's construction.
+    ``viol``: matrices above a target.
     """
     lines = [
         f"{'family':<21} {'n':>3} {'method':<6} {'mode':<8} {'samples':>7} {'p':>3} {'max':>4} {'bound':>5} {'inv':>4} "
-        f"{'max/5':>6} {'viol':>4} {'fallback':>8} {'s/matrix':>8}  histogram (count: matrices)"
+        f"{'max/5':>6} {'viol':>4} {'s/matrix':>8}  histogram (count: matrices)"
     ]
     for r in rows:
         hist = " ".join(f"{k}:{v}" for k, v in r["histogram"].items())
@@ -230,7 +225,7 @@ def format_rows(rows) -> str:
         inv = f"{inv}/{r['bound_invertible_offdiagonal']}" if inv is not None and r["bound_invertible_offdiagonal"] else "-"
         lines.append(
             f"{r['family']:<21} {r['n']:>3} {r['method']:<6} {r['mode']:<8} {r['samples']:>7} {r['split']:>3} {r['max']:>4} {r['bound']:>5} "
-            f"{r['invertible_offdiagonal']:>4} {inv:>6} {r['violations']:>4} {r['fallbacks']:>8} {r['seconds_per_matrix']:>8.3f}  {hist}"
+            f"{r['invertible_offdiagonal']:>4} {inv:>6} {r['violations']:>4} {r['seconds_per_matrix']:>8.3f}  {hist}"
         )
         if r["stage_max"]:
             stage = ", ".join(f"{k} {v} (<= {STAGE_BOUNDS[k][1]})" for k, v in r["stage_max"].items())

@@ -349,3 +349,25 @@ def test_five_route_with_the_spread_free_scales_of_the_theory(monkeypatch, mode)
     assert T.det() == 2 and _is_derogatory(G)
     f = assert_factors(T, "short", mode)
     assert (f.count, f.method) == (5, "short:five")
+
+
+@pytest.mark.parametrize("mode", ["any", "positive"])
+def test_five_route_finds_a_good_free_diagonal_on_the_grid_without_random_draws(monkeypatch, mode):
+    """The proof's grid alone (no random draws) ends with a good ``F``, also where ``F = I`` is bad."""
+    from construct import short
+
+    monkeypatch.setattr(short, "TRIES", 0)
+    rng = random.Random(5)
+    for name in ["scalar blocks", "shared eigenvalues", "block diagonal X, X^-1", "half swap"]:
+        T = _with_positive_det(_hard_family(name, 3, rng))
+        f = assert_factors(T, "short", mode, bound=expected_bound(T))
+        assert f.method in ("short:two", "short:three", "short:five", "short:six")
+
+
+def test_no_route_left_is_an_internal_error_never_a_longer_certificate(monkeypatch):
+    from construct import short
+
+    monkeypatch.setattr(short, "ROUTES", [(name, lambda T, positive, rng: None, bound)
+                                          for name, _, bound in short.ROUTES])
+    with pytest.raises(short.ShortMethodBug, match="saved in"):
+        short.factor_short(from_rows([[1, 2], [3, 4]]), "any", random.Random(0))
