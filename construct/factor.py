@@ -82,6 +82,7 @@ def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None,
         )
     if arith == "mp" and not (isinstance(digits, int) and 5 <= digits <= 100_000):
         raise InputError(f"--digits must be an integer from 5 to 100000, got {digits}")
+
     def balanced(S):
         if method == "levels":
             return factor_levels(S, mode, random.Random(seed), arith, digits)
