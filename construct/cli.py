@@ -101,6 +101,13 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
+def _integer(text: str, what: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+
+
 def positive_int(text: str) -> int:
     """argparse type: an integer >= 1.
 
@@ -111,10 +118,7 @@ def positive_int(text: str) -> int:
     ...
     argparse.ArgumentTypeError: expected a positive integer, got 0
     """
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    value = _integer(text, "a positive integer")
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
     return value
@@ -130,10 +134,7 @@ def even_size(text: str) -> int:
     ...
     argparse.ArgumentTypeError: a size n must be even and at least 2 (n = 2d), got 3
     """
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a size n (an even integer), got {text!r}") from None
+    value = _integer(text, "a size n (an even integer)")
     if value < 2 or value % 2:
         raise argparse.ArgumentTypeError(f"a size n must be even and at least 2 (n = 2d), got {value}")
     return value
@@ -149,10 +150,7 @@ def any_size(text: str) -> int:
     ...
     argparse.ArgumentTypeError: a size n must be at least 2, got 1
     """
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a size n (an integer), got {text!r}") from None
+    value = _integer(text, "a size n (an integer)")
     if value < 2:
         raise argparse.ArgumentTypeError(f"a size n must be at least 2, got {value}")
     return value
