@@ -42,9 +42,9 @@ from construct.couplings import Word, lower, upper
 from construct.factor import validate
 from construct.factorization import Factorization
 from construct.gadgets import cyclic_basis, similarity_pair
-from construct.matrices import blocks, charpoly, identity, inverse, join, scale_columns, scale_rows
+from construct.matrices import blocks, charpoly, identity, inverse, scale_columns, scale_rows
 from construct.parse import InputError
-from construct.short import ROUTES, either_orientation, factor_short
+from construct.short import ROUTES, either_orientation, factor_short, small_shear, with_first_shear
 from proofs.checker import check_certificate
 from proofs.lower_bounds import ARGUMENTS, FAST_ARGUMENTS, check_witness, lower_bound_witness
 
@@ -225,18 +225,12 @@ def five_word(T: DomainMatrix, positive: bool, rng: random.Random, tries: int = 
     singular, where the short method needs six (both diagonal blocks
     singular, as for many permutations).
     """
-    n, K = T.shape[0], T.domain
-    d = n // 2
-    P, Q, R, S = blocks(T, d)
+    d, K = T.shape[0] // 2, T.domain
+    _, Q, R, _ = blocks(T, d)
     if inverse(Q) is not None or inverse(R) is not None:
         return None  # the short method's five-coupling route covers it
-    for _ in range(tries):
-        g = DomainMatrix([[K(rng.randint(-2, 2)) for _ in range(d)] for _ in range(d)], (d, d), K).to_dense()
-        for first, rest in ((lower(g), join(P, Q, R - g * P, S - g * Q)), (upper(g), join(P - g * R, Q - g * S, R, S))):
-            word = four_word(rest, positive, rng)
-            if word is not None:
-                return Word(n, d, [first], K) * word
-    return None
+    pairs = ((g, g) for g in (small_shear(d, K, rng) for _ in range(tries)))
+    return with_first_shear(T, pairs, four_word, positive, rng)
 
 
 def _four_lower(T, positive, rng, scalings=None):

@@ -533,16 +533,28 @@ def _six(T, positive, rng):
     Small random ``g`` first (short entries), then the ``g`` of
     :func:`completing_shear`, which always makes the block invertible.
     """
+    d, K = T.shape[0] // 2, T.domain
+    P0, Q0, R0, S0 = blocks(T, d)
+    pairs = [(g, g) for g in (small_shear(d, K, rng) for _ in range(TRIES))]
+    pairs.append((completing_shear(R0, P0), completing_shear(Q0, S0)))
+    return with_first_shear(T, pairs, _five, positive, rng)
+
+
+def small_shear(d, K, rng) -> DomainMatrix:
+    """A random ``d x d`` shear with entries in ``-2..2``."""
+    return DomainMatrix([[K(rng.randint(-2, 2)) for _ in range(d)] for _ in range(d)], (d, d), K).to_dense()
+
+
+def with_first_shear(T, pairs, route, positive, rng):
+    """``L_u(gl) W`` or ``U_u(gu) W`` for the first ``(gl, gu)`` of ``pairs`` and orientation where
+    ``route`` builds the word ``W`` of the rest, ``L_u(-gl) T`` or ``U_u(-gu) T``; else ``None``."""
     n, K = T.shape[0], T.domain
     d = n // 2
     P0, Q0, R0, S0 = blocks(T, d)
-    shears = [DomainMatrix([[K(rng.randint(-2, 2)) for _ in range(d)] for _ in range(d)], (d, d), K).to_dense()
-              for _ in range(TRIES)]
-    pairs = [(g, g) for g in shears] + [(completing_shear(R0, P0), completing_shear(Q0, S0))]
     for gl, gu in pairs:
         for first, rest in ((lower(gl), join(P0, Q0, R0 - gl * P0, S0 - gl * Q0)),
                             (upper(gu), join(P0 - gu * R0, Q0 - gu * S0, R0, S0))):
-            word = _five(rest, positive, rng)
+            word = route(rest, positive, rng)
             if word is not None:
                 return Word(n, d, [first], K) * word
     return None
