@@ -58,8 +58,12 @@ def maxvol_rows(F: np.ndarray, max_swaps: int | None = None) -> list[int]:
     if not np.all(np.isfinite(C)):
         raise Singular("a block is singular in float64")
     for _ in range(max_swaps if max_swaps is not None else 4 * a + 16):
-        i, j = np.unravel_index(np.argmax(np.abs(C)), C.shape)
-        if abs(C[i, j]) <= 1 + DELTA:
+        if not np.all(np.isfinite(C)):
+            raise Singular("a block overflows float64")
+        outside = np.abs(C)
+        outside[rows] = 0  # rounding can push a chosen row's entries past 1 when the entries span many decades
+        i, j = np.unravel_index(np.argmax(outside), C.shape)
+        if outside[i, j] <= 1 + DELTA:
             break
         # row i replaces rows[j]: the volume grows by |C[i, j]|; Sherman-Morrison updates C
         v = C[i].copy()

@@ -1,12 +1,16 @@
 """Block pivoting (construct/pivoting.py): the row order bounds every lower level block by 1 + DELTA."""
 
+import random
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from construct.levels import level_splits
+from construct.families import sample
+from construct.levels import level_splits, levels_bound
 from construct.pivoting import DELTA, Singular, level_lu, maxvol_rows
+from tests.helpers import assert_factors
 
 
 def splits_of(n):
@@ -73,3 +77,9 @@ def test_maxvol_rows_bound_every_entry_of_the_interpolation_matrix(a, extra, see
 def test_a_block_singular_in_float64_is_reported_so_that_the_caller_can_fall_back(F, splits):
     with pytest.raises(Singular):
         level_lu(F, splits)
+
+
+def test_entries_spanning_hundreds_of_decades_still_give_distinct_rows_and_an_exact_factorization():
+    """Regression: rounding made maxvol pick a row it had already chosen (the ``huge`` family, d = 7)."""
+    T = sample("huge", random.Random(7003), 7, positive=True)
+    assert_factors(T, "levels", "positive", bound=levels_bound(14))
