@@ -197,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=METHODS,
         default=METHODS[0],
         help="construction: 'short' (at most 6 couplings, exact only, large entries), 'paper' (the paper's "
-        "LUP route, exact only), 'levels' (at most 4 ceil(log2 n/2) + 16 couplings, + 22 in positive mode; well "
+        "LUP route, exact only), 'levels' (at most 4 ceil(log2 n/2) + 16 couplings in both modes; well "
         "conditioned, entries as short as those of T^-1; exact, float64 or mp) (default %(default)s)",
     )
     p.add_argument(

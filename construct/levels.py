@@ -24,12 +24,13 @@ The construction (derived in ``docs/theory.md``, "The levels method"):
    with ``E`` the pivots in the finest frame, absorbed as the scales of the
    two middle couplings.
 4. The pivot permutation ``P`` is a swap network of at most 6 rounds
-   (:func:`permutation_rounds`), which leaves signs ``S``:
+   (:func:`network`), which leaves signs ``S``:
    ``T = (P S) (S L S) (S D) U``.
 
-Count: ``2 r + 4 m + 2`` for ``r`` rounds and ``m = ceil(log2 d)``, at most
-``4 ceil(log2 d) + 14`` (claimed: ``+ 16``); positive mode may add sign
-rounds, claimed ``4 ceil(log2 d) + 22``. The derivations are in
+Count: ``2 r + 4 m + 2`` for ``r`` rounds and ``m = ceil(log2 d)``: at most
+``4 ceil(log2 d) + 14`` with ``r <= 6``, and ``4 ceil(log2 d) + 16`` in
+positive mode, where joining the signs may take a seventh round; the
+certificate claims ``+ 16`` in both modes. The derivations are in
 ``docs/theory.md``, "The levels method".
 
 >>> import random
@@ -55,26 +56,32 @@ from construct.factorization import Factorization
 from construct.matrices import diagonal, from_rows, identity, join, permutation_matrix, scale_columns, scale_rows
 from construct.numeric import NumericWord, tolerance
 from construct.parse import InputError, negative_det_message
-from construct.swap_network import merge_disjoint, permutation_rounds, signed_permutation
+from construct.swap_network import (
+    involution_rounds,
+    joined_involution_rounds,
+    merge_disjoint,
+    signed_permutation,
+    two_involutions,
+)
 
 
-def levels_bound(n: int, mode: str = "any") -> int:
-    """The claimed bound: ``4 ceil(log2 d) + 16`` for ``n = 2d``, plus 6 in positive mode.
+def levels_bound(n: int) -> int:
+    """The claimed bound: ``4 ceil(log2 d) + 16`` for ``n = 2d``, in both modes.
 
     The construction gives ``2 r + 4 m + 2`` couplings for ``r`` rounds and
-    ``m = ceil(log2 d)``: ``r <= 6`` in any mode, ``r <= 10`` with the sign
-    rounds of positive mode (``docs/theory.md``).
+    ``m = ceil(log2 d)``: ``r <= 6`` in any mode and ``r <= 7`` in positive
+    mode (``docs/theory.md``); any mode keeps two couplings for mixing.
 
-    >>> levels_bound(2), levels_bound(8), levels_bound(8, "positive"), levels_bound(256)
-    (16, 24, 30, 44)
+    >>> levels_bound(2), levels_bound(8), levels_bound(256)
+    (16, 24, 44)
     """
     d = n // 2
     m = math.ceil(math.log2(d)) if d > 1 else 0
-    return 4 * m + (22 if mode == "positive" else 16)
+    return 4 * m + 16
 
 
-#: Rounds of the swap network: at most 6, plus at most 4 sign rounds in positive mode.
-MAX_ROUNDS = {"any": 6, "positive": 10}
+#: Rounds of the swap network: at most 6, at most 7 with the sign joins of positive mode.
+MAX_ROUNDS = {"any": 6, "positive": 7}
 
 
 def level_splits(n: int):
@@ -149,14 +156,24 @@ def frame_signs(swaps, n: int, flipped=frozenset()):
     return signs
 
 
-def round_edges(rounds, n):
-    """For each pair ``(k, i)`` of the rounds, the two ``j`` whose signs flipping it toggles."""
-    where = list(range(n))
-    edges = {}
+def round_edges(rounds, n, doubles=()):
+    """The two ``j`` whose signs each pair ``(k, i)`` of the rounds toggles when flipped, and each double.
+
+    A double ``(k, p, q)`` (positions idle in rounds ``k`` and ``k + 1``)
+    toggles the two coordinates sitting at ``p`` and ``q`` there.
+    """
+    where = list(range(n))  # where[position] = the j sitting there before round k acts (rounds act right to left)
+    at_round = {}
     for k in reversed(range(len(rounds))):
-        for i, (p, q) in enumerate(rounds[k]):
-            edges[(k, i)] = (where[p], where[q])
+        at_round[k] = list(where)
+        for p, q in rounds[k]:
             where[p], where[q] = where[q], where[p]
+    edges = {}
+    for k, r in enumerate(rounds):
+        for i, (p, q) in enumerate(r):
+            edges[("round", k, i)] = (at_round[k][p], at_round[k][q])
+    for i, (k, p, q) in enumerate(doubles):
+        edges[("double", k, i)] = (at_round[k][p], at_round[k][q])
     return edges
 
 
@@ -198,45 +215,6 @@ def t_join(n, edges, odd):
     return chosen
 
 
-def with_sign_rounds(pairs, odd, edges, n, d):
-    """Sign rounds ``G(M) G(M)`` (``-1`` on the pairs of ``M``) at one end of the network, when no T-join exists.
-
-    Tries the top-bottom matchings ``p -> d + (p + shift) mod d`` for a few
-    shifts, then two whose union is a single cycle through every coordinate
-    (which always admits a T-join), each at the right end (the pairs flip the
-    coordinates themselves) and at the left end (they flip whatever the
-    network moved there); only the pairs the T-join uses are kept, and the
-    choice with the fewest rounds after merging wins: a sign round that
-    moves other coordinates than its neighbouring round merges with it.
-    Returns ``(pairs, chosen)`` with round indices of ``chosen`` renumbered.
-    """
-    images, _ = signed_permutation([[(p, q, 1) for p, q in r] for r in pairs], n)
-    at = [0] * n
-    for j, p in enumerate(images):
-        at[p] = j
-    candidates = [[[(p, d + (p + shift) % d) for p in range(d)]] for shift in range(min(d, 8))]
-    candidates.append([[(p, d + p) for p in range(d)], [(p, d + (p + 1) % d) for p in range(d)]])
-    best = None
-    for matchings in candidates:
-        for right in (True, False):
-            extra = dict(edges)
-            extra.update({("sign", k, i): (p, q) if right else (at[p], at[q])
-                          for k, M in enumerate(matchings) for i, (p, q) in enumerate(M)})
-            chosen = t_join(n, extra, odd)
-            if chosen is None:
-                continue
-            sign = []
-            for k, M in enumerate(matchings):
-                used = [e for i, e in enumerate(M) if ("sign", k, i) in chosen]
-                sign += [used, used] if used else []
-            offset = 0 if right else len(sign)
-            chosen = {(tag, k + offset if tag == "round" else k, i) for tag, k, i in chosen}
-            new = pairs + sign if right else sign + pairs
-            if best is None or len(merge_disjoint(new)) < len(merge_disjoint(best[0])):
-                best = (new, chosen)
-    return best
-
-
 def network(perm, d, pivot_signs, coords, swaps, positive, rng, tries=8):
     """The swap network for ``P`` and, in positive mode, the pair orientations that make all scales positive.
 
@@ -245,32 +223,47 @@ def network(perm, d, pivot_signs, coords, swaps, positive, rng, tries=8):
     the signs ``S`` of the two coordinates it moves; flipping a frame pair in
     the lower stage only toggles the middle scales of the two coordinates it
     exchanges. A T-join of the coordinates with negative middle scale in the
-    graph of these pairs fixes every sign; when a component holds an odd
-    number of them, sign rounds ``G(M) G(M)`` (``-1`` on the pairs of ``M``)
-    join components. Of ``tries`` random reflections of the cycles, the
+    graph of these pairs fixes every sign. When a component holds an odd
+    number of them, the second involution is laid out in four rounds with
+    doubles that connect every coordinate (:func:`joined_involution_rounds`):
+    at most 7 rounds. Of ``tries`` random reflections of the cycles, the
     fewest rounds win.
     """
-    n = 2 * d
     best = None
     for attempt in range(tries if len(perm) > 2 else 1):
-        pairs = permutation_rounds(perm, d, rng if attempt else None)
-        flipped, flipped_frames = set(), set()
+        t1, t2 = two_involutions(perm, rng if attempt else None)
+        pairs, doubles, chosen = merge_disjoint(involution_rounds(t1, d) + involution_rounds(t2, d)), [], set()
         if positive:
-            _, sigma = signed_permutation([[(p, q, 1) for p, q in r] for r in pairs], n)
-            odd = {j for j in range(n) if pivot_signs[j] * sigma[j] < 0}
-            edges = {("round", k, i): e for (k, i), e in round_edges(pairs, n).items()}
-            edges.update({("frame", t, i): (coords[t][p], coords[t][q])
-                          for t, level in enumerate(swaps) for i, (p, q) in enumerate(level)})
-            chosen = t_join(n, edges, odd)
+            chosen = _sign_join(pairs, doubles, pivot_signs, coords, swaps)
             if chosen is None:
-                pairs, chosen = with_sign_rounds(pairs, odd, edges, n, d)
-            flipped = {(k, i) for tag, k, i in chosen if tag == "round"}
-            flipped_frames = {(t, i) for tag, t, i in chosen if tag == "frame"}
-        rounds = merge_disjoint([[(p, q, -1 if (k, i) in flipped else 1) for i, (p, q) in enumerate(r)]
-                                 for k, r in enumerate(pairs)])
+                first = involution_rounds(t1, d)
+                second, doubles = joined_involution_rounds(t2, d)
+                pairs, doubles = first + second, [(k + len(first), p, q) for k, p, q in doubles]
+                chosen = _sign_join(pairs, doubles, pivot_signs, coords, swaps)
+                assert chosen is not None, "the joined layout connects every coordinate"
+        oriented = [[(p, q, -1 if ("round", k, i) in chosen else 1) for i, (p, q) in enumerate(r)]
+                    for k, r in enumerate(pairs)]
+        for tag, k, i in chosen:
+            if tag == "double":  # the same orientation twice: -1 on the pair
+                _, p, q = doubles[i]
+                oriented[k].append((p, q, 1))
+                oriented[k + 1].append((p, q, 1))
+        rounds = merge_disjoint([sorted(r) for r in oriented if r])
+        flipped_frames = {(t, i) for tag, t, i in chosen if tag == "frame"}
         if best is None or len(rounds) < len(best[0]):
             best = (rounds, flipped_frames)
     return best
+
+
+def _sign_join(pairs, doubles, pivot_signs, coords, swaps):
+    """The round pairs, frame pairs and doubles to flip so that every middle scale is positive, or None."""
+    n = len(pivot_signs)
+    _, sigma = signed_permutation([[(p, q, 1) for p, q in r] for r in pairs], n)
+    odd = {j for j in range(n) if pivot_signs[j] * sigma[j] < 0}
+    edges = round_edges(pairs, n, doubles)
+    edges.update({("frame", t, i): (coords[t][p], coords[t][q])
+                  for t, level in enumerate(swaps) for i, (p, q) in enumerate(level)})
+    return t_join(n, edges, odd)
 
 
 class _WordBuilder:
@@ -315,7 +308,7 @@ class _WordBuilder:
 def build_levels(T: DomainMatrix, mode: str, arith, rng=None):
     """The factors ``(kind, shear, scale)`` of the levels method, in ``arith``; see the module docstring.
 
-    Also returns the number of rounds of the swap network (sign rounds included).
+    Also returns the number of rounds of the swap network.
     """
     a = arith
     n = T.shape[0]
@@ -426,7 +419,7 @@ def build_with_mixing(T: DomainMatrix, mode: str, a, rng):
     w.factors = mixed
     w.append("lower", a.sparse(d, d, [(i, j, -x) for i, row in enumerate(A) for j, x in enumerate(row) if x]))
     w.append("upper", a.sparse(d, d, [(i, j, -x) for i, row in enumerate(B) for j, x in enumerate(row) if x]))
-    if _largest_shear(w.factors, a) < largest and len(w.factors) <= levels_bound(n, mode):
+    if _largest_shear(w.factors, a) < largest and len(w.factors) <= levels_bound(n):
         return w.factors, mixed_rounds, True
     return factors, rounds, False
 
@@ -463,8 +456,8 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
         for kind, shear, scale in factors:
             S = a.to_domain_matrix(shear)
             w.append(Coupling(kind, S, tuple(scale) if scale is not None else (S.domain.one,) * S.shape[0]))
-        return Factorization(T, w, mode, "levels", levels_bound(n, mode), stages, stage_bounds)
+        return Factorization(T, w, mode, "levels", levels_bound(n), stages, stage_bounds)
     w = NumericWord(n, d, factors, a.scalar(1))
     tol = tolerance(w, T, a)
-    return Factorization(T, w, mode, "levels", levels_bound(n, mode), stages, stage_bounds, arith=a.name,
+    return Factorization(T, w, mode, "levels", levels_bound(n), stages, stage_bounds, arith=a.name,
                          digits=a.digits if a.name == "mp" else None, tolerance=tol)

@@ -85,6 +85,93 @@ def involution_rounds(tau, d):
     return [sorted(r) for r in rounds if r]
 
 
+def quad_rounds(top, bottom):
+    """Two rounds for a top pair ``(a, b)`` and a bottom pair ``(c, e)``: ``(a b)(c e) = [(a e)(b c)] [(a c)(b e)]``.
+
+    >>> quad_rounds((0, 1), (2, 3))
+    ([(0, 3), (1, 2)], [(0, 2), (1, 3)])
+    """
+    (a, b), (c, e) = top, bottom
+    return [(a, e), (b, c)], [(a, c), (b, e)]
+
+
+def joined_involution_rounds(tau, d):
+    """Four rounds whose product, left to right, is ``tau``, and doubled pairs that join all coordinates.
+
+    Returns ``(rounds, doubles)``. A double ``(k, p, q)`` is a top-bottom
+    pair ``(p, q)`` that may be put into both rounds ``k`` and ``k + 1``
+    (both positions are idle there), multiplying the product by ``-1`` on
+    the two coordinates that sit at ``p`` and ``q``. The orientations of the
+    rounds' pairs and the doubles together connect all ``2d`` coordinates, so
+    every sign pattern of determinant 1 on top of ``tau`` is reachable
+    (``docs/theory.md``, "Positive mode").
+
+    Let the *long* side be the half with at least as many same-half pairs of
+    ``tau``. Cross pairs take round 0; a long pair and a short pair take
+    rounds 0 and 1 (:func:`quad_rounds`); the ``l`` long pairs left over go
+    two at a time with two fixed points ``z, z'`` of the short side, as
+    ``(x y)(z z') . (x' y')(z z')`` in rounds 0 to 3; an odd one out is
+    ``(x z)(y z)(x z)`` in rounds 0 to 2. The short side has ``2 l`` more fixed
+    points than the long side, which is enough helpers. Doubles in rounds
+    0, 1 attach every long fixed point and the second pair of every group to
+    a short fixed point; doubles in rounds 2, 3 chain all the resulting pieces
+    into one path.
+
+    >>> rounds, doubles = joined_involution_rounds([1, 0, 2, 3], 2)
+    >>> signed_permutation([[(p, q, 1) for p, q in r] for r in rounds], 4)[0]
+    [1, 0, 2, 3]
+    """
+    n = 2 * d
+    pairs = [(i, tau[i]) for i in range(n) if i < tau[i]]
+    top = [(i, j) for i, j in pairs if j < d]
+    bottom = [(i, j) for i, j in pairs if i >= d]
+    long_is_top = len(top) >= len(bottom)
+    halves = (range(d), range(d, n)) if long_is_top else (range(d, n), range(d))
+    long_pairs, short_pairs = (top, bottom) if long_is_top else (bottom, top)
+    long_fixed, short_fixed = ([k for k in half if tau[k] == k] for half in halves)
+
+    def across(lp, sp):  # long and short pair (or position) as top first
+        return (lp, sp) if long_is_top else (sp, lp)
+
+    def quad(lp, sp):
+        return quad_rounds(*across(lp, sp))
+
+    rounds = [[(i, j) for i, j in pairs if i < d <= j], [], [], []]
+    pieces = [(i, j) if long_is_top else (j, i) for i, j in rounds[0]]  # (long, short) positions for rounds 2, 3
+    for lp, sp in zip(long_pairs, short_pairs):
+        first, second = quad(lp, sp)
+        rounds[0] += first
+        rounds[1] += second
+        pieces.append((lp[0], sp[0]))
+    leftover, doubles = long_pairs[len(short_pairs):], []
+    for (x, y), (x2, y2) in zip(leftover[0::2], leftover[1::2]):
+        z, z2 = short_fixed.pop(), short_fixed.pop()
+        for k, (lp, done) in enumerate((((x, y), (z, z2)), ((x2, y2), (z, z2)))):
+            first, second = quad(lp, done)
+            rounds[2 * k] += first
+            rounds[2 * k + 1] += second
+        u, u2 = short_fixed.pop(), short_fixed.pop()
+        doubles += [(0, *across(x2, u)), (0, *across(y2, u2))]
+        pieces.append((x, u))
+    tail = []
+    if len(leftover) % 2:
+        x, y = leftover[-1]
+        z = short_fixed.pop()
+        rounds[0].append(across(x, z))
+        rounds[1].append(across(y, z))
+        rounds[2].append(across(x, z))
+        tail = [y]
+    for f in long_fixed:
+        u = short_fixed.pop()
+        doubles.append((0, *across(f, u)))
+        pieces.append((f, u))
+    assert len(short_fixed) == len(tail)  # the lone short fixed point left iff l is odd
+    # the path y -> piece 1 -> ... -> piece k -> lone fixed point: (long of one, short of the next)
+    chain = (tail or [None]) + [p for long, short in pieces for p in (short, long)] + (short_fixed or [None])
+    doubles += [(2, *across(lp, sp)) for lp, sp in zip(chain[0::2], chain[1::2]) if lp is not None and sp is not None]
+    return [sorted(r) for r in rounds], doubles
+
+
 def permutation_rounds(perm, d, rng=None):
     """Rounds of pairs whose cross swaps multiply to ``P`` up to signs, ``P e_j = e_perm[j]``.
 

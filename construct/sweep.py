@@ -56,14 +56,14 @@ def invertible_offdiagonal(T) -> bool:
     return Q.rank() == d or R.rank() == d
 
 
-def proved_bound(n: int, p: int, method: str, mode: str) -> int:
+def proved_bound(n: int, p: int, method: str) -> int:
     """The bound proved for ``method`` on the split ``p`` of ``n`` (short: its target 6 when balanced).
 
-    >>> proved_bound(4, 2, "short", "any"), proved_bound(5, 2, "short", "any"), proved_bound(6, 1, "paper", "any")
+    >>> proved_bound(4, 2, "short"), proved_bound(5, 2, "short"), proved_bound(6, 1, "paper")
     (6, 12, 45)
     """
     s = min(p, n - p)
-    balanced = {"short": SHORT_TARGET, "paper": STAGE_BOUNDS["total"][0]}.get(method) or levels_bound(2 * s, mode)
+    balanced = {"short": SHORT_TARGET, "paper": STAGE_BOUNDS["total"][0]}.get(method) or levels_bound(2 * s)
     return split_bound(n, p, balanced)
 
 
@@ -112,8 +112,8 @@ def one_case(case):
     balanced = 2 * p == n
     offdiag = balanced and invertible_offdiagonal(T)
     violation = None
-    if not balanced and f.count > proved_bound(n, p, method, mode):
-        violation = f"{f.count} factors, above the bound {proved_bound(n, p, method, mode)} proved for split {p}"
+    if not balanced and f.count > proved_bound(n, p, method):
+        violation = f"{f.count} factors, above the bound {proved_bound(n, p, method)} proved for split {p}"
         problems.append(violation)
     if method == "short" and balanced:
         target = SHORT_TARGET_INVERTIBLE if offdiag else SHORT_TARGET
@@ -172,7 +172,7 @@ def sweep(families, sizes, methods, modes, samples, seed, jobs=1, progress=False
                 "samples": len(items),
                 "histogram": dict(sorted(collections.Counter(counts).items())),
                 "max": max(counts),
-                "bound": proved_bound(n, p, method, mode) if 2 * p != n else {
+                "bound": proved_bound(n, p, method) if 2 * p != n else {
                     "paper": STAGE_BOUNDS["total"][1], "short": SHORT_TARGET}.get(
                     method, max(r["bound"] for _, r in items)  # other methods: what their certificates claim
                 ),

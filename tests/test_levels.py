@@ -20,12 +20,12 @@ from construct.levels import (
     frames,
     level_splits,
     levels_bound,
-    merge_disjoint,
-    permutation_rounds,
-    signed_permutation,
+    network,
+    round_edges,
     t_join,
 )
 from construct.matrices import from_rows
+from construct.swap_network import joined_involution_rounds, merge_disjoint, permutation_rounds, signed_permutation
 from construct.parse import InputError
 from proofs.checker import check_certificate
 from tests.helpers import assert_factors, exact_rows
@@ -89,7 +89,7 @@ def test_levels_exact_any_mode_within_bound(T):
 @SETTINGS
 @given(matrices(positive=True))
 def test_levels_exact_positive_mode_positive_scales_within_bound(T):
-    assert_factors(T, "levels", "positive", bound=levels_bound(T.shape[0], "positive"))
+    assert_factors(T, "levels", "positive", bound=levels_bound(T.shape[0]))
 
 
 @settings(max_examples=25, deadline=None)
@@ -108,7 +108,7 @@ def test_levels_d1_every_sign_pattern_both_modes():
             continue
         assert_factors(from_rows(rows), "levels", "any", bound=levels_bound(2))
         if from_rows(rows).det() > 0:
-            assert_factors(from_rows(rows), "levels", "positive", bound=levels_bound(2, "positive"))
+            assert_factors(from_rows(rows), "levels", "positive", bound=levels_bound(2))
 
 
 def test_levels_every_signed_permutation_n4_both_modes():
@@ -117,7 +117,7 @@ def test_levels_every_signed_permutation_n4_both_modes():
             T = from_rows([[signs[j] if perm[j] == i else 0 for j in range(4)] for i in range(4)])
             assert_factors(T, "levels", "any", bound=levels_bound(4))
             if T.det() > 0:
-                assert_factors(T, "levels", "positive", bound=levels_bound(4, "positive"))
+                assert_factors(T, "levels", "positive", bound=levels_bound(4))
 
 
 def test_permutation_rounds_at_most_six_for_every_permutation_up_to_n8():
@@ -127,6 +127,115 @@ def test_permutation_rounds_at_most_six_for_every_permutation_up_to_n8():
             assert len(rounds) <= 6
             assert all(p < n // 2 <= q for r in rounds for p, q in r)
             assert signed_permutation([[(p, q, 1) for p, q in r] for r in rounds], n)[0] == list(perm)
+
+
+def _components(n, edges):
+    parent = list(range(n))
+
+    def root(v):
+        while parent[v] != v:
+            v = parent[v]
+        return v
+
+    for u, v in edges.values():
+        parent[root(u)] = root(v)
+    return len({root(v) for v in range(n)})
+
+
+def _check_joined(tau, d):
+    """The layout of :func:`joined_involution_rounds`: what theory.md ("Positive mode") proves of it."""
+    n = 2 * d
+    rounds, doubles = joined_involution_rounds(tau, d)
+    assert len(rounds) == 4
+    assert all(p < d <= q for r in rounds for p, q in r)
+    assert signed_permutation([[(p, q, 1) for p, q in r] for r in rounds], n)[0] == list(tau)
+    for k, p, q in doubles:
+        assert p < d <= q and k in (0, 2)
+        assert not {p, q} & {x for pair in rounds[k] + rounds[k + 1] for x in pair}
+    for r in rounds + [[(p, q) for k, p, q in doubles if k == slot] for slot in (0, 2)]:
+        positions = [x for pair in r for x in pair]
+        assert len(positions) == len(set(positions))
+    assert _components(n, round_edges(rounds, n, doubles)) == 1
+
+
+def test_joined_involution_rounds_connect_every_coordinate_for_every_involution_up_to_n10():
+    for n in (2, 4, 6, 8, 10):
+        for tau in itertools.permutations(range(n)):
+            if all(tau[tau[i]] == i for i in range(n)):
+                _check_joined(list(tau), n // 2)
+
+
+@st.composite
+def involutions(draw):
+    """Involutions with a chosen number of top pairs, bottom pairs and cross pairs (many leftover pairs)."""
+    d = draw(st.integers(1, 40))
+    rng = random.Random(draw(st.integers(0, 10**9)))
+    top, bottom = list(range(d)), list(range(d, 2 * d))
+    rng.shuffle(top)
+    rng.shuffle(bottom)
+    tau = list(range(2 * d))
+    same_top, same_bottom = draw(st.integers(0, d // 2)), draw(st.integers(0, d // 2))
+    for half, k in ((top, same_top), (bottom, same_bottom)):
+        for _ in range(k):
+            a, b = half.pop(), half.pop()
+            tau[a], tau[b] = b, a
+    for _ in range(draw(st.integers(0, min(len(top), len(bottom))))):
+        a, b = top.pop(), bottom.pop()
+        tau[a], tau[b] = b, a
+    return tau
+
+
+@SETTINGS
+@given(involutions())
+def test_joined_involution_rounds_connect_every_coordinate(tau):
+    _check_joined(tau, len(tau) // 2)
+
+
+def _signed(perm, signs):
+    sign = math.prod(signs)
+    seen = [False] * len(perm)
+    for start in range(len(perm)):
+        k, length = start, 0
+        while not seen[k]:
+            seen[k], k, length = True, perm[k], length + 1
+        sign *= -1 if length and length % 2 == 0 else 1
+    return sign
+
+
+def _assert_positive_network(perm, signs):
+    """No frames: the rounds alone must give ``P diag(signs)`` in at most 7 rounds."""
+    n = len(perm)
+    rounds, flipped = network(perm, n // 2, signs, [list(range(n))], [], True, random.Random(0), tries=1)
+    images, sigma = signed_permutation(rounds, n)
+    assert images == list(perm) and list(sigma) == list(signs) and not flipped
+    assert len(rounds) <= MAX_ROUNDS["positive"] == 7
+
+
+def test_positive_network_every_signed_permutation_of_determinant_one_up_to_n6():
+    for n in (2, 4, 6):
+        for perm in itertools.permutations(range(n)):
+            for signs in itertools.product([-1, 1], repeat=n):
+                if _signed(perm, signs) > 0:
+                    _assert_positive_network(list(perm), list(signs))
+
+
+@SETTINGS
+@given(st.integers(1, 40), st.integers(0, 10**9), st.sampled_from(["random", "few moved", "one half", "identity"]))
+def test_positive_network_at_most_seven_rounds(d, seed, kind):
+    """Adversarial for the sign join: many fixed points, cycles inside one half, random signs."""
+    rng = random.Random(seed)
+    n = 2 * d
+    perm = list(range(n))
+    moved = {"random": list(range(n)), "few moved": rng.sample(range(n), min(n, 3)),
+             "one half": rng.choice([list(range(d)), list(range(d, n))]), "identity": []}[kind]
+    images = list(moved)
+    rng.shuffle(images)
+    for a, b in zip(moved, images):
+        perm[a] = b
+    signs = [rng.choice([-1, 1]) for _ in range(n)]
+    if _signed(perm, signs) < 0:
+        signs[rng.randrange(n)] *= -1
+    _assert_positive_network(perm, signs)
 
 
 def test_merge_disjoint_only_merges_disjoint_rounds():
@@ -177,7 +286,7 @@ def test_levels_float64_certificate_checks_against_the_input(d, mode):
     cert = f.certificate()
     verdict = check_certificate(cert, matrix=exact_rows(T))
     assert verdict.ok, verdict.reasons
-    assert f.count <= levels_bound(2 * d, mode)
+    assert f.count <= levels_bound(2 * d)
     assert float(cert["claims"]["tolerance"]) < 1e-12 * max(1.0, np.abs(A).max())
     if mode == "positive":
         assert all(float(s) > 0 for c in cert["factors"] for s in c["scale"])

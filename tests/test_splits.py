@@ -28,7 +28,7 @@ from tests.helpers import assert_certificate_is_for, certificate_product, exact_
 
 LIMITS = Limits(entry_chars=10**12, total_chars=10**15)
 #: the balanced methods' bounds at size m (short: its target 6; paper: 27 proved, 47 claimed)
-BALANCED = {"short": lambda m, mode: 6, "paper": lambda m, mode: 47, "levels": levels_bound}
+BALANCED = {"short": lambda m: 6, "paper": lambda m: 47, "levels": levels_bound}
 
 
 def _invertible(rng, n, entry):
@@ -74,7 +74,7 @@ def assert_split_factors(T, p, method, mode, mask=None):
     assert verdict.ok, verdict.reasons
     assert f.count <= f.bound
     s = min(p, n - p)
-    assert f.bound <= split_bound(n, p, BALANCED[method](2 * s, mode))
+    assert f.bound <= split_bound(n, p, BALANCED[method](2 * s))
     if mode == "positive":
         assert all(x > 0 for c in f.word for x in c.scale)
     return f
