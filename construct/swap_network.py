@@ -67,9 +67,10 @@ def involution_rounds(tau, d):
     rounds = [[(i, j) for i, j in pairs if i < d <= j], [], []]
     top = [(i, j) for i, j in pairs if j < d]
     bottom = [(i, j) for i, j in pairs if i >= d]
-    for (a, b), (c, e) in zip(top, bottom):
-        rounds[0] += [(a, e), (b, c)]
-        rounds[1] += [(a, c), (b, e)]
+    for pair, other in zip(top, bottom):
+        first, second = quad_rounds(pair, other)
+        rounds[0] += first
+        rounds[1] += second
     fixed_top = [k for k in range(d) if tau[k] == k]
     fixed_bottom = [k for k in range(d, 2 * d) if tau[k] == k]
     for (x, y) in top[len(bottom):]:
@@ -146,8 +147,8 @@ def joined_involution_rounds(tau, d):
     leftover, doubles = long_pairs[len(short_pairs):], []
     for (x, y), (x2, y2) in zip(leftover[0::2], leftover[1::2]):
         z, z2 = short_fixed.pop(), short_fixed.pop()
-        for k, (lp, done) in enumerate((((x, y), (z, z2)), ((x2, y2), (z, z2)))):
-            first, second = quad(lp, done)
+        for k, lp in enumerate(((x, y), (x2, y2))):  # (x y)(z z') in rounds 0, 1, then (x' y')(z z') in 2, 3
+            first, second = quad(lp, (z, z2))
             rounds[2 * k] += first
             rounds[2 * k + 1] += second
         u, u2 = short_fixed.pop(), short_fixed.pop()
