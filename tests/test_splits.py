@@ -4,9 +4,12 @@ Every factorization is checked against the input by the independent
 checker and by an independent product (tests/helpers.py), its count against
 the bound its certificate claims, and that claim against the bound proved
 in docs/theory.md: the balanced method's bound at ``2 min(p, n - p)`` plus
-``4k + 2`` for ``k`` clearing steps.
+``4k + 2`` for ``k`` clearing steps, and for odd ``n`` with
+``p = floor(n/2)`` or ``ceil(n/2)``: 8 with the short method in both modes,
+the balanced bound plus 4 with the others (``n >= 5``).
 """
 
+import itertools
 import json
 import random
 import subprocess
@@ -15,14 +18,19 @@ import sys
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from construct import splits
+from construct.couplings import Word, lower, upper
 from construct.factor import factor
+from construct.families import FAMILIES
 from construct.levels import levels_bound
-from construct.matrices import block_diagonal, from_rows, identity, permutation_matrix
+from construct.matrices import block_diagonal, blocks, from_rows, identity, permutation_matrix, rank
 from construct.parse import InputError
 from construct.short import factor_short
 from construct.splits import (
-    column_word, factor_split, generic_length, parameter_lower_bound, peels, reduction_bound, split_bound,
+    ODD_SHORT_BOUND, absorbed_clearing, column_word, factor_split, generic_length, parameter_lower_bound, peels,
+    reduction_bound, split_bound,
 )
+from construct.sweep import sample_size
 from proofs.checker import Limits, check_certificate
 from tests.helpers import assert_certificate_is_for, certificate_product, exact_rows
 
@@ -74,7 +82,7 @@ def assert_split_factors(T, p, method, mode, mask=None):
     assert verdict.ok, verdict.reasons
     assert f.count <= f.bound
     s = min(p, n - p)
-    assert f.bound <= split_bound(n, p, BALANCED[method](2 * s))
+    assert f.bound <= split_bound(n, p, BALANCED[method](2 * s), short=method == "short")
     if mode == "positive":
         assert all(x > 0 for c in f.word for x in c.scale)
     return f
@@ -109,12 +117,134 @@ def test_masks_keeping_p_coordinates_factor_the_reordered_matrix(case, rng):
     assert f.certificate().get("mask", [1] * p + [0] * (n - p)) == mask
 
 
-def test_odd_sizes_default_to_the_near_balanced_split_within_the_constant_bound():
+def test_odd_sizes_default_to_the_near_balanced_split_and_claim_8_with_the_short_method():
     for n in (3, 5, 7, 9):
         T = sample("integer", random.Random(n), n)
         f = assert_split_factors(T, n // 2, "short", "any")
         assert factor(T).word.p == n // 2 and peels(n, n // 2) == 1
-        assert f.count <= 6 + 6
+        assert f.count <= f.bound == ODD_SHORT_BOUND == 8
+
+
+def _short_any(S):
+    return factor_short(S, "any", random.Random(0))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.sampled_from((3, 5, 7, 9)), st.sampled_from(sorted(FAMILIES)), st.sampled_from(("any", "positive")),
+       st.booleans(), st.integers(0, 10**6))
+def test_odd_sizes_get_at_most_8_short_couplings_in_every_family_and_mode(n, family, mode, ceil, seed):
+    # every family of couplings bounds: gaussian, integer, huge / tiny entries, permutations, triangular,
+    # block-diagonal, singular off-diagonal blocks, near-singular (odd sizes as invertible minors)
+    T = sample_size(family, random.Random(seed), n, positive=mode == "positive")
+    f = assert_split_factors(T, n // 2 + ceil, "short", mode)
+    assert f.count <= f.bound == 8
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from((3, 5, 7, 9)), st.sampled_from(KINDS), st.sampled_from(("any", "positive")),
+       st.integers(0, 10**6))
+def test_odd_sizes_get_at_most_8_short_couplings_on_triangular_block_and_permutation_matrices(n, kind, mode, seed):
+    T = sample(kind, random.Random(seed), n)
+    T = positive(T) if mode == "positive" else T
+    f = assert_split_factors(T, n // 2, "short", mode)
+    assert f.count <= f.bound == 8
+
+
+@pytest.mark.parametrize("n", [3, 5])
+def test_every_permutation_of_3_and_5_coordinates_gets_at_most_8_short_couplings_in_both_modes(n):
+    for perm in itertools.permutations(range(n)):
+        P = permutation_matrix(list(perm))
+        for mode in ("any", "positive") if P.det() > 0 else ("any",):
+            f = factor(P, mode=mode)
+            assert f.word.matrix() == P and f.count <= f.bound == 8, (perm, mode, f.word.kinds())
+
+
+# Inputs that got 9 or 10 couplings before the absorbed clearing (9 without the random retries for the
+# triangular one), and what they exercise: another coordinate j, the column shift H, the row shift G.
+FORMERLY_LONG = [
+    ((2, 1, 3, 4, 0), "10 couplings"), ((0, 4, 3, 2, 1), "9"), ((1, 4, 3, 2, 0), "9"), ((2, 3, 4, 0, 1), "9"),
+    ((6, 0, 5, 4, 1, 3, 2), "9"), ((5, 3, 4, 0, 2, 6, 1), "9, j != last"), ((5, 0, 6, 1, 4, 3, 2), "9"),
+    ((2, 0, 4, 3, 1), "G"), ((1, 2, 3, 0, 4), "j != last and G"), ((0, 4, 1, 2, 3), "H"),
+]
+
+
+@pytest.mark.parametrize("perm, why", FORMERLY_LONG)
+def test_permutations_that_needed_9_or_10_get_at_most_8_in_both_modes(perm, why):
+    P = permutation_matrix(list(perm))
+    for mode in ("any", "positive"):
+        f = assert_split_factors(positive(P) if mode == "positive" else P, len(perm) // 2, "short", mode)
+        assert f.count <= 8, (why, f.word.kinds())
+
+
+def test_absorbed_clearing_shifts_a_permutation_by_a_column_when_the_plain_clearing_needs_a_lift():
+    P = permutation_matrix([0, 4, 1, 2, 3])
+    X, _, Yt = splits._clearing(P, 2)
+    assert X.kinds() == "ULU" or Yt.kinds() == "ULU"  # a lift: the top of the cleared column or row is zero
+    order, G, H = absorbed_clearing(P, 2)
+    assert order == list(range(5)) and G.is_zero_matrix and not H.is_zero_matrix
+    X, _, Yt = splits._clearing(_shift(P, G, H), 2)
+    assert len(X) <= 2 and len(Yt) <= 2
+    for mode in ("any", "positive"):
+        assert assert_split_factors(positive(P) if mode == "positive" else P, 2, "short", mode).count <= 8
+
+
+def _shift(S, G, H):
+    n, p = S.shape[0], G.shape[1]
+    return splits._preconditioned(S, Word(n, p, [lower(G)]), Word(n, p, [upper(H)]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from((3, 5, 7, 9)), st.sampled_from((0.15, 0.3, 0.5)), st.integers(0, 10**6))
+def test_absorbed_clearing_makes_both_clearing_words_L_U_from_5_coordinates_on(n, density, seed):
+    rng = random.Random(seed)
+    T = from_rows([[rng.choice((1, -1, 2)) if rng.random() < density else 0 for _ in range(n)] for _ in range(n)])
+    if rank(T) < n:
+        return
+    p = n // 2
+    order, G, H = absorbed_clearing(T, p)
+    j = order[-1]
+    assert j >= p and order == [i for i in range(n) if i != j] + [j]  # one second-group coordinate moved last
+    assert all(G[i, :].is_zero_matrix for i in range(n - p - 1)) and H[:, : n - p - 1].is_zero_matrix
+    X, _, Yt = splits._clearing(_shift(T.extract(order, order), G, H), p)
+    good = [i for i in range(p, n) if rank(T.extract(list(range(p)) + [i], list(range(p)) + [i])
+                                           - splits._unit(p + 1, p + 1, p, p, T.domain)) >= 2]
+    if n >= 5:
+        assert good  # the lemma: such a coordinate exists for p >= 2
+    plain = (order, G.is_zero_matrix, H.is_zero_matrix) == (list(range(n)), True, True)
+    assert plain or j == max(good)  # the plain clearing first, else the last good coordinate
+    if good:
+        assert len(X) <= 2 and len(Yt) <= 2 and X.kinds() in ("", "U", "LU") and Yt.kinds() in ("", "U", "LU")
+    else:  # n = 3 only: the plain clearing, lifts allowed
+        assert plain
+
+
+def test_the_cyclic_permutation_of_3_has_no_absorbed_clearing_and_still_gets_at_most_8():
+    C = permutation_matrix([1, 2, 0])
+    order, G, H = absorbed_clearing(C, 1)
+    assert order == [0, 1, 2] and G.is_zero_matrix and H.is_zero_matrix
+    for T in (C, from_rows([[1, 0, 0], [-2, 1, 1], [0, -2, 1]])):  # the second: 8 in positive mode
+        for mode in ("any", "positive"):
+            assert assert_split_factors(T, 1, "short", mode).count <= 8
+
+
+@pytest.mark.parametrize("mode", ["any", "positive"])
+def test_a_balanced_rest_with_singular_off_diagonal_blocks_starts_with_an_upper_coupling_and_five(mode):
+    for T in (block_diagonal(from_rows([[0, 1], [1, 0]]), from_rows([[1, 1], [1, 0]])),
+              block_diagonal(from_rows([[2, 1], [1, 1]]), from_rows([[-1, 0], [0, -3]])),
+              block_diagonal(from_rows([[-1]]), from_rows([[-2]]))):
+        T = positive(T) if mode == "positive" else T
+        d = T.shape[0] // 2
+        assert all(rank(B) < d for B in blocks(T, d)[1:3])
+        word, inner = splits._balanced_word(T, lambda S: factor_short(S, mode, random.Random(0)))
+        assert word.matrix() == T and word.kinds()[0] == "U"
+        assert inner.method != "short:six" and len(word) <= (4 if d == 1 else 6)
+
+
+def test_absorbed_clearing_raises_an_internal_error_when_no_candidate_passes(monkeypatch):
+    real = splits._clearing
+    monkeypatch.setattr(splits, "_clearing", lambda T, p: (lambda X, N, Yt: (X * X * X, N, Yt))(*real(T, p)))
+    with pytest.raises(AssertionError, match="docs/theory.md proves one"):
+        absorbed_clearing(sample("integer", random.Random(0), 5), 2)
 
 
 def test_split_one_count_grows_with_n_within_the_proved_bound():
@@ -158,9 +288,12 @@ def test_bounds_for_every_split_are_above_the_parameter_count():
     for n in range(2, 40):
         for p in range(1, n):
             s = min(p, n - p)
-            assert split_bound(n, p, 6) >= parameter_lower_bound(n, p)
+            assert split_bound(n, p, 6, short=True) >= parameter_lower_bound(n, p)
             assert reduction_bound(n, p) == (0 if 2 * p == n else 4 * peels(n, p) + 2)
             assert peels(n, p) == -(-abs(n - 2 * p) // s)
+            odd = abs(n - 2 * p) == 1
+            assert split_bound(n, p, 6, short=True) == (8 if odd else 6 + reduction_bound(n, p))
+            assert split_bound(n, p, 27) == 27 + (4 if odd and n >= 5 else reduction_bound(n, p))
     # p = 1: the bound grows linearly, within a factor 7 of the parameter count
     assert all(split_bound(n, 1, 6) <= 7 * parameter_lower_bound(n, 1) for n in range(3, 200))
 
@@ -260,17 +393,23 @@ def test_checker_applies_a_mask_keeping_one_of_three_coordinates():
     assert not check_certificate({**HAND, "mask": [0, 0, 1]}).ok  # the unmasked matrix, read through the mask
 
 
-def test_preconditioning_never_lengthens_and_brings_triangular_odd_sizes_to_the_generic_count():
+def test_random_preconditioning_of_other_splits_never_lengthens_and_keeps_the_bound():
     assert generic_length(1, "LULUL") == generic_length(1, "ULULU") == 8
-    for n in (5, 7, 9):
+    for n, p in ((6, 1), (8, 3), (7, 2)):
         for kind in ("lower-triangular", "upper-triangular", "block-diagonal", "permutation"):
-            for seed in range(3):
-                T = sample(kind, random.Random(seed), n)
-                plain = factor_split(T, n // 2, lambda S: factor_short(S, "any", random.Random(0)))
-                f = factor(T)
-                assert f.count <= plain.count and f.bound == plain.bound
-                if kind.endswith("triangular"):  # 9 or 10 without preconditioning
-                    assert f.count <= 8
+            T = sample(kind, random.Random(n + p), n)
+            plain = factor_split(T, p, _short_any)
+            f = factor(T, split=p)
+            assert f.count <= plain.count and f.bound == plain.bound
+
+
+def test_odd_sizes_keep_the_plain_word_when_it_is_shorter_than_the_absorbed_one():
+    P = permutation_matrix([2, 1, 4, 3, 0])  # the plain clearing needs a lift, yet its word is 5; absorbed: 8
+    order, G, H = absorbed_clearing(P, 2)
+    absorbed = splits._cleared(_shift(P.extract(order, order), G, H), 2, _short_any)[0]
+    plain = splits._cleared(P, 2, _short_any)[0]
+    assert (order, G.is_zero_matrix, H.is_zero_matrix) != (list(range(5)), True, True)
+    assert factor(P).count == len(plain) == 5 < len(absorbed) == 8 == factor(P).bound
 
 
 @pytest.mark.parametrize("n, p, mode", [(5, 1, "any"), (5, 3, "positive"), (3, 1, "positive")])
