@@ -21,8 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from construct.families import FAMILIES  # noqa: E402
-from construct.splits import parameter_lower_bound, peels, split_bound  # noqa: E402
-from construct.sweep import SHORT_TARGET, proved_bound, sweep  # noqa: E402
+from construct.splits import parameter_lower_bound, peels  # noqa: E402
+from construct.sweep import proved_bound, sweep  # noqa: E402
 
 CASES = [(4, 2), (3, 1), (5, 2), (7, 3), (9, 4), (6, 1), (8, 1), (9, 1), (8, 3), (9, 2), (6, 4)]
 
@@ -38,7 +38,7 @@ def main() -> None:
         rows = sweep(list(FAMILIES), [n], ["short"], ["any", "positive"], args.samples, seed=1, split=p)
         assert not any(r["failures"] for r in rows), [r["failures"] for r in rows]
         most = {mode: max(r["max"] for r in rows if r["mode"] == mode) for mode in ("any", "positive")}
-        short = split_bound(n, p, SHORT_TARGET, short=True)
+        short = proved_bound(n, p, "short")
         assert max(most.values()) <= short
         print(f"| {n} | {p} | {peels(n, p)} | {most['any']} / {short} | {most['positive']} / {short} "
               f"| {proved_bound(n, p, 'paper')} | {proved_bound(n, p, 'levels')} "

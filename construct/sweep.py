@@ -10,8 +10,9 @@ violation, counted per row and saved like a failing certificate.
 Rows are per family, size ``n``, split ``p`` (default ``floor(n/2)``),
 method and mode. Odd sizes and unequal splits go through the reduction of
 ``construct/splits.py``; their counts are checked against the bound proved
-for them (the balanced method's bound at ``2 min(p, n - p)`` plus the
-reduction's ``4k + 2``), the short method's targets only for balanced splits.
+for them (:func:`~construct.splits.split_bound`: 8 for the short method on
+the near-balanced split of odd ``n``), the short method's targets only for
+balanced splits.
 
 >>> rows = sweep(["integer"], [4], ["short"], ["any"], samples=3, seed=0)
 >>> rows[0]["n"], rows[0]["samples"], rows[0]["failures"], rows[0]["violations"], rows[0]["max"] <= 5
@@ -60,11 +61,11 @@ def proved_bound(n: int, p: int, method: str) -> int:
     """The bound proved for ``method`` on the split ``p`` of ``n`` (short: its target 6 when balanced).
 
     >>> proved_bound(4, 2, "short"), proved_bound(5, 2, "short"), proved_bound(6, 1, "paper")
-    (6, 12, 45)
+    (6, 8, 45)
     """
     s = min(p, n - p)
     balanced = {"short": SHORT_TARGET, "paper": STAGE_BOUNDS["total"][0]}.get(method) or levels_bound(2 * s)
-    return split_bound(n, p, balanced)
+    return split_bound(n, p, balanced, short=method == "short")
 
 
 def sample_size(family: str, rng: random.Random, n: int, positive: bool):
