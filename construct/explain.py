@@ -63,8 +63,9 @@ def explain(T: DomainMatrix, method: str = "short", mode: str = "any", seed: int
         steps.insert(0, Step("unequal split", f"With {p} of {n} coordinates kept by lower couplings, a few unit "
                              "couplings first reduce T to a balanced core of even size, whose couplings act as the "
                              "identity on the cleared coordinates (construct/splits.py, factor_split). The steps "
-                             f"below build the core's couplings (method {f.method}); where the reduction built "
-                             "more than one core and kept the shortest word, the steps of each core follow in turn."))
+                             f"below build the core's couplings (method {f.method}), for U(-g) T' when both "
+                             "off-diagonal blocks of the core T' are singular; where the reduction built more than "
+                             "one core and kept the shortest word, the steps of each core follow in turn."))
     elif f.method.startswith("short:"):
         steps = short_route_steps(f.matrix, f.method.removeprefix("short:"), mode == "positive",
                                   _conjugated_matrix(steps) if f.method == "short:five" else None) + steps
