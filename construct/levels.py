@@ -23,8 +23,8 @@ The construction (derived in ``docs/theory.md``, "The levels method"):
    ``L D U = L(X_0) G_0 L(X_1) ... G_(m-1) L(X_m) E U(Y_m) G_(m-1)^-1 ... U(Y_0)``
    with ``E`` the pivots in the finest frame, absorbed as the scales of the
    two middle couplings.
-4. The pivot permutation ``P`` is a swap network of at most 6 rounds
-   (:func:`network`), which leaves signs ``S``:
+4. The pivot permutation ``P`` is a swap network of at most 6 rounds, 7 in
+   positive mode (:func:`network`), which leaves signs ``S``:
    ``T = (P S) (S L S) (S D) U``.
 
 Count: ``2 r + 4 m + 2`` for ``r`` rounds and ``m = ceil(log2 d)``: at most
