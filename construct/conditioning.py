@@ -61,19 +61,37 @@ def norm2(apply, apply_t, size: int, exact=None) -> float:
     return estimate
 
 
+def uniform_coupling_condition(s: float, c: float) -> float:
+    """2-norm condition number of a coupling ``[[I, 0], [S, c I]]`` (or ``[[c I, S], [0, I]]``) with ``||S||_2 = s``.
+
+    Each singular value ``x`` of ``S`` gives a 2x2 block ``[[1, 0], [x, c]]``
+    with singular values ``sigma`` and ``|c| / sigma``, where
+    ``sigma^2 = (t + sqrt(t^2 - 4 c^2)) / 2``, ``t = 1 + x^2 + c^2``, largest at
+    ``x = s``; unused coordinates give ``1`` and ``|c|``, which lie between.
+    So the condition number is ``sigma(s)^2 / |c|``: ``((s + sqrt(s^2 + 4)) / 2)^2``
+    at ``c = 1``.
+
+    >>> round(uniform_coupling_condition(1.0, 1.0), 3), round(uniform_coupling_condition(8.0, 8.0), 1)
+    (2.618, 16.1)
+    """
+    if not math.isfinite(s) or not math.isfinite(c) or c == 0:
+        return math.inf
+    t = 1 + s * s + c * c
+    return (t + math.sqrt(max(t * t - 4 * c * c, 0.0))) / 2 / abs(c)
+
+
 def coupling_condition(kind: str, S: np.ndarray, scale: np.ndarray, p: int) -> float:
     """2-norm condition number of one coupling.
 
-    A unit coupling ``[[I, 0], [S, I]]`` with ``s = ||S||_2`` has condition
-    number ``((s + sqrt(s^2 + 4)) / 2)^2`` (each singular value ``s`` of ``S``
-    gives a 2x2 block ``[[1, 0], [s, 1]]``); others are measured by an SVD,
-    or estimated from the explicit inverse above :data:`EXACT_NORM_SIZE`.
+    With a scale ``c I`` (a unit coupling has ``c = 1``) it follows from
+    ``||S||_2`` (:func:`uniform_coupling_condition`); others are measured by
+    an SVD, or estimated from the explicit inverse above :data:`EXACT_NORM_SIZE`.
     """
     if not np.all(np.isfinite(S)) or not np.all(np.isfinite(scale)):
         return math.inf
-    if np.all(scale == 1):
+    if scale.size and np.all(scale == scale[0]):
         s = norm2(lambda x: S @ x, lambda y: S.T @ y, S.shape[1], lambda: np.linalg.norm(S, 2) if S.size else 0.0)
-        return ((s + math.sqrt(s * s + 4)) / 2) ** 2
+        return uniform_coupling_condition(s, float(scale[0]))
     n = sum(S.shape)
     if n <= EXACT_NORM_SIZE:
         M = np.eye(n)

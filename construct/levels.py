@@ -26,6 +26,9 @@ The construction (derived in ``docs/theory.md``, "The levels method"):
 4. The pivot permutation ``P`` is a swap network of at most 6 rounds, 7 in
    positive mode (:func:`network`), which leaves signs ``S``:
    ``T = (P S) (S L S) (S D) U``.
+5. In float64 and mpmath the word is then rescaled between factors by
+   powers of two (:func:`~construct.balancing.balance`): the same product,
+   a smaller largest condition number.
 
 Count: ``2 r + 4 m + 2`` for ``r`` rounds and ``m = ceil(log2 d)``: at most
 ``4 ceil(log2 d) + 14`` with ``r <= 6``, and ``4 ceil(log2 d) + 16`` in
@@ -51,6 +54,7 @@ from sympy.polys.matrices import DomainMatrix
 
 from construct import trace
 from construct.arith import arithmetic
+from construct.balancing import balance
 from construct.couplings import Coupling, Word
 from construct.factorization import Factorization
 from construct.matrices import diagonal, from_rows, identity, join, permutation_matrix, scale_columns, scale_rows
@@ -448,6 +452,8 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
     """The levels method as a :class:`~construct.factorization.Factorization` (numeric ones carry a tolerance)."""
     a = arithmetic(arith_name, digits)
     factors, rounds, mixed = build_with_mixing(T, mode, a, rng)
+    if not a.is_exact:  # exact factors stay as built: their entries are what theory.md describes
+        factors = balance(factors, power=lambda k: a.scalar(2.0**k))
     n = T.shape[0]
     d = n // 2
     stages, stage_bounds = {"rounds": rounds, "mixing": 2 * mixed}, {"rounds": (MAX_ROUNDS[mode], ""), "mixing": (2, "")}
