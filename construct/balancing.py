@@ -73,8 +73,8 @@ def balance(factors, power=lambda k: 2.0**k):
     if worst >= max((uniform_coupling_condition(x, c) for x, c in zip(s, uniform) if c is not None), default=0.0):
         return factors
     out = []
-    for (kind, shear, scale), (a0, b0), (a1, b1) in zip(factors, path, path[1:]):
-        if uniform[len(out)] is None:
+    for (kind, shear, scale), c, (a0, b0), (a1, b1) in zip(factors, uniform, path, path[1:]):
+        if c is None:
             out.append((kind, shear, scale))
             continue
         shear_exponent, scale_exponent = (a0 - b0, b1 - b0) if kind == "lower" else (b0 - a0, a1 - a0)
