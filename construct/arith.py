@@ -172,6 +172,10 @@ class _Numeric:
     def sign(self, x):
         return 1 if x > 0 else -1
 
+    def power2(self, k: int):
+        """``2^k``, exact."""
+        return self.scalar(2) ** k
+
 
 class Float64(_Numeric):
     """IEEE double precision, LAPACK's partial-pivoting LU and triangular solves."""
@@ -206,6 +210,9 @@ class Float64(_Numeric):
 
     def scalar(self, x):
         return float(x)
+
+    def log2_abs(self, x) -> float:
+        return math.log2(abs(x))
 
 
 class MP(_Numeric):
@@ -271,6 +278,9 @@ class MP(_Numeric):
 
     def scalar(self, x):
         return self.ctx.mpf(x)
+
+    def log2_abs(self, x) -> float:
+        return float(self.ctx.log(abs(x), 2))  # mpmath exponents may lie beyond float64's
 
 
 def _fill(M, zero):

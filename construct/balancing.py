@@ -1,22 +1,34 @@
-"""Rescaling between factors: the same product, better conditioned couplings (float64 and mpmath).
+"""Rescaling between factors, and halving the worst shears: the same product, better conditioned couplings.
 
-For diagonal ``D_i = diag(2^a_i I, 2^b_i I)`` with ``D_0 = D_k = I``, the
-factors ``D_(i-1)^-1 F_i D_i`` multiply to the same matrix and are again
-couplings when a lower coupling keeps ``a`` and an upper one keeps ``b``:
+Used by the levels method in float64 and mpmath.
+
+*Rescaling.* For diagonal ``D_i = diag(2^a_i I, 2^b_i I)`` with
+``D_0 = D_k = I``, the factors ``D_(i-1)^-1 F_i D_i`` multiply to the same
+matrix and are again couplings when a lower coupling keeps ``a`` and an
+upper one keeps ``b``:
 
 * lower ``[[I, 0], [X, B]]`` becomes ``[[I, 0], [2^(a - b_(i-1)) X, 2^(b_i - b_(i-1)) B]]``;
 * upper ``[[C, Z], [0, I]]`` becomes ``[[2^(a_i - a_(i-1)) C, 2^(b - a_(i-1)) Z], [0, I]]``.
 
-Powers of two are exact in binary floating point, so nothing is rounded. A
-coupling whose shear has 2-norm ``s`` and whose scale is ``c I`` has
-condition number :func:`~construct.conditioning.uniform_coupling_condition`
-``(s, c)``: about ``s^2`` at ``c = 1`` but about ``2 s`` at ``c = s``. So a
-badly conditioned level coupling next to a cross swap (shear norm 1) can
-trade its condition number against its neighbour's. :func:`balance` picks
-the exponents in ``[-EXPONENT, EXPONENT]`` that minimise the largest
-condition number over the whole word, by dynamic programming over the
-states ``(a, b)``; couplings with other scales (the pivots) are left as they
-are. ``docs/theory.md``, "The levels method", section 6.
+Powers of two are exact in binary floating point, so nothing is rounded.
+A coupling with shear ``S`` and scale ``c`` has condition number at most
+:func:`~construct.conditioning.coupling_condition_bound`, which needs only
+``||S||_2``, ``||c^-1 S||_2`` and the extreme ``|c|``, so it follows every
+rescaling in closed form; for a uniform scale ``c I`` it is the condition
+number itself: about ``s^2`` at ``c = 1`` but about ``2 s`` at ``c = s``. So
+a badly conditioned coupling next to a cross swap (shear norm 1) can trade
+its condition number against its neighbour's. :func:`balance` picks the
+exponents in ``[-EXPONENT, EXPONENT]`` that minimise the largest bound over
+the whole word, by dynamic programming over the states ``(a, b)``.
+
+*Halving.* ``L(S, B) = L(S/2) U(0) L(S/2, B)`` and
+``U(S, C) = U(S/2) L(0) U(S/2, C)``: two more couplings (the middle one is
+the identity until rescaled, then a pure scaling), and shears of half the
+norm, which after rescaling costs about half the condition number. With
+``spare`` couplings left under the method's bound, :func:`balance` halves,
+one at a time, the factor whose halving helps most (:func:`_best_halving`),
+and keeps the fewest halvings that reach the least largest bound.
+``docs/theory.md``, "The levels method", section 6.
 
 Here ``L(8) U(1) L(1)`` (condition numbers 66, 2.6, 2.6) becomes
 ``L(8, 4) U(4, 1) L(1/4, 1/4)``, the same product with condition numbers 20.2, 17.9, 4.3:
@@ -28,6 +40,12 @@ Here ``L(8) U(1) L(1)`` (condition numbers 66, 2.6, 2.6) becomes
 >>> from construct.conditioning import uniform_coupling_condition
 >>> [round(uniform_coupling_condition(s, c), 1) for s, c in [(8, 1), (8, 4), (4, 1), (0.25, 0.25)]]
 [66.0, 20.2, 17.9, 4.3]
+
+With two spare couplings the shear 8 is halved, ``L(4) U(0) L(4)``, and then rescaled
+(condition numbers 8.1, 4.0, 4.3, 8.1, 2.6):
+
+>>> [(kind, float(S[0, 0]), [float(x) for x in c]) for kind, S, c in balance(word, spare=2)][:3]
+[('lower', 4.0, [4.0]), ('upper', 0.0, [0.25]), ('lower', 0.25, [0.25])]
 """
 
 from __future__ import annotations
@@ -36,63 +54,173 @@ import math
 
 import numpy as np
 
-from construct.conditioning import norm2, uniform_coupling_condition
+from construct.conditioning import coupling_condition_bound, norm2
 
 #: Exponents ``a, b`` range over ``-EXPONENT .. EXPONENT``.
 EXPONENT = 4
 
+#: Shear norms are computed by an SVD up to this size, estimated by power iteration above it.
+EXACT_NORM_SIZE = 256
 
-def balance(factors, power=lambda k: 2.0**k):
-    """The factors ``(kind, shear, scale)`` rescaled by powers of two so that the largest condition number is least.
+
+def balance(factors, power=lambda k: 2.0**k, spare=0):
+    """The factors ``(kind, shear, scale)`` rescaled by powers of two, and halved while ``spare`` allows.
 
     ``scale`` is ``None`` for a unit coupling; ``power(k)`` is ``2^k`` in the
-    factors' number type. The word is returned unchanged when nothing improves.
+    factors' number type. Returns a word of at most ``len(factors) + spare``
+    couplings with the same product whose largest condition-number bound
+    is least; the word is returned unchanged when nothing improves.
     """
-    s = [_shear_norm(shear) for _, shear, _ in factors]
-    uniform = [_uniform(scale) for _, _, scale in factors]
-    states = range(-EXPONENT, EXPONENT + 1)
-    best = {(0, 0): (0.0, ((0, 0),))}  # state after factor i: (largest cond so far, states along the way)
-    for i, (kind, _, _) in enumerate(factors):
-        reached = {}
-        for (a, b), (worst, path) in best.items():
-            for e in states:
-                after = (a, e) if kind == "lower" else (e, b)
-                if uniform[i] is None:
-                    if after != (a, b) or a != b:  # other scales: only the identity rescaling
-                        continue
-                    cond = 0.0
-                elif kind == "lower":
-                    cond = uniform_coupling_condition(s[i] * 2.0 ** (a - b), uniform[i] * 2.0 ** (e - b))
-                else:
-                    cond = uniform_coupling_condition(s[i] * 2.0 ** (b - a), uniform[i] * 2.0 ** (e - a))
-                candidate = (max(worst, cond), path + (after,))
-                if after not in reached or candidate[0] < reached[after][0]:
-                    reached[after] = candidate
-        best = reached
-    worst, path = best[(0, 0)]
-    if worst >= max((uniform_coupling_condition(x, c) for x, c in zip(s, uniform) if c is not None), default=0.0):
+    kinds = [kind for kind, _, _ in factors]
+    stats = [_stats(shear, scale) for _, shear, scale in factors]
+    words = [(_least_largest(kinds, stats), kinds, stats, [])]  # [.., indices of the factors halved in turn]
+    while spare >= 2:
+        i = _best_halving(kinds, stats, words[-1][0])
+        if i is None:
+            break
+        kinds, stats = _halve(kinds, i), _halve(stats, i, _halved_stats(stats[i]))
+        words.append((_least_largest(kinds, stats), kinds, stats, words[-1][3] + [i]))
+        spare -= 2
+    worst, kinds, stats, halved = min(words, key=lambda word: word[0])  # the first of equals: fewest couplings
+    if not halved and worst >= max(coupling_condition_bound(*s) for s in stats):
         return factors
+    for i in halved:
+        kind, shear, scale = factors[i]
+        half = shear * power(-1)
+        factors = _halve(factors, i, [(kind, half, None), (_other(kind), shear - shear, None), (kind, half, scale)])
     out = []
-    for (kind, shear, scale), c, (a0, b0), (a1, b1) in zip(factors, uniform, path, path[1:]):
-        if c is None:
-            out.append((kind, shear, scale))
-            continue
+    path = _path(kinds, stats)
+    for (kind, shear, scale), (a0, b0), (a1, b1) in zip(factors, path, path[1:]):
         shear_exponent, scale_exponent = (a0 - b0, b1 - b0) if kind == "lower" else (b0 - a0, a1 - a0)
         old = scale if scale is not None else [power(0)] * shear.shape[0]  # the scaled half: the shear's rows
         out.append((kind, shear * power(shear_exponent), [x * power(scale_exponent) for x in old]))
     return out
 
 
-def _shear_norm(shear) -> float:
+#: Halvings are chosen by the least sum of ``(bound / largest)^POWER``: the largest bounds
+#: dominate, and of two equally large ones halving either still counts as progress.
+POWER = 16
+
+
+def _best_halving(kinds, stats, largest):
+    """The factor whose halving lowers the sum of the rescaled word's bounds (to :data:`POWER`) most, or None.
+
+    A pass forward and one backward over the word give, for every factor,
+    the least sums of the factors before it (per state) and after it, so
+    every halving is priced by the three pieces alone.
+    """
+    tables = [(_table(s) / largest) ** POWER for s in stats]
+    forward = [_start()]  # forward[i][a, b]: least sum over factors 0..i-1 ending in state (a, b)
+    for kind, table in zip(kinds, tables):
+        forward.append(_forward(forward[-1], kind, table, np.add)[0])
+    backward = [_start()]  # backward[j][a, b]: least sum over the last j factors from state (a, b)
+    for kind, table in zip(reversed(kinds), reversed(tables)):
+        backward.append(_backward(backward[-1], kind, table, np.add))
+    best, least = None, forward[-1][EXPONENT, EXPONENT] * (1 - 1e-9)
+    for i, s in enumerate(stats):
+        reached = forward[i]
+        for kind, piece in zip(_halve(kinds, i), _halved_stats(s)):
+            reached = _forward(reached, kind, (_table(piece) / largest) ** POWER, np.add)[0]
+        total = np.min(reached + backward[len(kinds) - i - 1])
+        if total < least:
+            best, least = i, total
+    return best
+
+
+def _other(kind):
+    return "upper" if kind == "lower" else "lower"
+
+
+def _halve(items, i, pieces=None):
+    """``items`` with item ``i`` replaced by ``pieces`` (by default its kind, the other kind, its kind)."""
+    if pieces is None:
+        pieces = [items[i], _other(items[i]), items[i]]
+    return items[:i] + list(pieces) + items[i + 1:]
+
+
+def _halved_stats(stats):
+    s, s_inverse, high, low = stats
+    return [(s / 2, s / 2, 1.0, 1.0), (0.0, 0.0, 1.0, 1.0), (s / 2, s_inverse / 2, high, low)]
+
+
+# The dynamic programming: a state (a, b) is stored at index (a + EXPONENT, b + EXPONENT). A lower
+# factor moves (a, b) to (a, e) at the cost of its bound rescaled by (a - b, e - b), an upper one
+# moves it to (e, b) at the cost of (b - a, e - a); the word starts and ends in (0, 0).
+_SIZE = 2 * EXPONENT + 1
+_I, _J, _K = np.meshgrid(np.arange(_SIZE), np.arange(_SIZE), np.arange(_SIZE), indexing="ij")
+_OFFSETS = np.meshgrid(np.arange(-2 * EXPONENT, 2 * EXPONENT + 1), np.arange(-2 * EXPONENT, 2 * EXPONENT + 1),
+                       indexing="ij")
+
+
+def _table(stats):
+    """The factor's bound for every rescaling ``(x, y)``, at index ``(x + 2 EXPONENT, y + 2 EXPONENT)``."""
+    return coupling_condition_bound(*stats, *_OFFSETS)
+
+
+def _start():
+    worst = np.full((_SIZE, _SIZE), np.inf)
+    worst[EXPONENT, EXPONENT] = 0.0
+    return worst
+
+
+def _cost(kind, table):
+    """``cost[i, j, k]``: the factor's bound from state ``(i, j)`` with new exponent ``k``."""
+    E2 = 2 * EXPONENT
+    return table[_I - _J + E2, _K - _J + E2] if kind == "lower" else table[_J - _I + E2, _K - _I + E2]
+
+
+def _forward(before, kind, table, combine=np.maximum):
+    """The least values (largest bound, or sum) after one more factor, and the exponent each came from."""
+    cost = combine(before[:, :, None], _cost(kind, table))
+    if kind == "lower":  # (a, b) -> (a, e): minimise over b
+        return np.min(cost, axis=1), np.argmin(cost, axis=1)
+    return np.min(cost, axis=0).T, np.argmin(cost, axis=0).T  # (a, b) -> (e, b): minimise over a
+
+
+def _backward(after, kind, table, combine=np.maximum):
+    """The least values from each state before one more factor, given those after it."""
+    following = after[_I, _K] if kind == "lower" else after[_K, _J]
+    return np.min(combine(_cost(kind, table), following), axis=2)
+
+
+def _least_largest(kinds, stats):
+    """The least largest bound of the word over all rescalings."""
+    worst = _start()
+    for kind, s in zip(kinds, stats):
+        worst = _forward(worst, kind, _table(s))[0]
+    return float(worst[EXPONENT, EXPONENT])
+
+
+def _path(kinds, stats):
+    """The states ``(a_i, b_i)`` of a word of least largest bound, from ``(0, 0)`` to ``(0, 0)``."""
+    worst, choices = _start(), []
+    for kind, s in zip(kinds, stats):
+        worst, choice = _forward(worst, kind, _table(s))
+        choices.append(choice)
+    path = [(EXPONENT, EXPONENT)]
+    for kind, choice in zip(reversed(kinds), reversed(choices)):
+        a, b = path[-1]
+        path.append((a, int(choice[a, b])) if kind == "lower" else (int(choice[a, b]), b))
+    return [(a - EXPONENT, b - EXPONENT) for a, b in reversed(path)]
+
+
+def _stats(shear, scale):
+    """``(||S||_2, ||c^-1 S||_2, max |c|, min |c|)`` of a coupling in float64 (``c = 1`` for a unit one)."""
     S = np.asarray(shear, dtype=float)
-    if not S.size or not np.all(np.isfinite(S)):
-        return math.inf if S.size else 0.0
-    return norm2(lambda x: S @ x, lambda y: S.T @ y, S.shape[1], lambda: np.linalg.norm(S, 2))
-
-
-def _uniform(scale):
-    """``c`` if the scale is ``c I`` with ``c > 0`` (``1`` for ``None``), else ``None``."""
+    s = _norm(S)
     if scale is None:
-        return 1.0
-    values = {float(x) for x in scale}
-    return values.pop() if len(values) == 1 and min(values) > 0 else None
+        return s, s, 1.0, 1.0
+    c = np.abs(np.asarray(scale, dtype=float))
+    high, low = float(np.max(c)), float(np.min(c))
+    if not (math.isfinite(high) and low > 0):
+        return math.inf, math.inf, 1.0, 1.0
+    return s, (s / high if high == low else _norm(S / c[:, None])), high, low
+
+
+def _norm(S) -> float:
+    if not S.size:
+        return 0.0
+    if not np.all(np.isfinite(S)):
+        return math.inf
+    exact = (lambda: np.linalg.norm(S, 2)) if max(S.shape) <= EXACT_NORM_SIZE else None
+    return norm2(lambda x: S @ x, lambda y: S.T @ y, S.shape[1], exact)

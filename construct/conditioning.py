@@ -76,8 +76,38 @@ def uniform_coupling_condition(s: float, c: float) -> float:
     """
     if not math.isfinite(s) or not math.isfinite(c) or c == 0:
         return math.inf
+    return float(_largest_singular_value(s, abs(c)) ** 2 / abs(c))
+
+
+def coupling_condition_bound(s, s_inverse, high, low, x=0, y=0):
+    """An upper bound on the condition number of a coupling, exact when its scale is uniform.
+
+    For ``F = [[I, 0], [S, B]]`` with ``B`` diagonal, ``s = ||S||_2``,
+    ``s_inverse = ||B^-1 S||_2``, ``high = max |B|``, ``low = min |B|``
+    (likewise an upper coupling, whose shear's rows are the scaled half):
+    ``F = L(S, high I) diag(I, B / high)`` gives ``||F|| <= sigma(s, high)``
+    and ``F^-1 = L(-B^-1 S, B^-1)`` gives ``||F^-1|| <= sigma(s_inverse, 1 / low)``,
+    with ``sigma(s, c)`` the largest singular value of a coupling with shear norm
+    ``s`` and scale ``c I`` (:func:`uniform_coupling_condition`). When ``B = c I``
+    the product is ``sigma(s, c)^2 / c``, the condition number. ``x`` and
+    ``y`` (NumPy arrays allowed) multiply the shear by ``2^x`` and the scale
+    by ``2^y``.
+
+    >>> float(coupling_condition_bound(8.0, 2.0, 4.0, 4.0)) == uniform_coupling_condition(8.0, 4.0)
+    True
+    >>> S, scale = np.array([[1.0, 0.0], [0.0, 0.0]]), np.array([2.0, 0.5])  # ||B^-1 S|| = 1/2
+    >>> round(float(coupling_condition_bound(1.0, 0.5, 2.0, 0.5)), 2), round(coupling_condition("lower", S, scale, 2), 2)
+    (4.76, 4.58)
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        shear, scale = np.exp2(x), np.exp2(y)
+        return _largest_singular_value(s * shear, high * scale) * _largest_singular_value(
+            s_inverse * shear / scale, 1 / (low * scale))
+
+
+def _largest_singular_value(s, c):
     t = 1 + s * s + c * c
-    return (t + math.sqrt(max(t * t - 4 * c * c, 0.0))) / 2 / abs(c)
+    return np.sqrt((t + np.sqrt(np.maximum(t * t - 4 * c * c, 0.0))) / 2)
 
 
 def coupling_condition(kind: str, S: np.ndarray, scale: np.ndarray, p: int) -> float:

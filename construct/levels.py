@@ -26,9 +26,12 @@ The construction (derived in ``docs/theory.md``, "The levels method"):
 4. The pivot permutation ``P`` is a swap network of at most 6 rounds, 7 in
    positive mode (:func:`network`), which leaves signs ``S``:
    ``T = (P S) (S L S) (S D) U``.
-5. In float64 and mpmath the word is then rescaled between factors by
-   powers of two (:func:`~construct.balancing.balance`): the same product,
-   a smaller largest condition number.
+5. In float64 and mpmath the pivots' magnitudes are first spread over the
+   levels by powers of two (:func:`spread_pivots`), then the word is
+   rescaled between factors by powers of two, and the worst shears are
+   halved while the count stays within the bound
+   (:func:`~construct.balancing.balance`): the same product, a smaller
+   largest condition number.
 
 Count: ``2 r + 4 m + 2`` for ``r`` rounds and ``m = ceil(log2 d)``: at most
 ``4 ceil(log2 d) + 14`` with ``r <= 6``, and ``4 ceil(log2 d) + 16`` in
@@ -309,10 +312,13 @@ class _WordBuilder:
             self.append(kind, Pi if kind == "upper" else PiT)
 
 
-def build_levels(T: DomainMatrix, mode: str, arith, rng=None):
+def build_levels(T: DomainMatrix, mode: str, arith, rng=None, spread=False):
     """The factors ``(kind, shear, scale)`` of the levels method, in ``arith``; see the module docstring.
 
-    Also returns the number of rounds of the swap network.
+    With ``spread`` the pivots' magnitudes are spread over the levels (:func:`spread_pivots`).
+
+    Also returns the number of rounds of the swap network and the largest
+    entry of the level shears ``X_t``, ``Y_t`` (before any scale).
     """
     a = arith
     n = T.shape[0]
@@ -349,20 +355,69 @@ def build_levels(T: DomainMatrix, mode: str, arith, rng=None):
     assert mode != "positive" or all(a.sign(e) > 0 for e in E), "positive mode left a negative scale"
     if trace.active() and a.is_exact:
         _record_steps(a, perm, L, U, pivots, levels, coords, rounds, X, Y, E)
+    lower_scales, upper_scales = [None] * m, [None] * m
+    if spread:
+        lower_exponents, upper_exponents = spread_pivots(levels, [a.log2_abs(x) if x != 0 else 0.0 for x in pivots])
+        removed = [0] * n
+        for exponents in lower_exponents + upper_exponents:
+            for c, k in exponents.items():
+                removed[c] += k
+        E = [e * a.power2(-removed[c]) for e, c in zip(E, coords[m])]
+        lower_scales = [_frame_scales(a, exponents, coords[t][d:]) for t, exponents in enumerate(lower_exponents)]
+        upper_scales = [_frame_scales(a, exponents, coords[t][:d]) for t, exponents in enumerate(upper_exponents)]
     w = _WordBuilder(a)
     for r in rounds:
         w.cross_swap(r, d)
     for t in range(m + 1):
-        w.append("lower", X[t], E[d:] if t == m else None)
+        w.append("lower", X[t], E[d:] if t == m else lower_scales[t])
         if t < m:
             w.cross_swap(_oriented(swaps[t], t, flipped_frames), d)
     for t in range(m, -1, -1):
-        if t == m:
-            w.append("upper", a.scale_rows(E[:d], Y[t]), E[:d])
-        else:
+        scale = E[:d] if t == m else upper_scales[t]
+        if t < m:
             w.cross_swap(_oriented(swaps[t], t), d, inverse=True)
-            w.append("upper", Y[t])
-    return w.factors, len(rounds)
+        w.append("upper", Y[t] if scale is None else a.scale_rows(scale, Y[t]), scale)
+    return w.factors, len(rounds), max(a.max_abs(M) for M in X + Y)
+
+
+def spread_pivots(levels, exponents):
+    """Powers of two, per level but the finest, that carry most of the pivots' spread in the level couplings.
+
+    ``exponents[c]`` is ``log2 |pivot|`` of coordinate ``c``. Coarse to fine,
+    each part of each split (``A`` and ``B``) takes the rounded mean ``k`` of
+    what is left of its coordinates' exponents, and ``k`` is subtracted from
+    them; what is left at the finest level stays in the middle couplings.
+    Returns ``(lower, upper)``: per level a dict coordinate -> exponent, for
+    the ``B`` parts (the lower coupling's scale) and the ``A`` parts (the
+    upper one's). A scale constant on each part of a level commutes with the
+    couplings of every finer level, whose splits lie inside one part; so
+    ``L D = M_0 Delta_0 M_1 Delta_1 ... M_m Delta_m`` and
+    ``D' U = Gamma_m M'_m ... Gamma_0 M'_0`` (``docs/theory.md``, "The levels
+    method", section 6).
+
+    >>> spread_pivots(level_splits(4), [0.0, 2.0, 5.0, 7.0])
+    ([{2: 6, 3: 6}], [{0: 1, 1: 1}])
+    """
+    left = list(exponents)
+    lower, upper = [], []
+    for level in levels[:-1]:
+        below, above = {}, {}
+        for A, B in level:
+            for part, out in ((A, above), (B, below)):
+                k = round(sum(left[c] for c in part) / len(part))
+                for c in part:
+                    out[c] = k
+                    left[c] -= k
+        lower.append(below)
+        upper.append(above)
+    return lower, upper
+
+
+def _frame_scales(a, exponents, coords):
+    """The scales ``2^k`` of the coordinates at the given positions, or None when all are 1."""
+    if not any(exponents.get(c, 0) for c in coords):
+        return None
+    return [a.power2(exponents.get(c, 0)) for c in coords]
 
 
 def _record_steps(a, perm, L, U, pivots, levels, coords, rounds, X, Y, E):
@@ -397,7 +452,7 @@ def _record_steps(a, perm, L, U, pivots, levels, coords, rounds, X, Y, E):
 GROWTH = 10**6
 
 
-def build_with_mixing(T: DomainMatrix, mode: str, a, rng):
+def build_with_mixing(T: DomainMatrix, mode: str, a, rng, spread=False):
     """:func:`build_levels`, retried on ``T R`` for a random well-conditioned ``R`` when the shears grow.
 
     Block pivoting bounds the lower level shears but no row order bounds
@@ -406,11 +461,10 @@ def build_with_mixing(T: DomainMatrix, mode: str, a, rng):
     ``R = U(B) L(A)``, ``B`` and ``A`` random with entries ``0, +-1/2^k``
     (``2^k ~ sqrt(d)``), removes such growth in practice; then
     ``T = (levels word of T R) L(-A) U(-B)``: two more couplings, kept only
-    when the largest shear entry shrinks and the count stays within the
-    bound. Returns ``(factors, rounds, mixed)``.
+    when the largest level shear entry shrinks and the count stays within
+    the bound. Returns ``(factors, rounds, mixed)``.
     """
-    factors, rounds = build_levels(T, mode, a, rng)
-    largest = _largest_shear(factors, a)
+    factors, rounds, largest = build_levels(T, mode, a, rng, spread)
     if largest <= GROWTH:
         return factors, rounds, False
     n = T.shape[0]
@@ -418,18 +472,14 @@ def build_with_mixing(T: DomainMatrix, mode: str, a, rng):
     unit = QQ(1, 2 ** math.ceil(math.log2(d) / 2))
     A, B = ([[unit * rng.choice((-1, 0, 1)) for _ in range(d)] for _ in range(d)] for _ in range(2))
     R = join(identity(d) + from_rows(B) * from_rows(A), from_rows(B), from_rows(A), identity(d))
-    mixed, mixed_rounds = build_levels(T * R, mode, a, rng)
+    mixed, mixed_rounds, mixed_largest = build_levels(T * R, mode, a, rng, spread)
     w = _WordBuilder(a)
     w.factors = mixed
     w.append("lower", a.sparse(d, d, [(i, j, -x) for i, row in enumerate(A) for j, x in enumerate(row) if x]))
     w.append("upper", a.sparse(d, d, [(i, j, -x) for i, row in enumerate(B) for j, x in enumerate(row) if x]))
-    if _largest_shear(w.factors, a) < largest and len(w.factors) <= levels_bound(n):
+    if mixed_largest < largest and len(w.factors) <= levels_bound(n):
         return w.factors, mixed_rounds, True
     return factors, rounds, False
-
-
-def _largest_shear(factors, a):
-    return max((a.max_abs(shear) for _, shear, _ in factors), default=0)
 
 
 def _parity(perm) -> int:
@@ -451,12 +501,16 @@ def _oriented(pairs, t, flipped=frozenset()):
 def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: str = "exact", digits: int = 50):
     """The levels method as a :class:`~construct.factorization.Factorization` (numeric ones carry a tolerance)."""
     a = arithmetic(arith_name, digits)
-    factors, rounds, mixed = build_with_mixing(T, mode, a, rng)
-    if not a.is_exact:  # exact factors stay as built: their entries are what theory.md describes
-        factors = balance(factors, power=lambda k: a.scalar(2.0**k))
     n = T.shape[0]
     d = n // 2
+    # exact factors stay as built: their entries are what theory.md describes
+    factors, rounds, mixed = build_with_mixing(T, mode, a, rng, spread=not a.is_exact)
     stages, stage_bounds = {"rounds": rounds, "mixing": 2 * mixed}, {"rounds": (MAX_ROUNDS[mode], ""), "mixing": (2, "")}
+    if not a.is_exact:
+        spare = levels_bound(n) - len(factors)
+        built = len(factors)
+        factors = balance(factors, power=a.power2, spare=spare)
+        stages["halving"], stage_bounds["halving"] = len(factors) - built, (spare, "")
     if a.is_exact:
         w = Word(n, d)
         for kind, shear, scale in factors:

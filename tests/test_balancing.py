@@ -1,4 +1,5 @@
-"""Rescaling between factors (construct/balancing.py): the same product exactly, never a worse largest condition number."""
+"""Rescaling and halving (construct/balancing.py): the same product exactly, within the spare count, and a
+largest condition-number bound that is a bound and never worse."""
 
 from fractions import Fraction
 
@@ -7,12 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from construct.balancing import balance
-from construct.conditioning import coupling_condition
+from construct.balancing import _stats
+from construct.conditioning import coupling_condition, coupling_condition_bound
 
 
 @st.composite
 def words(draw):
-    """Alternating words of couplings on ``2d`` coordinates; shears of norms 1e-3 .. 1e3, some scales not uniform."""
+    """Alternating words of couplings on ``2d`` coordinates; shears of norms 1e-3 .. 1e3, scales of both signs, some
+    not uniform."""
     d = draw(st.integers(1, 4))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     kinds = ["lower", "upper"] * 6
@@ -20,7 +23,12 @@ def words(draw):
     factors = []
     for kind in kinds[start:start + draw(st.integers(1, 10))]:
         shear = rng.standard_normal((d, d)) * 10.0 ** draw(st.integers(-3, 3))
-        scale = None if draw(st.booleans()) else list(rng.uniform(0.1, 10, d) if draw(st.booleans()) else [2.0] * d)
+        if draw(st.booleans()):
+            scale = None
+        elif draw(st.booleans()):
+            scale = list(rng.uniform(0.1, 10, d) * rng.choice([-1, 1], d))
+        else:
+            scale = [draw(st.sampled_from([-2.0, 2.0]))] * d
         factors.append((kind, shear, scale))
     return d, factors
 
@@ -46,19 +54,34 @@ def product(factors, d):
     return P
 
 
-def largest_condition(factors, d):
-    return max(coupling_condition(kind, S, np.ones(d) if c is None else np.array(c, dtype=float), d)
-               for kind, S, c in factors)
+def condition(kind, S, c, d):
+    return coupling_condition(kind, S, np.ones(d) if c is None else np.array(c, dtype=float), d)
+
+
+def largest_bound(factors):
+    return max(coupling_condition_bound(*_stats(S, c)) for _, S, c in factors)
 
 
 @settings(max_examples=80, deadline=None)
-@given(words())
-def test_balance_keeps_the_product_exactly_and_never_worsens_the_largest_condition_number(word):
+@given(words(), st.sampled_from([0, 2, 4]))
+def test_balance_keeps_the_product_exactly_within_the_spare_count_and_never_worsens_the_largest_bound(word, spare):
     d, factors = word
-    balanced = balance(factors)
-    assert [k for k, _, _ in balanced] == [k for k, _, _ in factors]
+    balanced = balance(factors, spare=spare)
+    kinds = [k for k, _, _ in balanced]
+    assert len(factors) <= len(balanced) <= len(factors) + spare and (len(balanced) - len(factors)) % 2 == 0
+    assert kinds[0] == factors[0][0] and all(k != k2 for k, k2 in zip(kinds, kinds[1:]))  # still alternating
     assert product(balanced, d) == product(factors, d)  # powers of two: exact in float64
-    assert largest_condition(balanced, d) <= largest_condition(factors, d) * (1 + 1e-9)
-    for (_, S, c), (_, S2, c2) in zip(factors, balanced):
-        if c is not None and len(set(c)) > 1:  # scales that are not uniform (the pivots) stay as they are
-            assert c2 is c and S2 is S
+    assert largest_bound(balanced) <= largest_bound(factors) * (1 + 1e-9)
+    for kind, S, c in balanced:  # the bound the dynamic programming minimises is one
+        assert condition(kind, S, c, d) <= coupling_condition_bound(*_stats(S, c)) * (1 + 1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(words())
+def test_with_uniform_scales_the_bound_is_the_condition_number_and_balance_never_worsens_it(word):
+    d, factors = word
+    factors = [(kind, S, None if c is None else [c[0]] * d) for kind, S, c in factors]
+    for kind, S, c in factors:
+        assert abs(condition(kind, S, c, d) - coupling_condition_bound(*_stats(S, c))) <= 1e-9 * condition(kind, S, c, d)
+    before = max(condition(*f, d) for f in factors)
+    assert max(condition(*f, d) for f in balance(factors)) <= before * (1 + 1e-9)

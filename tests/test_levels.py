@@ -352,20 +352,62 @@ def _largest_condition(factors, d):
                for kind, S, c in factors)
 
 
-@pytest.mark.parametrize("T, gain", [(wilkinson(64), 4), (float_matrix(64, 3), 1), (float_matrix(256, 0), 3)])
-def test_float64_factors_are_rescaled_to_a_smaller_largest_condition_number(T, gain):
-    """Rescaling between factors (construct/balancing.py) is never worse, and here at least ``gain`` times
-    better; the float64 word is the rescaled one."""
+def orthogonal(n, seed):
+    import scipy.stats
+
+    return scipy.stats.ortho_group.rvs(n, random_state=seed)
+
+
+def block_diagonal(n, seed):
+    A = float_matrix(n, seed)
+    A[: n // 2, n // 2:] = A[n // 2:, : n // 2] = 0
+    return A
+
+
+@pytest.mark.parametrize("T", [wilkinson(64), float_matrix(64, 3), float_matrix(256, 0), orthogonal(64, 1),
+                               orthogonal(64, 2), orthogonal(128, 3), block_diagonal(64, 4)],
+                         ids=["wilkinson-64", "gaussian-64", "gaussian-256", "orthogonal-64", "orthogonal-64b",
+                              "orthogonal-128", "block-diagonal-64"])
+def test_float64_levels_factors_within_ten_times_cond_T(T):
+    """The conditioning goal, ``max factor cond <= 10 cond T``: pivots spread over the levels, rescaling and halving."""
+    from construct.conditioning import conditioning
+
+    n = T.shape[0]
+    f = factor(from_rows(T.tolist()), method="levels", arith="float64")
+    s = conditioning(f)
+    assert s["max_cond"] <= 10 * s["cond_T"] and s["backward_error"] < 1e-13
+    assert f.count <= levels_bound(n) and f.stages["halving"] <= f.stage_bounds["halving"][0]
+
+
+@pytest.mark.parametrize("T, gain", [(wilkinson(64), 4), (orthogonal(64, 1), 4), (float_matrix(256, 0), 3)],
+                         ids=["wilkinson-64", "orthogonal-64", "gaussian-256"])
+def test_float64_factors_at_least_gain_times_better_conditioned_than_the_word_as_built(T, gain):
+    """Against the word as built (pivots in the middle, no rescaling, no halving)."""
     from construct.arith import arithmetic
-    from construct.balancing import balance
+    from construct.conditioning import conditioning
     from construct.levels import build_with_mixing
 
     n = T.shape[0]
     built, _, _ = build_with_mixing(from_rows(T.tolist()), "any", arithmetic("float64"), random.Random(0))
-    balanced = balance(built)
-    assert _largest_condition(balanced, n // 2) <= _largest_condition(built, n // 2) * (1 + 1e-9) / gain
     f = factor(from_rows(T.tolist()), method="levels", arith="float64")
-    assert [c.scale for c in f.word] == [tuple(c) if c is not None else (1.0,) * S.shape[0] for _, S, c in balanced]
+    assert conditioning(f)["max_cond"] <= _largest_condition(built, n // 2) / gain
+
+
+@pytest.mark.parametrize("n", [2, 22, 64])
+def test_spread_pivots_gives_each_part_one_scale_and_leaves_the_middle_only_the_fine_variation(n):
+    """Exponents growing along the coordinates (3 c) keep at most 5 in the middle, for any n."""
+    from construct.levels import spread_pivots
+
+    levels = level_splits(n)
+    exponents = [3.0 * c for c in range(n)]
+    lower, upper = spread_pivots(levels, exponents)
+    assert len(lower) == len(upper) == len(levels) - 1
+    for t, level in enumerate(levels[:-1]):
+        for A, B in level:
+            assert len({upper[t][c] for c in A}) == 1 and len({lower[t][c] for c in B}) == 1
+            assert not set(A) & set(lower[t]) and not set(B) & set(upper[t])
+    left = [e - sum(x.get(c, 0) for x in lower + upper) for c, e in enumerate(exponents)]
+    assert max(left) - min(left) <= 5
 
 
 def upper_minus_ones(n):
@@ -379,7 +421,9 @@ def test_upper_growth_is_mixed_away_in_float64():
     f = factor(from_rows(upper_minus_ones(64).tolist()), method="levels", arith="float64")
     s = conditioning(f)
     assert f.stages["mixing"] == 2
-    assert s["max_entry"] < 100 and s["max_cond"] < s["cond_T"] and s["backward_error"] < 1e-14
+    # without mixing the upper level shears reach 2^63; the pivots (cond T = 3e18) stay in the scales
+    assert max(np.max(np.abs(np.asarray(c.shear, dtype=float))) for c in f.word) < 2**32
+    assert s["max_cond"] < 1e-9 * s["cond_T"] and s["backward_error"] < 1e-12
     assert f.count <= levels_bound(64)
 
 
