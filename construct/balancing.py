@@ -27,7 +27,8 @@ the identity until rescaled, then a pure scaling), and shears of half the
 norm, which after rescaling costs about half the condition number. With
 ``spare`` couplings left under the method's bound, :func:`balance` halves,
 one at a time, the factor whose halving helps most (:func:`_best_halving`),
-and keeps the fewest halvings that reach the least largest bound.
+and keeps the halvings only while each two couplings cut the largest bound
+by :data:`GAIN` on average: depth is not spent on small gains.
 ``docs/theory.md``, "The levels method", section 6.
 
 Here ``L(8) U(1) L(1)`` (condition numbers 66, 2.6, 2.6) becomes
@@ -68,8 +69,9 @@ def balance(factors, power=lambda k: 2.0**k, spare=0):
 
     ``scale`` is ``None`` for a unit coupling; ``power(k)`` is ``2^k`` in the
     factors' number type. Returns a word of at most ``len(factors) + spare``
-    couplings with the same product whose largest condition-number bound
-    is least; the word is returned unchanged when nothing improves.
+    couplings with the same product, rescaled to the least largest
+    condition-number bound; the word is returned unchanged when nothing
+    improves.
     """
     kinds = [kind for kind, _, _ in factors]
     stats = [_stats(shear, scale) for _, shear, scale in factors]
@@ -81,7 +83,11 @@ def balance(factors, power=lambda k: 2.0**k, spare=0):
         kinds, stats = _halve(kinds, i), _halve(stats, i, _halved_stats(stats[i]))
         words.append((_least_largest(kinds, stats), kinds, stats, words[-1][3] + [i]))
         spare -= 2
-    worst, kinds, stats, halved = min(words, key=lambda word: word[0])  # the first of equals: fewest couplings
+    kept = words[0]
+    for word in words[1:]:  # keep halvings that cut the largest bound by GAIN per two couplings on average
+        if word[0] <= kept[0] * GAIN ** (len(word[3]) - len(kept[3])):
+            kept = word
+    worst, kinds, stats, halved = kept
     if not halved and worst >= max(coupling_condition_bound(*s) for s in stats):
         return factors
     for i in halved:
@@ -96,6 +102,9 @@ def balance(factors, power=lambda k: 2.0**k, spare=0):
         out.append((kind, shear * power(shear_exponent), [x * power(scale_exponent) for x in old]))
     return out
 
+
+#: Two more couplings must buy at least this factor on the largest bound (on average over the halvings kept).
+GAIN = 0.8
 
 #: Halvings are chosen by the least sum of ``(bound / largest)^POWER``: the largest bounds
 #: dominate, and of two equally large ones halving either still counts as progress.
