@@ -118,6 +118,11 @@ def _best_halving(kinds, stats, largest):
     the least sums of the factors before it (per state) and after it, so
     every halving is priced by the three pieces alone.
     """
+    with np.errstate(over="ignore"):
+        return _least_sum_halving(kinds, stats, largest)
+
+
+def _least_sum_halving(kinds, stats, largest):
     tables = [(_table(s) / largest) ** POWER for s in stats]
     forward = [_start()]  # forward[i][a, b]: least sum over factors 0..i-1 ending in state (a, b)
     for kind, table in zip(kinds, tables):

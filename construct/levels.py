@@ -318,7 +318,7 @@ def build_levels(T: DomainMatrix, mode: str, arith, rng=None, spread=False):
     With ``spread`` the pivots' magnitudes are spread over the levels (:func:`spread_pivots`).
 
     Also returns the number of rounds of the swap network and the largest
-    entry of the level shears ``X_t``, ``Y_t`` (before any scale).
+    shear entry of the word with all pivots in the middle couplings.
     """
     a = arith
     n = T.shape[0]
@@ -355,6 +355,8 @@ def build_levels(T: DomainMatrix, mode: str, arith, rng=None, spread=False):
     assert mode != "positive" or all(a.sign(e) > 0 for e in E), "positive mode left a negative scale"
     if trace.active() and a.is_exact:
         _record_steps(a, perm, L, U, pivots, levels, coords, rounds, X, Y, E)
+    # what triggers mixing: the largest shear entry with all pivots in the middle, E_a Y_m there
+    growth = max(a.max_abs(M) for M in X + Y[:m] + [a.scale_rows(E[:d], Y[m])])
     lower_scales, upper_scales = [None] * m, [None] * m
     if spread:
         lower_exponents, upper_exponents = spread_pivots(levels, [a.log2_abs(x) if x != 0 else 0.0 for x in pivots])
@@ -377,7 +379,12 @@ def build_levels(T: DomainMatrix, mode: str, arith, rng=None, spread=False):
         if t < m:
             w.cross_swap(_oriented(swaps[t], t), d, inverse=True)
         w.append("upper", Y[t] if scale is None else a.scale_rows(scale, Y[t]), scale)
-    return w.factors, len(rounds), max(a.max_abs(M) for M in X + Y)
+    return w.factors, len(rounds), growth
+
+
+#: The largest exponent a part takes: a larger mean comes from a few outlying pivots, and moving it
+#: would give their neighbours the opposite scale in another coupling (theory.md, section 6).
+SPREAD = 4
 
 
 def spread_pivots(levels, exponents):
@@ -385,8 +392,9 @@ def spread_pivots(levels, exponents):
 
     ``exponents[c]`` is ``log2 |pivot|`` of coordinate ``c``. Coarse to fine,
     each part of each split (``A`` and ``B``) takes the rounded mean ``k`` of
-    what is left of its coordinates' exponents, and ``k`` is subtracted from
-    them; what is left at the finest level stays in the middle couplings.
+    what is left of its coordinates' exponents, clipped to ``-SPREAD ..
+    SPREAD``, and ``k`` is subtracted from them; what is left at the finest
+    level stays in the middle couplings.
     Returns ``(lower, upper)``: per level a dict coordinate -> exponent, for
     the ``B`` parts (the lower coupling's scale) and the ``A`` parts (the
     upper one's). A scale constant on each part of a level commutes with the
@@ -396,7 +404,7 @@ def spread_pivots(levels, exponents):
     method", section 6).
 
     >>> spread_pivots(level_splits(4), [0.0, 2.0, 5.0, 7.0])
-    ([{2: 6, 3: 6}], [{0: 1, 1: 1}])
+    ([{2: 4, 3: 4}], [{0: 1, 1: 1}])
     """
     left = list(exponents)
     lower, upper = [], []
@@ -404,7 +412,7 @@ def spread_pivots(levels, exponents):
         below, above = {}, {}
         for A, B in level:
             for part, out in ((A, above), (B, below)):
-                k = round(sum(left[c] for c in part) / len(part))
+                k = max(-SPREAD, min(SPREAD, round(sum(left[c] for c in part) / len(part))))
                 for c in part:
                     out[c] = k
                     left[c] -= k
@@ -461,8 +469,8 @@ def build_with_mixing(T: DomainMatrix, mode: str, a, rng, spread=False):
     ``R = U(B) L(A)``, ``B`` and ``A`` random with entries ``0, +-1/2^k``
     (``2^k ~ sqrt(d)``), removes such growth in practice; then
     ``T = (levels word of T R) L(-A) U(-B)``: two more couplings, kept only
-    when the largest level shear entry shrinks and the count stays within
-    the bound. Returns ``(factors, rounds, mixed)``.
+    when the largest shear entry (with the pivots in the middle) shrinks and
+    the count stays within the bound. Returns ``(factors, rounds, mixed)``.
     """
     factors, rounds, largest = build_levels(T, mode, a, rng, spread)
     if largest <= GROWTH:

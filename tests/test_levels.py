@@ -396,11 +396,11 @@ def test_float64_factors_at_least_gain_times_better_conditioned_than_the_word_as
 
 @pytest.mark.parametrize("n", [2, 22, 64])
 def test_spread_pivots_gives_each_part_one_scale_and_leaves_the_middle_only_the_fine_variation(n):
-    """Exponents growing along the coordinates (3 c) keep at most 5 in the middle, for any n."""
+    """Exponents growing along the coordinates (from -3 to 3) keep at most 3 in the middle, for any n."""
     from construct.levels import spread_pivots
 
     levels = level_splits(n)
-    exponents = [3.0 * c for c in range(n)]
+    exponents = [6 * c / n - 3 for c in range(n)]
     lower, upper = spread_pivots(levels, exponents)
     assert len(lower) == len(upper) == len(levels) - 1
     for t, level in enumerate(levels[:-1]):
@@ -408,7 +408,18 @@ def test_spread_pivots_gives_each_part_one_scale_and_leaves_the_middle_only_the_
             assert len({upper[t][c] for c in A}) == 1 and len({lower[t][c] for c in B}) == 1
             assert not set(A) & set(lower[t]) and not set(B) & set(upper[t])
     left = [e - sum(x.get(c, 0) for x in lower + upper) for c, e in enumerate(exponents)]
-    assert max(left) - min(left) <= 5
+    assert max(left) - min(left) <= 3
+
+
+def test_spread_pivots_leaves_an_outlying_pivot_in_the_middle():
+    """One pivot 2^-254 among 2s (a unit lower triangular T with -1 below the diagonal): no part takes more than
+    SPREAD, so its neighbours get no large opposite scales."""
+    from construct.levels import SPREAD, spread_pivots
+
+    n = 256
+    lower, upper = spread_pivots(level_splits(n), [1.0] * (n - 1) + [-254.0])
+    assert all(abs(k) <= SPREAD for x in lower + upper for k in x.values())
+    assert sum(x.get(n - 1, 0) for x in lower + upper) >= -SPREAD * len(lower)
 
 
 def upper_minus_ones(n):
@@ -424,7 +435,7 @@ def test_upper_growth_is_mixed_away_in_float64():
     assert f.stages["mixing"] == 2
     # without mixing the upper level shears reach 2^63; the pivots (cond T = 3e18) stay in the scales
     assert max(np.max(np.abs(np.asarray(c.shear, dtype=float))) for c in f.word) < 2**32
-    assert s["max_cond"] < 1e-9 * s["cond_T"] and s["backward_error"] < 1e-12
+    assert s["max_cond"] < 1e-3 * s["cond_T"] and s["backward_error"] < 1e-14
     assert f.count <= levels_bound(64)
 
 
