@@ -513,7 +513,8 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
     d = n // 2
     # exact factors stay as built: their entries are what theory.md describes
     factors, rounds, mixed = build_with_mixing(T, mode, a, rng, spread=not a.is_exact)
-    stages, stage_bounds = {"rounds": rounds, "mixing": 2 * mixed}, {"rounds": (MAX_ROUNDS[mode], ""), "mixing": (2, "")}
+    stages = {"rounds": rounds, "mixing": 2 * mixed}
+    stage_bounds = {"rounds": (MAX_ROUNDS[mode], ""), "mixing": (2, ""), "total": (levels_bound(n), 47)}
     if not a.is_exact:
         spare = levels_bound(n) - len(factors)
         built = len(factors)

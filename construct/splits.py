@@ -152,7 +152,7 @@ def factor_split(T: DomainMatrix, p: int, balanced, rng: random.Random | None = 
     # couplings beyond the balanced word (none when merges with U_u(g) of _balanced_word make the word shorter)
     stages = {**inner.stages, "reduction": max(0, len(word) - len(inner.word))}
     retried = rng is not None and abs(n - 2 * p) > 1
-    stage_bounds = {**inner.stage_bounds, "reduction": (reduction_bound(n, p) + 2 * retried, "")}
+    stage_bounds = {**inner.stage_bounds, "reduction": (reduction_bound(n, p) + 2 * retried, ""), "total": (bound, "")}
     f = Factorization(T, word, inner.mode, inner.method, bound, stages, stage_bounds)
     if inner.tolerance is not None:
         a = arithmetic(inner.arith, inner.digits or 50)
