@@ -206,7 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
         default="exact",
         help="arithmetic: 'exact' rationals (default), 'float64' (NumPy/SciPy; the fast path for float "
         "matrices such as trained weights) or 'mp' (mpmath at --digits digits); float64 and mp need "
-        "--method levels and write a certificate with a tolerance that the checker decides rigorously",
+        "--method levels and write a certificate with a tolerance that the checker decides rigorously; "
+        "there the pivots are spread over the levels and the factors rescaled by powers of two, and couplings "
+        "left under the bound may halve the worst shears (the 'halving' stage of the count table)",
     )
     p.add_argument("--digits", type=int, default=50, help="significant digits for --arith mp (default %(default)s)")
     p.add_argument(
