@@ -27,8 +27,9 @@ the identity until rescaled, then a pure scaling), and shears of half the
 norm, which after rescaling costs about half the condition number. With
 ``spare`` couplings left under the method's bound, :func:`balance` halves,
 one at a time, the factor whose halving helps most (:func:`_best_halving`),
-and keeps the halvings only while each two couplings cut the largest bound
-by :data:`GAIN` on average: depth is not spent on small gains.
+and keeps the halvings while the largest bound is above a target (the
+levels method's conditioning goal) or each two couplings cut it by
+:data:`GAIN` on average: depth is not spent on small gains.
 ``docs/theory.md``, "The levels method", section 6.
 
 Here ``L(8) U(1) L(1)`` (condition numbers 66, 2.6, 2.6) becomes
@@ -64,14 +65,15 @@ EXPONENT = 4
 EXACT_NORM_SIZE = 256
 
 
-def balance(factors, power=lambda k: 2.0**k, spare=0):
+def balance(factors, power=lambda k: 2.0**k, spare=0, target=0.0):
     """The factors ``(kind, shear, scale)`` rescaled by powers of two, and halved while ``spare`` allows.
 
     ``scale`` is ``None`` for a unit coupling; ``power(k)`` is ``2^k`` in the
     factors' number type. Returns a word of at most ``len(factors) + spare``
     couplings with the same product, rescaled to the least largest
     condition-number bound; the word is returned unchanged when nothing
-    improves.
+    improves. Halvings are kept while the largest bound is above ``target``
+    and they lower it, or while each two couplings cut it by :data:`GAIN`.
     """
     kinds = [kind for kind, _, _ in factors]
     stats = [_stats(shear, scale) for _, shear, scale in factors]
@@ -84,8 +86,8 @@ def balance(factors, power=lambda k: 2.0**k, spare=0):
         words.append((_least_largest(kinds, stats), kinds, stats, words[-1][3] + [i]))
         spare -= 2
     kept = words[0]
-    for word in words[1:]:  # keep halvings that cut the largest bound by GAIN per two couplings on average
-        if word[0] <= kept[0] * GAIN ** (len(word[3]) - len(kept[3])):
+    for word in words[1:]:
+        if word[0] < kept[0] and (kept[0] > target or word[0] <= kept[0] * GAIN ** (len(word[3]) - len(kept[3]))):
             kept = word
     worst, kinds, stats, halved = kept
     if not halved and worst >= max(coupling_condition_bound(*s) for s in stats):

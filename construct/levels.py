@@ -59,6 +59,7 @@ from sympy.polys.matrices import DomainMatrix
 from construct import trace
 from construct.arith import arithmetic
 from construct.balancing import balance
+from construct.conditioning import matrix_condition
 from construct.couplings import Coupling, Word
 from construct.factorization import Factorization
 from construct.matrices import diagonal, from_rows, identity, join, permutation_matrix, scale_columns, scale_rows
@@ -507,6 +508,18 @@ def _oriented(pairs, t, flipped=frozenset()):
     return [(p, q, -1 if (t, i) in flipped else 1) for i, (p, q) in enumerate(pairs)]
 
 
+#: The conditioning goal: spare couplings halve the worst shears while the largest bound exceeds ``GOAL cond T``.
+GOAL = 10
+
+
+def _condition(T: DomainMatrix) -> float:
+    """``cond_2(T)`` in float64 (infinite when ``T`` does not fit in float64)."""
+    try:
+        return matrix_condition(arithmetic("float64").matrix(T))
+    except (OverflowError, ValueError):
+        return math.inf
+
+
 def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: str = "exact", digits: int = 50):
     """The levels method as a :class:`~construct.factorization.Factorization` (numeric ones carry a tolerance)."""
     a = arithmetic(arith_name, digits)
@@ -519,7 +532,7 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
     if not a.is_exact:
         spare = levels_bound(n) - len(factors)
         built = len(factors)
-        factors = balance(factors, power=a.power2, spare=spare)
+        factors = balance(factors, power=a.power2, spare=spare, target=GOAL * _condition(T))
         stages["halving"], stage_bounds["halving"] = len(factors) - built, (spare, "")
     if a.is_exact:
         w = Word(n, d)

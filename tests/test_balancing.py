@@ -1,6 +1,7 @@
 """Rescaling and halving (construct/balancing.py): the same product exactly, within the spare count, and a
 largest condition-number bound that is a bound and never worse."""
 
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -85,3 +86,17 @@ def test_with_uniform_scales_the_bound_is_the_condition_number_and_balance_never
         assert abs(condition(kind, S, c, d) - coupling_condition_bound(*_stats(S, c))) <= 1e-9 * condition(kind, S, c, d)
     before = max(condition(*f, d) for f in factors)
     assert max(condition(*f, d) for f in balance(factors)) <= before * (1 + 1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(words())
+def test_halvings_beyond_the_target_each_cut_the_largest_bound_by_the_gain(word):
+    """Above the target every halving that helps is kept; at or below it only those worth GAIN per two couplings."""
+    from construct.balancing import GAIN
+
+    d, factors = word
+    rescaled = largest_bound(balance(factors))
+    eager, sparing = balance(factors, spare=6, target=0.0), balance(factors, spare=6, target=math.inf)
+    assert largest_bound(eager) <= largest_bound(sparing) * (1 + 1e-9)
+    halvings = (len(sparing) - len(factors)) // 2
+    assert largest_bound(sparing) <= rescaled * GAIN**halvings * (1 + 1e-9)
