@@ -64,6 +64,13 @@ EXPONENT = 4
 #: Shear norms are computed by an SVD up to this size, estimated by power iteration above it.
 EXACT_NORM_SIZE = 256
 
+#: Two more couplings must buy at least this factor on the largest bound (on average over the halvings kept).
+GAIN = 0.8
+
+#: Halvings are chosen by the least sum of ``(bound / largest)^POWER``: the largest bounds
+#: dominate, and of two equally large ones halving either still counts as progress.
+POWER = 16
+
 
 def balance(factors, power=lambda k: 2.0**k, spare=0, target=0.0):
     """The factors ``(kind, shear, scale)`` rescaled by powers of two, and halved while ``spare`` allows.
@@ -103,14 +110,6 @@ def balance(factors, power=lambda k: 2.0**k, spare=0, target=0.0):
         old = scale if scale is not None else [power(0)] * shear.shape[0]  # the scaled half: the shear's rows
         out.append((kind, shear * power(shear_exponent), [x * power(scale_exponent) for x in old]))
     return out
-
-
-#: Two more couplings must buy at least this factor on the largest bound (on average over the halvings kept).
-GAIN = 0.8
-
-#: Halvings are chosen by the least sum of ``(bound / largest)^POWER``: the largest bounds
-#: dominate, and of two equally large ones halving either still counts as progress.
-POWER = 16
 
 
 def _best_halving(kinds, stats, largest):
