@@ -10,7 +10,8 @@ upper one keeps ``b``:
 * lower ``[[I, 0], [X, B]]`` becomes ``[[I, 0], [2^(a - b_(i-1)) X, 2^(b_i - b_(i-1)) B]]``;
 * upper ``[[C, Z], [0, I]]`` becomes ``[[2^(a_i - a_(i-1)) C, 2^(b - a_(i-1)) Z], [0, I]]``.
 
-Powers of two are exact in binary floating point, so nothing is rounded.
+Powers of two are exact in binary floating point, so nothing is rounded
+(short of overflow and underflow).
 A coupling with shear ``S`` and scale ``c`` has condition number at most
 :func:`~construct.conditioning.coupling_condition_bound`, which needs only
 ``||S||_2``, ``||c^-1 S||_2`` and the extreme ``|c|``, so it follows every
