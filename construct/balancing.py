@@ -44,11 +44,14 @@ Here ``L(8) U(1) L(1)`` (condition numbers 66, 2.6, 2.6) becomes
 >>> [round(uniform_coupling_condition(s, c), 1) for s, c in [(8, 1), (8, 4), (4, 1), (0.25, 0.25)]]
 [66.0, 20.2, 17.9, 4.3]
 
-With two spare couplings the shear 8 is halved, ``L(4) U(0) L(4)``, and then rescaled
-(condition numbers 8.1, 4.0, 4.3, 8.1, 2.6):
+With two spare couplings the shear 8 is halved, ``L(4) U(0) L(4)``, and then rescaled:
 
->>> [(kind, float(S[0, 0]), [float(x) for x in c]) for kind, S, c in balance(word, spare=2)][:3]
+>>> halved = balance(word, spare=2)
+>>> [(kind, float(S[0, 0]), [float(x) for x in c]) for kind, S, c in halved][:3]
 [('lower', 4.0, [4.0]), ('upper', 0.0, [0.25]), ('lower', 0.25, [0.25])]
+>>> from construct.conditioning import coupling_condition
+>>> [round(coupling_condition(kind, S, np.array(c), 1), 1) for kind, S, c in halved]
+[8.1, 4.0, 4.3, 8.1, 2.6]
 """
 
 from __future__ import annotations
