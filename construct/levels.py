@@ -328,8 +328,7 @@ def build_levels(T: DomainMatrix, mode: str, arith, rng=None, spread=False):
     levels = level_splits(n)
     perm, L, U, pivots = a.lu(a.matrix(T), {(A[0], B[-1] + 1): len(A) for level in levels for A, B in level})
     if mode == "positive" and _parity(perm) * math.prod(a.sign(x) for x in pivots) < 0:
-        computed = "" if a.is_exact else f" (its pivots computed in {a.name})"
-        raise InputError(negative_det_message(f"det T < 0{computed}"))
+        raise InputError(_negative_det(T, a))
     coords, swaps = frames(levels, n)
     rounds, flipped_frames = network(
         perm, d, [a.sign(x) for x in pivots], coords, swaps, mode == "positive", rng or random.Random(0)
@@ -428,6 +427,20 @@ def _frame_scales(a, exponents, coords):
     if not any(exponents.get(c, 0) for c in coords):
         return None
     return [a.power2(exponents.get(c, 0)) for c in coords]
+
+
+#: Up to this size a numeric sign of det T that disagrees with the exact one is told apart from det T < 0.
+EXACT_DET_SIZE = 256
+
+
+def _negative_det(T: DomainMatrix, a) -> str:
+    """Why positive mode refuses ``T``: ``det T < 0``, or a sign that rounding got wrong."""
+    if a.is_exact:
+        return negative_det_message("det T < 0")
+    if T.shape[0] <= EXACT_DET_SIZE and T.det() > 0:
+        return (f"the pivots computed in {a.name} give det T < 0, but det T > 0: T is too ill-conditioned for "
+                f"positive mode in {a.name} (use --arith exact, or --arith mp with more --digits)")
+    return negative_det_message(f"det T < 0 (its pivots computed in {a.name})")
 
 
 def _record_steps(a, perm, L, U, pivots, levels, coords, rounds, X, Y, E):

@@ -275,6 +275,26 @@ def float_matrix(n, seed):
     return np.random.default_rng(seed).standard_normal((n, n))
 
 
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(matrices(sizes=(2, 4, 6, 10, 16, 22)), st.sampled_from(["any", "positive"]), st.sampled_from(["float64", "mp"]))
+def test_levels_numeric_on_adversarial_families_certified_within_bound(T, mode, arith):
+    """Spreading, rescaling and halving on every family of ``matrices``: the checker accepts the tolerance (or, in
+    positive mode, a clear refusal where rounding gets the sign of det T wrong)."""
+    if mode == "positive" and T.det() < 0:
+        T = from_rows([[-x for x in row] if i == 0 else row for i, row in enumerate(T.to_list())])
+    try:
+        f = factor(T, method="levels", mode=mode, arith=arith, digits=30)
+    except InputError as e:  # entries 1e30 next to 1: rounding may get the sign of det T wrong, and says so
+        assert mode == "positive" and "but det T > 0: T is too ill-conditioned for positive mode" in str(e)
+        return
+    cert = f.certificate()
+    verdict = check_certificate(cert, matrix=exact_rows(T))
+    assert verdict.ok, verdict.reasons
+    assert f.count <= levels_bound(T.shape[0]) and f.stages["halving"] <= f.stage_bounds["halving"][0]
+    if mode == "positive":
+        assert all(float(s) > 0 for c in cert["factors"] for s in c["scale"])
+
+
 @pytest.mark.parametrize("d", [1, 3, 16])
 @pytest.mark.parametrize("mode", ["any", "positive"])
 def test_levels_float64_certificate_checks_against_the_input(d, mode):
