@@ -114,6 +114,9 @@ class Exact:
     def sign(self, x):
         return 1 if x > 0 else -1
 
+    def log2_abs(self, x) -> float:
+        return math.log2(abs(int(x.p))) - math.log2(int(x.q))  # Python ints: any size
+
 
 def _to_fmpq(v):
     """An int or a rational (``Fraction``, ``fmpq``) as an ``fmpq``."""

@@ -319,8 +319,8 @@ def build_levels(T: DomainMatrix, mode: str, arith, rng=None, spread=False):
 
     With ``spread`` the pivots' magnitudes are spread over the levels (:func:`spread_pivots`).
 
-    Also returns the number of rounds of the swap network and the largest
-    shear entry of the word with all pivots in the middle couplings.
+    Also returns the number of rounds of the swap network and the growth
+    that triggers mixing (:func:`build_with_mixing`), in log2.
     """
     a = arith
     n = T.shape[0]
@@ -356,8 +356,11 @@ def build_levels(T: DomainMatrix, mode: str, arith, rng=None, spread=False):
     assert mode != "positive" or all(a.sign(e) > 0 for e in E), "positive mode left a negative scale"
     if trace.active() and a.is_exact:
         _record_steps(a, perm, L, U, pivots, levels, coords, rounds, X, Y, E)
-    # what triggers mixing: the largest shear entry with all pivots in the middle, E_a Y_m there
-    growth = max(a.max_abs(M) for M in X + Y[:m] + [a.scale_rows(E[:d], Y[m])])
+    # what triggers mixing, in log2: the largest shear entry with all pivots in the middle (E_a Y_m there),
+    # or half the spread of the pivots, which shows growth of L^-1 or U^-1 that bounded shears hide
+    largest = max(a.max_abs(M) for M in X + Y[:m] + [a.scale_rows(E[:d], Y[m])])
+    exponents = [a.log2_abs(x) for x in pivots if x != 0]
+    growth = max(a.log2_abs(largest) if largest else -math.inf, (max(exponents) - min(exponents)) / 2)
     lower_scales, upper_scales = [None] * m, [None] * m
     if spread:
         lower_exponents, upper_exponents = spread_pivots(levels, [a.log2_abs(x) if x != 0 else 0.0 for x in pivots])
@@ -471,8 +474,9 @@ def _record_steps(a, perm, L, U, pivots, levels, coords, rounds, X, Y, E):
                  "becomes the scales of the two middle couplings.", ("E", diagonal(E)))
 
 
-#: A level shear entry larger than this (shears are scale invariant) triggers the mixed retry.
-GROWTH = 10**6
+#: A shear entry above ``2^GROWTH_BITS`` (about 10^6), or pivots spread over more than its square, trigger the
+#: mixed retry.
+GROWTH_BITS = 20
 
 
 def build_with_mixing(T: DomainMatrix, mode: str, a, rng, spread=False):
@@ -480,15 +484,19 @@ def build_with_mixing(T: DomainMatrix, mode: str, a, rng, spread=False):
 
     Block pivoting bounds the lower level shears but no row order bounds
     the upper ones ``U[A, A]^-1 U[A, B]`` (a unit upper triangular ``T``
-    with ``-1`` above the diagonal grows like ``2^n``). Mixing the columns first with
-    ``R = U(B) L(A)``, ``B`` and ``A`` random with entries ``0, +-1/2^k``
-    (``2^k ~ sqrt(d)``), removes such growth in practice; then
-    ``T = (levels word of T R) L(-A) U(-B)``: two more couplings, kept only
-    when the largest shear entry (with the pivots in the middle) shrinks and
-    the count stays within the bound. Returns ``(factors, rounds, mixed)``.
+    with ``-1`` above the diagonal grows like ``2^n``), nor the inverses of
+    the triangular factors (a unit lower triangular ``T`` with ``-1`` below
+    the diagonal keeps its shears at 1 but its pivots spread like ``2^n``).
+    Mixing the columns first with ``R = U(B) L(A)``, ``B`` and ``A`` random
+    with entries ``0, +-1/2^k`` (``2^k ~ sqrt(d)``), removes such growth in
+    practice; then ``T = (levels word of T R) L(-A) U(-B)``: two more
+    couplings, kept only when the growth (the larger of the largest shear
+    entry, with the pivots in the middle, and the square root of the pivots'
+    spread) shrinks and the count stays within the bound. Returns
+    ``(factors, rounds, mixed)``.
     """
     factors, rounds, largest = build_levels(T, mode, a, rng, spread)
-    if largest <= GROWTH:
+    if largest <= GROWTH_BITS:
         return factors, rounds, False
     n = T.shape[0]
     d = n // 2

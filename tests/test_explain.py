@@ -206,10 +206,12 @@ def test_explain_an_unequal_split_says_the_steps_are_for_the_balanced_core():
 
 
 def test_explain_levels_with_mixing_shows_only_the_run_that_was_used(monkeypatch):
-    """With the growth threshold at 0 the levels method always retries on T R; its first run's steps are dropped."""
+    """With no growth threshold the levels method always retries on T R; its first run's steps are dropped."""
+    import math
+
     import construct.levels
 
-    monkeypatch.setattr(construct.levels, "GROWTH", 0)
+    monkeypatch.setattr(construct.levels, "GROWTH_BITS", -math.inf)
     rows = [[3, 4, -8, -1, 7, 6, 3, 0], [6, 2, 9, -3, 7, -5, 0, -5], [-6, -1, 8, -5, 0, -6, -7, 1],
             [6, 8, -6, 2, 4, 1, -3, 8], [6, 5, 7, -1, -8, 8, -9, -7], [3, -9, 6, 1, -2, 1, -7, -3],
             [9, -2, -2, -5, 8, 5, -7, -7], [1, 7, 6, -6, 0, 8, 0, -6]]
