@@ -359,14 +359,14 @@ def build_levels(T: DomainMatrix, mode: str, arith, rng=None, spread=False):
     # what triggers mixing, in log2: the largest shear entry with all pivots in the middle (E_a Y_m there),
     # or half the spread of the pivots, which shows growth of L^-1 or U^-1 that bounded shears hide
     largest = max(a.max_abs(M) for M in X + Y[:m] + [a.scale_rows(E[:d], Y[m])])
-    exponents = [a.log2_abs(x) for x in pivots if x != 0]
-    growth = max(a.log2_abs(largest) if largest else -math.inf, (max(exponents) - min(exponents)) / 2)
+    logs = [a.log2_abs(x) if x != 0 else 0.0 for x in pivots]
+    growth = max(a.log2_abs(largest) if largest else -math.inf, (max(logs) - min(logs)) / 2)
     lower_scales, upper_scales = [None] * m, [None] * m
     if spread:
-        lower_exponents, upper_exponents = spread_pivots(levels, [a.log2_abs(x) if x != 0 else 0.0 for x in pivots])
+        lower_exponents, upper_exponents = spread_pivots(levels, logs)
         removed = [0] * n
-        for exponents in lower_exponents + upper_exponents:
-            for c, k in exponents.items():
+        for part_exponents in lower_exponents + upper_exponents:
+            for c, k in part_exponents.items():
                 removed[c] += k
         E = [e * a.power2(-removed[c]) for e, c in zip(E, coords[m])]
         lower_scales = [_frame_scales(a, exponents, coords[t][d:]) for t, exponents in enumerate(lower_exponents)]
@@ -551,9 +551,10 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
     stages = {"rounds": rounds, "mixing": 2 * mixed}
     stage_bounds = {"rounds": (MAX_ROUNDS[mode], ""), "mixing": (2, ""), "total": (levels_bound(n), 47)}
     if not a.is_exact:
-        spare = levels_bound(n) - len(factors)
         built = len(factors)
-        factors = balance(factors, power=a.power2, spare=spare, target=GOAL * _condition(T))
+        spare = levels_bound(n) - built
+        target = GOAL * _condition(T) if spare >= 2 else math.inf  # cond T only when halving is possible
+        factors = balance(factors, power=a.power2, spare=spare, target=target)
         stages["halving"], stage_bounds["halving"] = len(factors) - built, (spare, "")
     if a.is_exact:
         w = Word(n, d)
