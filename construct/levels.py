@@ -224,7 +224,7 @@ def t_join(n, edges, odd):
     return chosen
 
 
-def network(perm, d, pivot_signs, coords, swaps, positive, rng, tries=8):
+def network(perm, d, pivot_signs, coords, swaps, positive, rng, tries=8, vertex=None):
     """The swap network for ``P`` and, in positive mode, the pair orientations that make all scales positive.
 
     Returns ``(rounds, flipped_frames)``: oriented rounds ``(p, q, s)`` and the
@@ -236,19 +236,20 @@ def network(perm, d, pivot_signs, coords, swaps, positive, rng, tries=8):
     number of them, the second involution is laid out in four rounds with
     doubles that connect every coordinate (:func:`joined_involution_rounds`):
     at most 7 rounds. Of ``tries`` random reflections of the cycles, the
-    fewest rounds win.
+    fewest rounds win. ``vertex[c]`` is the index ``j`` of ``P e_j`` whose
+    sign coordinate ``c`` carries (by default ``c`` itself).
     """
     best = None
     for attempt in range(tries if len(perm) > 2 else 1):
         t1, t2 = two_involutions(perm, rng if attempt else None)
         pairs, doubles, chosen = merge_disjoint(involution_rounds(t1, d) + involution_rounds(t2, d)), [], set()
         if positive:
-            chosen = _sign_join(pairs, doubles, pivot_signs, coords, swaps)
+            chosen = _sign_join(pairs, doubles, pivot_signs, coords, swaps, vertex)
             if chosen is None:
                 first = involution_rounds(t1, d)
                 second, doubles = joined_involution_rounds(t2, d)
                 pairs, doubles = first + second, [(k + len(first), p, q) for k, p, q in doubles]
-                chosen = _sign_join(pairs, doubles, pivot_signs, coords, swaps)
+                chosen = _sign_join(pairs, doubles, pivot_signs, coords, swaps, vertex)
                 assert chosen is not None, "the joined layout connects every coordinate"
         oriented = [[(p, q, -1 if ("round", k, i) in chosen else 1) for i, (p, q) in enumerate(r)]
                     for k, r in enumerate(pairs)]
@@ -264,13 +265,14 @@ def network(perm, d, pivot_signs, coords, swaps, positive, rng, tries=8):
     return best
 
 
-def _sign_join(pairs, doubles, pivot_signs, coords, swaps):
+def _sign_join(pairs, doubles, pivot_signs, coords, swaps, vertex=None):
     """The round pairs, frame pairs and doubles to flip so that every middle scale is positive, or None."""
     n = len(pivot_signs)
+    vertex = vertex or list(range(n))
     _, sigma = signed_permutation([[(p, q, 1) for p, q in r] for r in pairs], n)
     odd = {j for j in range(n) if pivot_signs[j] * sigma[j] < 0}
     edges = round_edges(pairs, n, doubles)
-    edges.update({("frame", t, i): (coords[t][p], coords[t][q])
+    edges.update({("frame", t, i): (vertex[coords[t][p]], vertex[coords[t][q]])
                   for t, level in enumerate(swaps) for i, (p, q) in enumerate(level)})
     return t_join(n, edges, odd)
 
@@ -546,10 +548,17 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
     a = arithmetic(arith_name, digits)
     n = T.shape[0]
     d = n // 2
-    # exact factors stay as built: their entries are what theory.md describes
-    factors, rounds, mixed = build_with_mixing(T, mode, a, rng, spread=not a.is_exact)
-    stages = {"rounds": rounds, "mixing": 2 * mixed}
-    stage_bounds = {"rounds": (MAX_ROUNDS[mode], ""), "mixing": (2, ""), "total": (levels_bound(n), 47)}
+    rotations = _rotations(T, mode, a, rng)
+    if rotations:
+        factors, rounds = rotations
+        stages = {"rounds": rounds, "rotations": len(factors) - 2 * rounds}
+        stage_bounds = {"rounds": (MAX_ROUNDS[mode], ""), "rotations": (levels_bound(n) - 12, "")}
+    else:
+        # exact factors stay as built: their entries are what theory.md describes
+        factors, rounds, mixed = build_with_mixing(T, mode, a, rng, spread=not a.is_exact)
+        stages = {"rounds": rounds, "mixing": 2 * mixed}
+        stage_bounds = {"rounds": (MAX_ROUNDS[mode], ""), "mixing": (2, "")}
+    stage_bounds["total"] = (levels_bound(n), 47)
     if not a.is_exact:
         built = len(factors)
         spare = levels_bound(n) - built
@@ -566,3 +575,15 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
     tol = tolerance(w, T, a)
     return Factorization(T, w, mode, "levels", levels_bound(n), stages, stage_bounds, arith=a.name,
                          digits=a.digits if a.name == "mp" else None, tolerance=tol)
+
+
+def _rotations(T: DomainMatrix, mode: str, a, rng):
+    """In float64, an orthogonal ``T``'s rotation word and rounds (:mod:`construct.rotations`), if within the bound."""
+    if a.name != "float64":
+        return None
+    from construct.rotations import build_rotations, use_rotations  # it builds on this module
+    M = a.matrix(T)
+    if not use_rotations(M):
+        return None
+    built = build_rotations(M, mode, a, rng)
+    return built if built and len(built[0]) <= levels_bound(T.shape[0]) else None

@@ -1,0 +1,155 @@
+"""Orthogonal ``T`` by cosine-sine decompositions: every level coupling has shear norm at most 1.
+
+Used by the levels method in float64 when ``T`` is orthogonal to working
+precision (:func:`is_orthogonal`). LU levels give an orthogonal ``T`` shears
+``L[B, A] L[A, A]^-1`` whose singular values are tangents of principal
+angles, and these grow like ``sqrt(d)``; here every angle is split in half.
+
+An orthogonal ``M`` split into parts ``A`` (``a`` coordinates) and ``B`` has
+the CS decomposition ``M = diag(U_A, U_B) R diag(V_A, V_B)`` (LAPACK's
+``orcsd``, :func:`scipy.linalg.cossin`), where ``R`` rotates pairs of
+coordinates, one in ``A`` and one in ``B``, by angles in ``[0, pi/2]``, and
+fixes the others. A rotation by ``theta`` is three shears,
+``[[c, -s], [s, c]] = L(t) U(-s) L(t)`` with ``t = tan(theta/2) = s / (1 + c)``,
+so ``R = L(X_R) U(Y_R) L(X_R)`` with ``X_R = R[B, A] (I + R[A, A])^-1`` and
+``Y_R = R[A, B]``, both of norm at most 1. Moving ``diag(V_A, V_B)`` to the
+left conjugates the shears by orthogonal blocks, which keeps their norms:
+
+    M = diag(U_A V_A, U_B V_B) L(V_B^T X_R V_A) U(V_A^T Y_R V_B) L(V_B^T X_R V_A).
+
+The block diagonal factor is orthogonal again; recursing into it over the
+levels of :func:`~construct.levels.level_splits` gives
+``T = D N_m ... N_1 N_0`` with ``N_t = Phi_t L(X_t) U(Y_t) L(X_t) Phi_t^T`` in
+the frames of the levels method and ``D`` diagonal with entries ``+-1``:
+
+    T = (D Phi_m) L(X_m) U(Y_m) L(X_m) G_(m-1)^-1 ... G_0^-1 L(X_0) U(Y_0) L(X_0).
+
+``D Phi_m`` is a signed permutation, a swap network of ``r`` rounds
+(:func:`~construct.levels.network`) and the signs it leaves, which pass
+through every coupling and are absorbed at the right end. Count:
+``2 r + 4 m + 3`` (``docs/theory.md``, "The levels method", section 7).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.linalg
+
+from construct.levels import _oriented, _parity, _WordBuilder, frame_signs, frames, level_splits, network
+from construct.swap_network import signed_permutation
+
+#: ``T`` counts as orthogonal when ``max |T^T T - I|`` is at most this many units of roundoff times ``n``.
+ORTHOGONAL_DEFECT = 16
+
+
+def use_rotations(M: np.ndarray) -> bool:
+    """Whether ``M^T M = I`` up to ``ORTHOGONAL_DEFECT n`` units of float64 roundoff and ``M`` is no signed
+    permutation (those the swap network factors exactly).
+
+    >>> [use_rotations(np.array(M)) for M in ([[0.6, -0.8], [0.8, 0.6]], [[1.0, 1.0], [0.0, 1.0]], [[0.0, -1.0], [1.0, 0.0]])]
+    [True, False, False]
+    """
+    n = M.shape[0]
+    if np.count_nonzero(M) == n:
+        return False
+    return bool(np.max(np.abs(M.T @ M - np.eye(n))) <= ORTHOGONAL_DEFECT * n * 2.0**-53)
+
+
+def rotation_shears(M: np.ndarray, a: int):
+    """``(X, Y, W_A, W_B)`` with ``M = diag(W_A, W_B) L(X) U(Y) L(X)`` for an orthogonal ``M`` split after ``a``.
+
+    ``||X||, ||Y|| <= 1`` and ``W_A``, ``W_B`` are orthogonal (up to rounding).
+
+    >>> c, s = np.cos(2.0), np.sin(2.0)
+    >>> X, Y, WA, WB = rotation_shears(np.array([[c, -s], [s, c]]), 1)
+    >>> L, U = np.array([[1, 0], [X[0, 0], 1]]), np.array([[1, Y[0, 0]], [0, 1]])
+    >>> bool(np.allclose(np.diag([WA[0, 0], WB[0, 0]]) @ L @ U @ L, [[c, -s], [s, c]])), bool(abs(X[0, 0]) <= 1)
+    (True, True)
+    """
+    U, R, V = scipy.linalg.cossin(M, p=a, q=a)
+    UA, UB, VA, VB = U[:a, :a], U[a:, a:], V[:a, :a], V[a:, a:]
+    cosines = np.diag(R[:a, :a])
+    XR, YR = R[a:, :a] / (1 + cosines)[None, :], R[:a, a:]
+    # R = L(XR) U(YR) L(XR) holds for the layout LAPACK documents (cosines >= 0, each pair rotated once)
+    assert np.all(cosines >= 0) and np.allclose(_triple(XR, YR), R, atol=1e-12), "unexpected CS layout"
+    return VB.T @ XR @ VA, VA.T @ YR @ VB, UA @ VA, UB @ VB
+
+
+def _triple(X, Y):
+    """``L(X) U(Y) L(X)``."""
+    b, a = X.shape
+    L = np.block([[np.eye(a), np.zeros((a, b))], [X, np.eye(b)]])
+    U = np.block([[np.eye(a), Y], [np.zeros((b, a)), np.eye(b)]])
+    return L @ U @ L
+
+
+def build_rotations(T: np.ndarray, mode: str, a, rng):
+    """The factors ``(kind, shear, scale)`` of an orthogonal ``T`` (a float64 array) and the number of rounds.
+
+    In positive mode the signs are joined by the swap network (at most 7
+    rounds), so every scale is positive; None when ``det T < 0`` there.
+    """
+    n = T.shape[0]
+    d = n // 2
+    levels = level_splits(n)
+    m = len(levels) - 1
+    blocks = {(0, n): T}  # the block diagonal factor left to split, by range
+    pieces = []
+    for level in levels:
+        pieces.append([])
+        for A, B in level:
+            X, Y, blocks[A[0], A[-1] + 1], blocks[B[0], B[-1] + 1] = rotation_shears(blocks.pop((A[0], B[-1] + 1)),
+                                                                                     len(A))
+            pieces[-1].append((A, B, X, Y))
+    D = [1 if blocks[c, c + 1][0, 0] > 0 else -1 for c in range(n)]  # +-1 up to rounding: only the sign is kept
+    coords, swaps = frames(levels, n)
+    position = {c: p for p, c in enumerate(coords[m])}
+    unflipped = frame_signs(swaps, n)[m]
+    pivot_signs = [unflipped[p] * D[c] for p, c in enumerate(coords[m])]
+    if mode == "positive" and _parity(coords[m]) * math.prod(pivot_signs) < 0:
+        return None
+    rounds, flipped = network(coords[m], d, pivot_signs, coords, swaps, mode == "positive", rng,
+                              vertex=[position[c] for c in range(n)])
+    images, sigma = signed_permutation(rounds, n)
+    assert images == coords[m]
+    signs = frame_signs(swaps, n, flipped)
+    # D Phi_m = (P S) F: F passes through every coupling and is absorbed at the right end
+    F = np.array([sigma[p] * signs[m][p] * D[c] for p, c in enumerate(coords[m])], dtype=float)
+    assert mode != "positive" or np.all(F > 0), "positive mode left a negative sign"
+    w = _WordBuilder(a)
+    for t in range(m, -1, -1):
+        pos, sign = {c: p for p, c in enumerate(coords[t])}, signs[t]
+        xs, ys = [], []
+        for A, B, X, Y in pieces[t]:
+            rows, cols = [pos[b] - d for b in B], [pos[c] for c in A]
+            row_signs, col_signs = [sign[pos[b]] for b in B], [sign[pos[c]] for c in A]
+            xs.append((rows, cols, row_signs * F[d:][rows], col_signs * F[:d][cols], X))
+            ys.append((cols, rows, col_signs * F[:d][cols], row_signs * F[d:][rows], Y))
+        X, Y = a.assemble(d, d, xs), a.assemble(d, d, ys)
+        for kind, shear in (("lower", X), ("upper", Y), ("lower", X)):
+            w.append(kind, shear)
+        if t > 0:  # G_(t-1)^-1 = G(-Pi), in the form L U L whose ends merge with the level couplings
+            pairs = [(p, q, -s) for p, q, s in _oriented(swaps[t - 1], t - 1, flipped)]
+            w.cross_swap([(p, q, int(s * F[p] * F[q])) for p, q, s in pairs], d)
+    if np.any(F < 0):
+        _absorb_right(w, a, F, d)
+    word = _WordBuilder(a)
+    for r in rounds:
+        word.cross_swap(r, d)
+    for factor in w.factors:
+        word.append(*factor)
+    return word.factors, len(rounds)
+
+
+def _absorb_right(w, a, F, d):
+    """Append the diagonal ``F = diag(F_a, F_b)`` to the word: ``L(X, B) F = U(0, F_a) L(X F_a, B F_b)``.
+
+    The upper factor merges with the one before; if the word does not end
+    with a lower coupling, ``F`` costs one more.
+    """
+    kind, X, B = w.factors.pop() if w.factors and w.factors[-1][0] == "lower" else ("lower", a.zeros(d, d), None)
+    if np.any(F[:d] < 0):
+        w.append("upper", a.zeros(d, d), list(F[:d]))
+    w.append("lower", X * F[:d][None, :], list(F[d:] if B is None else F[d:] * np.asarray(B)))
