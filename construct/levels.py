@@ -550,8 +550,8 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
     d = n // 2
     rotations = _rotations(T, mode, a, rng)
     if rotations:
-        factors, rounds = rotations
-        stages = {"rounds": rounds, "rotations": len(factors) - 2 * rounds}
+        factors, rounds, rotation_count = rotations
+        stages = {"rounds": rounds, "rotations": rotation_count}
         stage_bounds = {"rounds": (MAX_ROUNDS[mode], ""), "rotations": (levels_bound(n) - 12, "")}
     else:
         # exact factors stay as built: their entries are what theory.md describes

@@ -86,7 +86,8 @@ def _triple(X, Y):
 
 
 def build_rotations(T: np.ndarray, mode: str, a, rng):
-    """The factors ``(kind, shear, scale)`` of an orthogonal ``T`` (a float64 array) and the number of rounds.
+    """The factors ``(kind, shear, scale)`` of an orthogonal ``T`` (a float64 array), the number of rounds, and
+    the number of couplings of the rotation levels (before the first merges with the last round's).
 
     In positive mode the signs are joined by the swap network (at most 7
     rounds), so every scale is positive; None when ``det T < 0`` there.
@@ -140,7 +141,7 @@ def build_rotations(T: np.ndarray, mode: str, a, rng):
         word.cross_swap(r, d)
     for factor in w.factors:
         word.append(*factor)
-    return word.factors, len(rounds)
+    return word.factors, len(rounds), len(w.factors)
 
 
 def _absorb_right(w, a, F, d):

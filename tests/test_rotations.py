@@ -1,0 +1,118 @@
+"""Orthogonal T in float64: the rotation levels (construct/rotations.py), certified against the input."""
+
+import math
+import random
+
+import numpy as np
+import pytest
+import scipy.stats
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from construct.conditioning import conditioning, uniform_coupling_condition
+from construct.factor import factor
+from construct.levels import levels_bound
+from construct.matrices import from_rows
+from construct.rotations import rotation_shears, use_rotations
+from proofs.checker import check_certificate
+from tests.helpers import exact_rows
+
+#: A unit coupling whose shear has norm 2 (a level shear plus a cross swap's): every factor as built is at most this.
+AS_BUILT = uniform_coupling_condition(2.0, 1.0)
+
+
+def _rotation(theta):
+    return np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
+
+
+@st.composite
+def orthogonal_matrices(draw):
+    """Random orthogonal matrices, and ones whose angles are exactly 0 or pi/2 at some level."""
+    n = draw(st.sampled_from([2, 4, 6, 8, 10, 14, 16, 22, 32]))
+    d = n // 2
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    family = draw(st.sampled_from(["random", "block-diagonal", "anti-diagonal", "reflection", "plane rotations"]))
+    Q = scipy.stats.ortho_group.rvs(n, random_state=rng) if n > 1 else np.eye(n)
+    if family == "block-diagonal":  # every level-0 angle is 0
+        Q[:d, d:] = Q[d:, :d] = 0
+        Q[:d, :d], Q[d:, d:] = scipy.stats.ortho_group.rvs(d, random_state=rng) if d > 1 else 1, np.eye(d)
+    elif family == "anti-diagonal":  # every level-0 angle is pi/2
+        Q = np.block([[np.zeros((d, d)), -np.eye(d)], [scipy.stats.ortho_group.rvs(d, random_state=rng)
+                                                        if d > 1 else np.eye(1), np.zeros((d, d))]])
+    elif family == "reflection":
+        v = rng.standard_normal(n)
+        Q = np.eye(n) - 2 * np.outer(v, v) / (v @ v)
+    elif family == "plane rotations":  # coordinate pairs (i, i + d) rotated by 0, pi/2 or a random angle
+        Q = np.eye(n)
+        for i in range(d):
+            R = _rotation(draw(st.sampled_from([0.0, math.pi / 2, float(rng.uniform(-math.pi, math.pi))])))
+            Q[np.ix_([i, i + d], [i, i + d])] = R
+    return Q
+
+
+def _certified(Q, mode):
+    if mode == "positive" and np.linalg.det(Q) < 0:
+        Q = Q.copy()
+        Q[:, 0] = -Q[:, 0]
+    T = from_rows(Q.tolist())
+    f = factor(T, method="levels", mode=mode, arith="float64")
+    cert = f.certificate()
+    verdict = check_certificate(cert, matrix=exact_rows(T))
+    assert verdict.ok, verdict.reasons
+    return f, cert
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(orthogonal_matrices(), st.sampled_from(["any", "positive"]))
+def test_orthogonal_float64_rotation_word_certified_within_bound_and_well_conditioned(Q, mode):
+    """Every orthogonal T (not a signed permutation): the checker accepts the certificate against T, the count is
+    within the bound, positive mode has positive scales, and no factor is worse than a unit coupling with shear 2."""
+    if not use_rotations(Q):
+        return
+    f, cert = _certified(Q, mode)
+    n = Q.shape[0]
+    assert "rotations" in f.stages and f.count <= levels_bound(n)
+    assert f.stages["rotations"] <= levels_bound(n) - 12
+    s = conditioning(f)
+    assert s["max_cond"] <= AS_BUILT * (1 + 1e-9) and s["backward_error"] < 1e-13
+    if mode == "positive":
+        assert all(float(x) > 0 for c in cert["factors"] for x in c["scale"])
+
+
+@pytest.mark.parametrize("n", [64, 256])
+def test_random_orthogonal_meets_the_conditioning_goal_by_rotations(n):
+    """The goal max cond <= 10 cond T (cond T = 1) where LU levels gave 10 to 18 at n >= 256 (theory.md, 7)."""
+    f, _ = _certified(scipy.stats.ortho_group.rvs(n, random_state=n), "any")
+    s = conditioning(f)
+    assert "rotations" in f.stages and s["max_cond"] <= AS_BUILT and s["backward_error"] < 1e-13
+
+
+@given(st.integers(1, 12), st.integers(1, 12), st.integers(0, 2**32 - 1))
+@settings(max_examples=40, deadline=None)
+def test_rotation_shears_norm_at_most_one_and_reassemble(a, b, seed):
+    """M = diag(W_A, W_B) L(X) U(Y) L(X) with ||X||, ||Y|| <= 1 and W_A, W_B orthogonal, for parts of any sizes."""
+    n = a + b
+    M = scipy.stats.ortho_group.rvs(n, random_state=seed) if n > 1 else np.eye(1)
+    X, Y, WA, WB = rotation_shears(M, a)
+    L = np.block([[np.eye(a), np.zeros((a, b))], [X, np.eye(b)]])
+    U = np.block([[np.eye(a), Y], [np.zeros((b, a)), np.eye(b)]])
+    W = np.block([[WA, np.zeros((a, b))], [np.zeros((b, a)), WB]])
+    assert np.allclose(W @ L @ U @ L, M, atol=1e-12)
+    assert np.linalg.norm(X, 2) <= 1 + 1e-12 and np.linalg.norm(Y, 2) <= 1 + 1e-12
+    assert np.allclose(WA.T @ WA, np.eye(a)) and np.allclose(WB.T @ WB, np.eye(b))
+
+
+def test_signed_permutations_and_non_orthogonal_matrices_keep_lu_levels():
+    """A signed permutation factors exactly as a swap network; a matrix that is not orthogonal goes to LU levels."""
+    P = np.eye(8)[[3, 0, 6, 1, 7, 2, 5, 4]] * np.array([1, -1, 1, 1, -1, 1, 1, 1])
+    assert not use_rotations(P) and not use_rotations(P + 1e-9 * np.eye(8))
+    f = factor(from_rows(P.tolist()), method="levels", arith="float64")
+    assert "rotations" not in f.stages and conditioning(f)["backward_error"] == 0
+
+
+def test_orthogonal_input_in_mp_uses_lu_levels():
+    """Rotations are float64 only (mpmath has no CS decomposition); mp still certifies an orthogonal T."""
+    Q = scipy.stats.ortho_group.rvs(8, random_state=random.Random(1).randrange(2**32))
+    T = from_rows(Q.tolist())
+    f = factor(T, method="levels", arith="mp", digits=30)
+    assert "rotations" not in f.stages and check_certificate(f.certificate(), matrix=exact_rows(T)).ok
