@@ -4,7 +4,8 @@
 
 For each family: couplings, largest factor condition number next to
 ``cond T`` and next to that of the word as built (all pivots in the two
-middle couplings, no rescaling, no halving), largest factor entry, and the
+middle couplings, no rescaling, no halving; for an orthogonal ``T``, the
+rotation levels as built), largest factor entry, and the
 float64 backward error ``||fl(F_1 ... F_k) - T||_F / ||T||_F``.
 """
 
@@ -24,13 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from construct.arith import arithmetic  # noqa: E402
 from construct.conditioning import conditioning, coupling_condition  # noqa: E402
 from construct.factor import factor  # noqa: E402
-from construct.levels import build_with_mixing  # noqa: E402
+from construct.levels import build_word  # noqa: E402
 from construct.matrices import from_rows  # noqa: E402
 
 
 def as_built(T, d):
     """The largest condition number of the float64 word as built."""
-    built, _, _ = build_with_mixing(T, "any", arithmetic("float64"), random.Random(0))
+    built, _, _ = build_word(T, "any", arithmetic("float64"), random.Random(0), spread=False)
     return max(coupling_condition(kind, S, np.ones(d) if c is None else np.array(c, dtype=float), d)
                for kind, S, c in built)
 

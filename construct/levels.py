@@ -548,17 +548,7 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
     a = arithmetic(arith_name, digits)
     n = T.shape[0]
     d = n // 2
-    rotations = _rotations(T, mode, a, rng)
-    if rotations:
-        factors, rounds, rotation_count = rotations
-        stages = {"rounds": rounds, "rotations": rotation_count}
-        stage_bounds = {"rounds": (MAX_ROUNDS[mode], ""), "rotations": (levels_bound(n) - 12, "")}
-    else:
-        # exact factors stay as built: their entries are what theory.md describes
-        factors, rounds, mixed = build_with_mixing(T, mode, a, rng, spread=not a.is_exact)
-        stages = {"rounds": rounds, "mixing": 2 * mixed}
-        stage_bounds = {"rounds": (MAX_ROUNDS[mode], ""), "mixing": (2, "")}
-    stage_bounds["total"] = (levels_bound(n), 47)
+    factors, stages, stage_bounds = build_word(T, mode, a, rng)
     if not a.is_exact:
         built = len(factors)
         spare = levels_bound(n) - built
@@ -577,13 +567,24 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
                          digits=a.digits if a.name == "mp" else None, tolerance=tol)
 
 
-def _rotations(T: DomainMatrix, mode: str, a, rng):
-    """In float64, an orthogonal ``T``'s rotation word and rounds (:mod:`construct.rotations`), if within the bound."""
-    if a.name != "float64":
-        return None
-    from construct.rotations import build_rotations, use_rotations  # it builds on this module
-    M = a.matrix(T)
-    if not use_rotations(M):
-        return None
-    built = build_rotations(M, mode, a, rng)
-    return built if built and len(built[0]) <= levels_bound(T.shape[0]) else None
+def build_word(T: DomainMatrix, mode: str, a, rng, spread=None):
+    """The word as built, before rescaling and halving: ``(factors, stages, stage_bounds)``.
+
+    In float64 an orthogonal ``T`` that is no signed permutation gets the
+    rotation levels (:mod:`construct.rotations`) when they fit in the bound;
+    every other ``T`` the LU levels, mixed if they grow, with the pivots
+    spread over the levels unless ``a`` is exact (or ``spread`` says otherwise).
+    """
+    n = T.shape[0]
+    if a.name == "float64":
+        from construct.rotations import build_rotations, use_rotations  # it builds on this module
+        M = a.matrix(T)
+        built = build_rotations(M, mode, a, rng) if use_rotations(M) else None
+        if built and len(built[0]) <= levels_bound(n):
+            factors, rounds, count = built
+            return factors, {"rounds": rounds, "rotations": count}, {
+                "rounds": (MAX_ROUNDS[mode], ""), "rotations": (levels_bound(n) - 12, ""), "total": (levels_bound(n), 47)}
+    # exact factors stay as built: their entries are what theory.md describes
+    factors, rounds, mixed = build_with_mixing(T, mode, a, rng, spread=not a.is_exact if spread is None else spread)
+    return factors, {"rounds": rounds, "mixing": 2 * mixed}, {
+        "rounds": (MAX_ROUNDS[mode], ""), "mixing": (2, ""), "total": (levels_bound(n), 47)}
