@@ -1,4 +1,4 @@
-"""Random orthogonal matrices, the hard case of the conditioning goal: the levels method in float64.
+"""Random orthogonal matrices, the hard case for LU levels: the levels method in float64 (rotation levels).
 
     python benchmarks/orthogonal.py [--sizes 64 128 256 512] [--seeds 3]
 

@@ -32,6 +32,9 @@ The construction (derived in ``docs/theory.md``, "The levels method"):
    halved while the count stays within the bound
    (:func:`~construct.balancing.balance`): the same product, a smaller
    largest condition number.
+6. In float64 an orthogonal ``T`` gets *rotation levels* instead
+   (:mod:`construct.rotations`, chosen by :func:`build_word`): a cosine-sine
+   decomposition per split, three couplings of shear norm at most 1 per level.
 
 Count: ``2 r + 4 m + 2`` for ``r`` rounds and ``m = ceil(log2 d)``: at most
 ``4 ceil(log2 d) + 14`` with ``r <= 6``, and ``4 ceil(log2 d) + 16`` in
