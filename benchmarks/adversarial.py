@@ -2,7 +2,7 @@
 
     python benchmarks/adversarial.py [--n 64]
 
-For each family: couplings, largest factor condition number next to
+For each family: the route (``lu`` or ``rotations`` levels), couplings, largest factor condition number next to
 ``cond T`` and next to that of the word as built (all pivots in the two
 middle couplings, no rescaling, no halving; for an orthogonal ``T``, the
 rotation levels as built), largest factor entry, and the
@@ -29,9 +29,9 @@ from construct.levels import build_word  # noqa: E402
 from construct.matrices import from_rows  # noqa: E402
 
 
-def as_built(T, d):
-    """The largest condition number of the float64 word as built."""
-    built, _, _ = build_word(T, "any", arithmetic("float64"), random.Random(0), spread=False)
+def as_built(T, d, route):
+    """The largest condition number of the float64 word as built by ``route`` (``lu`` or ``rotations``)."""
+    built, _, _ = build_word(T, "any", arithmetic("float64"), random.Random(0), route, spread=False)
     return max(coupling_condition(kind, S, np.ones(d) if c is None else np.array(c, dtype=float), d)
                for kind, S, c in built)
 
@@ -51,7 +51,11 @@ def families(n, rng):
     yield "triangular, 2^n inverse", L
     U, _, V = np.linalg.svd(rng.standard_normal((n, n)))
     yield "cond 1e8", U @ np.diag(np.logspace(0, -8, n)) @ V
-    yield "orthogonal", scipy.stats.ortho_group.rvs(n, random_state=1)
+    Q = scipy.stats.ortho_group.rvs(n, random_state=1)
+    yield "orthogonal", Q
+    yield "orthogonal + 0.1 noise", Q + 0.1 * rng.standard_normal((n, n)) / np.sqrt(n)
+    yield "orthogonal, columns scaled 1..1e3", Q * np.geomspace(1, 1e3, n)[None, :]
+    yield "orthogonal, rows scaled 1..1e3", Q * np.geomspace(1, 1e3, n)[:, None]
     yield "permutation", np.eye(n)[rng.permutation(n)]
     B = np.zeros((n, n))
     B[:d, :d], B[d:, d:] = rng.standard_normal((d, d)), rng.standard_normal((d, d))
@@ -64,13 +68,15 @@ def main(argv=None):
     parser.add_argument("--n", type=int, default=64)
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
-    print("| family | couplings | max factor cond | as built | cond T | max entry | backward error |")
-    print("|---|---|---|---|---|---|---|")
+    print("| family | levels | couplings | max factor cond | as built | cond T | max entry | backward error |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, A in families(args.n, rng):
         T = from_rows(A.tolist())
-        s = conditioning(factor(T, method="levels", arith="float64"))
-        print(f"| {name} | {s['count']} | {s['max_cond']:.3g} | {as_built(T, args.n // 2):.3g} | {s['cond_T']:.3g} "
-              f"| {s['max_entry']:.3g} | {s['backward_error']:.2g} |", flush=True)
+        f = factor(T, method="levels", arith="float64")
+        route = "rotations" if "rotations" in f.stages else "lu"
+        s = conditioning(f)
+        print(f"| {name} | {route} | {s['count']} | {s['max_cond']:.3g} | {as_built(T, args.n // 2, route):.3g} "
+              f"| {s['cond_T']:.3g} | {s['max_entry']:.3g} | {s['backward_error']:.2g} |", flush=True)
 
 
 if __name__ == "__main__":

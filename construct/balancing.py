@@ -38,15 +38,16 @@ Here ``L(8) U(1) L(1)`` (condition numbers 66, 2.6, 2.6) becomes
 
 >>> import numpy as np
 >>> word = [("lower", np.array([[8.0]]), None), ("upper", np.array([[1.0]]), None), ("lower", np.array([[1.0]]), None)]
->>> [(kind, float(S[0, 0]), [float(x) for x in c]) for kind, S, c in balance(word)]
-[('lower', 8.0, [4.0]), ('upper', 4.0, [1.0]), ('lower', 0.25, [0.25])]
+>>> rescaled, largest = balance(word)
+>>> [(kind, float(S[0, 0]), [float(x) for x in c]) for kind, S, c in rescaled], round(largest, 1)
+([('lower', 8.0, [4.0]), ('upper', 4.0, [1.0]), ('lower', 0.25, [0.25])], 20.2)
 >>> from construct.conditioning import uniform_coupling_condition
 >>> [round(uniform_coupling_condition(s, c), 1) for s, c in [(8, 1), (8, 4), (4, 1), (0.25, 0.25)]]
 [66.0, 20.2, 17.9, 4.3]
 
 With two spare couplings the shear 8 is halved, ``L(4) U(0) L(4)``, and then rescaled:
 
->>> halved = balance(word, spare=2)
+>>> halved, _ = balance(word, spare=2)
 >>> [(kind, float(S[0, 0]), [float(x) for x in c]) for kind, S, c in halved][:3]
 [('lower', 4.0, [4.0]), ('upper', 0.0, [0.25]), ('lower', 0.25, [0.25])]
 >>> from construct.conditioning import coupling_condition
@@ -82,8 +83,8 @@ def balance(factors, power=lambda k: 2.0**k, spare=0, target=0.0):
     ``scale`` is ``None`` for a unit coupling; ``power(k)`` is ``2^k`` in the
     factors' number type. Returns a word of at most ``len(factors) + spare``
     couplings with the same product, rescaled to the least largest
-    condition-number bound; the word is returned unchanged when nothing
-    improves. Halvings are kept while the largest bound is above ``target``
+    condition-number bound, and that bound; the word is returned unchanged
+    when nothing improves. Halvings are kept while the largest bound is above ``target``
     and they lower it, or while each two couplings cut it by :data:`GAIN`.
     """
     kinds = [kind for kind, _, _ in factors]
@@ -101,8 +102,9 @@ def balance(factors, power=lambda k: 2.0**k, spare=0, target=0.0):
         if word[0] < kept[0] and (kept[0] > target or word[0] <= kept[0] * GAIN ** (len(word[3]) - len(kept[3]))):
             kept = word
     worst, kinds, stats, halved = kept
-    if not halved and worst >= max(coupling_condition_bound(*s) for s in stats):
-        return factors
+    as_given = max(coupling_condition_bound(*s) for s in stats)
+    if not halved and worst >= as_given:
+        return factors, as_given
     for i in halved:
         kind, shear, scale = factors[i]
         half = shear * power(-1)
@@ -113,7 +115,7 @@ def balance(factors, power=lambda k: 2.0**k, spare=0, target=0.0):
         shear_exponent, scale_exponent = (a0 - b0, b1 - b0) if kind == "lower" else (b0 - a0, a1 - a0)
         old = scale if scale is not None else [power(0)] * shear.shape[0]  # the scaled half: the shear's rows
         out.append((kind, shear * power(shear_exponent), [x * power(scale_exponent) for x in old]))
-    return out
+    return out, worst
 
 
 def _best_halving(kinds, stats, largest):

@@ -547,47 +547,83 @@ def _condition(T: DomainMatrix) -> float:
 
 
 def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: str = "exact", digits: int = 50):
-    """The levels method as a :class:`~construct.factorization.Factorization` (numeric ones carry a tolerance)."""
+    """The levels method as a :class:`~construct.factorization.Factorization` (numeric ones carry a tolerance).
+
+    In float64 there are two routes (:func:`routes`); the word with the
+    smaller largest condition-number bound after rescaling and halving is
+    kept, and the second route is only built when the first misses the goal
+    ``GOAL cond T``.
+    """
     a = arithmetic(arith_name, digits)
     n = T.shape[0]
     d = n // 2
-    factors, stages, stage_bounds = build_word(T, mode, a, rng)
-    if not a.is_exact:
-        built = len(factors)
-        spare = levels_bound(n) - built
-        target = GOAL * _condition(T) if spare >= 2 else math.inf  # cond T only when halving is possible
-        factors = balance(factors, power=a.power2, spare=spare, target=target)
-        stages["halving"], stage_bounds["halving"] = len(factors) - built, (spare, "")
-    if a.is_exact:
+    if a.is_exact:  # exact factors stay as built: their entries are what theory.md describes
+        factors, stages, stage_bounds = build_word(T, mode, a, rng)
         w = Word(n, d)
         for kind, shear, scale in factors:
             S = a.to_domain_matrix(shear)
             w.append(Coupling(kind, S, tuple(scale) if scale is not None else (S.domain.one,) * S.shape[0]))
         return Factorization(T, w, mode, "levels", levels_bound(n), stages, stage_bounds)
+    condition = _condition(T)
+    best = None
+    for route in routes(T, a, condition):
+        built = build_word(T, mode, a, rng, route)
+        if built is None:
+            continue
+        factors, stages, stage_bounds = built
+        spare = levels_bound(n) - len(factors)
+        balanced, largest = balance(factors, power=a.power2, spare=spare, target=GOAL * condition)
+        stages["halving"], stage_bounds["halving"] = len(balanced) - len(factors), (spare, "")
+        if best is None or largest < best[0]:
+            best = (largest, balanced, stages, stage_bounds)
+        if largest <= GOAL * condition:
+            break
+    _, factors, stages, stage_bounds = best
     w = NumericWord(n, d, factors, a.scalar(1))
     tol = tolerance(w, T, a)
     return Factorization(T, w, mode, "levels", levels_bound(n), stages, stage_bounds, arith=a.name,
                          digits=a.digits if a.name == "mp" else None, tolerance=tol)
 
 
-def build_word(T: DomainMatrix, mode: str, a, rng, spread=None):
-    """The word as built, before rescaling and halving: ``(factors, stages, stage_bounds)``.
+#: Up to this ``cond_2 T`` rotation levels are tried first (theory.md, section 7).
+ROTATION_CONDITION = 2.0
 
-    In float64 an orthogonal ``T`` that is no signed permutation gets the
-    rotation levels (:mod:`construct.rotations`) when they fit in the bound;
-    every other ``T`` the LU levels, mixed if they grow, with the pivots
-    spread over the levels unless ``a`` is exact (or ``spread`` says otherwise).
+
+def routes(T: DomainMatrix, a, condition: float):
+    """The routes to try, in order: ``"lu"`` (LU levels) and, in float64, ``"rotations"`` (rotation levels).
+
+    Rotation levels come first for a ``T`` close to orthogonal
+    (``cond T <= ROTATION_CONDITION``), where the tangents LU levels carry grow
+    like ``sqrt(d)``; they are not tried for a signed permutation, which LU
+    levels factor exactly.
+
+    >>> from construct.arith import arithmetic
+    >>> routes(from_rows([[3, -4], [4, 3]]), arithmetic("float64"), 1.0), routes(from_rows([[0, 1], [1, 0]]),
+    ...                                                                          arithmetic("float64"), 1.0)
+    (['rotations', 'lu'], ['lu'])
+    """
+    if a.name != "float64" or T.nnz() == T.shape[0]:  # no rotations in mp; invertible with n entries: signed perm.
+        return ["lu"]
+    return ["rotations", "lu"] if condition <= ROTATION_CONDITION else ["lu", "rotations"]
+
+
+def build_word(T: DomainMatrix, mode: str, a, rng, route="lu", spread=None):
+    """The word as built by ``route``, before rescaling and halving: ``(factors, stages, stage_bounds)``.
+
+    ``"lu"``: LU levels, mixed if they grow, with the pivots spread over the
+    levels unless ``a`` is exact (or ``spread`` says otherwise).
+    ``"rotations"`` (float64): rotation levels (:mod:`construct.rotations`),
+    or None when they do not fit in the bound (positive mode, seven rounds)
+    or ``det T < 0`` in positive mode.
     """
     n = T.shape[0]
-    if a.name == "float64":
-        from construct.rotations import build_rotations, use_rotations  # it builds on this module
-        M = a.matrix(T)
-        built = build_rotations(M, mode, a, rng) if use_rotations(M) else None
-        if built and len(built[0]) <= levels_bound(n):
-            factors, rounds, count = built
-            return factors, {"rounds": rounds, "rotations": count}, {
-                "rounds": (MAX_ROUNDS[mode], ""), "rotations": (levels_bound(n) - 12, ""), "total": (levels_bound(n), 47)}
-    # exact factors stay as built: their entries are what theory.md describes
+    bounds = {"rounds": (MAX_ROUNDS[mode], ""), "total": (levels_bound(n), 47)}
+    if route == "rotations":
+        from construct.rotations import build_rotations  # it builds on this module
+        built = build_rotations(a.matrix(T), mode, a, rng)
+        if not built or len(built[0]) > levels_bound(n):
+            return None
+        factors, rounds, count = built
+        return factors, {"rounds": rounds, "rotations": count}, {**bounds, "rotations": (levels_bound(n) - 12, "")}
     factors, rounds, mixed = build_with_mixing(T, mode, a, rng, spread=not a.is_exact if spread is None else spread)
-    return factors, {"rounds": rounds, "mixing": 2 * mixed}, {
-        "rounds": (MAX_ROUNDS[mode], ""), "mixing": (2, ""), "total": (levels_bound(n), 47)}
+    return factors, {"rounds": rounds, "mixing": 2 * mixed}, {**bounds, "mixing": (2, "")}

@@ -1,9 +1,9 @@
-"""Orthogonal ``T`` by cosine-sine decompositions: every level coupling has shear norm at most 1.
+"""Rotation levels: cosine-sine decompositions instead of LU, for ``T`` close to orthogonal.
 
-Used by the levels method in float64 when ``T`` is orthogonal to working
-precision (:func:`is_orthogonal`). LU levels give an orthogonal ``T`` shears
-``L[B, A] L[A, A]^-1`` whose singular values are tangents of principal
-angles, and these grow like ``sqrt(d)``; here every angle is split in half.
+Used by the levels method in float64 (:func:`~construct.levels.routes`).
+LU levels give an orthogonal ``T`` shears ``L[B, A] L[A, A]^-1`` whose
+singular values are tangents of principal angles, and these grow like
+``sqrt(d)``; here every angle is split in half.
 
 An orthogonal ``M`` split into parts ``A`` (``a`` coordinates) and ``B`` has
 the CS decomposition ``M = diag(U_A, U_B) R diag(V_A, V_B)`` (LAPACK's
@@ -13,21 +13,26 @@ fixes the others. A rotation by ``theta`` is three shears,
 ``[[c, -s], [s, c]] = L(t) U(-s) L(t)`` with ``t = tan(theta/2) = s / (1 + c)``,
 so ``R = L(X_R) U(Y_R) L(X_R)`` with ``X_R = R[B, A] (I + R[A, A])^-1`` and
 ``Y_R = R[A, B]``, both of norm at most 1. Moving ``diag(V_A, V_B)`` to the
-left conjugates the shears by orthogonal blocks, which keeps their norms:
+left conjugates the shears by orthogonal blocks, which keeps their norms
+(:func:`rotation_shears`):
 
     M = diag(U_A V_A, U_B V_B) L(V_B^T X_R V_A) U(V_A^T Y_R V_B) L(V_B^T X_R V_A).
 
-The block diagonal factor is orthogonal again; recursing into it over the
-levels of :func:`~construct.levels.level_splits` gives
-``T = D N_m ... N_1 N_0`` with ``N_t = Phi_t L(X_t) U(Y_t) L(X_t) Phi_t^T`` in
-the frames of the levels method and ``D`` diagonal with entries ``+-1``:
+Any invertible ``M`` is ``[[L_AA, 0], [L_BA, L_BB]] Q`` (block LQ) with
+``Q`` orthogonal; the rotation of ``Q`` and ``K = W_B^-1 W_BA`` for the
+lower left block give ``M = diag(W_A, W_B) L(K + X) U(Y) L(X)``
+(:func:`level_shears`), and ``K = 0`` when ``M`` is orthogonal.
+Recursing into the block diagonal factor over the levels of
+:func:`~construct.levels.level_splits` gives ``T = D N_m ... N_1 N_0`` with
+``N_t = Phi_t L(X1_t) U(Y_t) L(X2_t) Phi_t^T`` in the frames of the levels
+method and ``D`` diagonal:
 
-    T = (D Phi_m) L(X_m) U(Y_m) L(X_m) G_(m-1)^-1 ... G_0^-1 L(X_0) U(Y_0) L(X_0).
+    T = (D Phi_m) L(X1_m) U(Y_m) L(X2_m) G_(m-1)^-1 ... G_0^-1 L(X1_0) U(Y_0) L(X2_0).
 
 ``D Phi_m`` is a signed permutation, a swap network of ``r`` rounds
-(:func:`~construct.levels.network`) and the signs it leaves, which pass
-through every coupling and are absorbed at the right end. Count:
-``2 r + 4 m + 3`` (``docs/theory.md``, "The levels method", section 7).
+(:func:`~construct.levels.network`), times a diagonal that passes through
+every coupling and is absorbed at the right end. Count: ``2 r + 4 m + 3``
+(``docs/theory.md``, "The levels method", section 7).
 """
 
 from __future__ import annotations
@@ -39,23 +44,6 @@ import scipy.linalg
 
 from construct.levels import _oriented, _parity, _WordBuilder, frame_signs, frames, level_splits, network
 from construct.swap_network import signed_permutation
-
-#: ``T`` counts as orthogonal when ``max |T^T T - I|`` is at most this many units of roundoff times ``n``.
-ORTHOGONAL_DEFECT = 16
-
-
-def use_rotations(M: np.ndarray) -> bool:
-    """Whether ``M^T M = I`` up to ``ORTHOGONAL_DEFECT n`` units of float64 roundoff and ``M`` is no signed
-    permutation (those the swap network factors exactly).
-
-    >>> [use_rotations(np.array(M)) for M in ([[0.6, -0.8], [0.8, 0.6]], [[1.0, 1.0], [0.0, 1.0]], [[0.0, -1.0], [1.0, 0.0]])]
-    [True, False, False]
-    """
-    n = M.shape[0]
-    if np.count_nonzero(M) == n:
-        return False
-    return bool(np.max(np.abs(M.T @ M - np.eye(n))) <= ORTHOGONAL_DEFECT * n * 2.0**-53)
-
 
 def rotation_shears(M: np.ndarray, a: int):
     """``(X, Y, W_A, W_B)`` with ``M = diag(W_A, W_B) L(X) U(Y) L(X)`` for an orthogonal ``M`` split after ``a``.
@@ -77,6 +65,29 @@ def rotation_shears(M: np.ndarray, a: int):
     return VB.T @ XR @ VA, VA.T @ YR @ VB, UA @ VA, UB @ VB
 
 
+def level_shears(M: np.ndarray, a: int):
+    """``(X1, Y, X2, W_A, W_B)`` with ``M = diag(W_A, W_B) L(X1) U(Y) L(X2)`` for an invertible ``M`` split after ``a``.
+
+    Block LQ, ``M = [[L_AA, 0], [L_BA, L_BB]] Q`` with ``Q`` orthogonal (the first
+    rows of ``Q`` span those of ``M[A, :]``), then :func:`rotation_shears` of
+    ``Q``: ``M = [[W_A, 0], [W_BA, W_B]] L(X) U(Y) L(X) = diag(W_A, W_B) L(K + X) U(Y) L(X)``
+    with ``K = W_B^-1 W_BA``, which is 0 for an orthogonal ``M``. The singular
+    values of ``W_A`` and ``W_B`` lie between the extreme ones of ``M``.
+
+    >>> M = np.array([[2.0, 1.0], [1.0, 3.0]])
+    >>> X1, Y, X2, WA, WB = level_shears(M, 1)
+    >>> L1, U, L2 = (np.array([[1, 0], [X1[0, 0], 1]]), np.array([[1, Y[0, 0]], [0, 1]]),
+    ...              np.array([[1, 0], [X2[0, 0], 1]]))
+    >>> bool(np.allclose(np.diag([WA[0, 0], WB[0, 0]]) @ L1 @ U @ L2, M))
+    True
+    """
+    Q, _ = scipy.linalg.qr(M[:a].T)
+    X, Y, QA, QB = rotation_shears(Q.T, a)
+    WA, WB = M[:a] @ Q[:, :a] @ QA, M[a:] @ Q[:, a:] @ QB
+    K = np.linalg.solve(WB, M[a:] @ Q[:, :a] @ QA)
+    return K + X, Y, X, WA, WB
+
+
 def _triple(X, Y):
     """``L(X) U(Y) L(X)``."""
     b, a = X.shape
@@ -86,8 +97,8 @@ def _triple(X, Y):
 
 
 def build_rotations(T: np.ndarray, mode: str, a, rng):
-    """The factors ``(kind, shear, scale)`` of an orthogonal ``T`` (a float64 array), the number of rounds, and
-    the number of couplings of the rotation levels (before the first merges with the last round's).
+    """The factors ``(kind, shear, scale)`` of ``T`` (a float64 array) by rotation levels, the number of rounds,
+    and the number of couplings of the levels (before the first merges with the last round's).
 
     In positive mode the signs are joined by the swap network (at most 7
     rounds), so every scale is positive; None when ``det T < 0`` there.
@@ -101,14 +112,14 @@ def build_rotations(T: np.ndarray, mode: str, a, rng):
     for level in levels:
         pieces.append([])
         for A, B in level:
-            X, Y, blocks[A[0], A[-1] + 1], blocks[B[0], B[-1] + 1] = rotation_shears(blocks.pop((A[0], B[-1] + 1)),
-                                                                                     len(A))
-            pieces[-1].append((A, B, X, Y))
-    D = [1 if blocks[c, c + 1][0, 0] > 0 else -1 for c in range(n)]  # +-1 up to rounding: only the sign is kept
+            X1, Y, X2, blocks[A[0], A[-1] + 1], blocks[B[0], B[-1] + 1] = level_shears(
+                blocks.pop((A[0], B[-1] + 1)), len(A))
+            pieces[-1].append((A, B, X1, Y, X2))
+    D = [float(blocks[c, c + 1][0, 0]) for c in range(n)]
     coords, swaps = frames(levels, n)
     position = {c: p for p, c in enumerate(coords[m])}
     unflipped = frame_signs(swaps, n)[m]
-    pivot_signs = [unflipped[p] * D[c] for p, c in enumerate(coords[m])]
+    pivot_signs = [unflipped[p] * a.sign(D[c]) for p, c in enumerate(coords[m])]
     if mode == "positive" and _parity(coords[m]) * math.prod(pivot_signs) < 0:
         return None
     rounds, flipped = network(coords[m], d, pivot_signs, coords, swaps, mode == "positive", rng,
@@ -116,25 +127,27 @@ def build_rotations(T: np.ndarray, mode: str, a, rng):
     images, sigma = signed_permutation(rounds, n)
     assert images == coords[m]
     signs = frame_signs(swaps, n, flipped)
-    # D Phi_m = (P S) F: F passes through every coupling and is absorbed at the right end
-    F = np.array([sigma[p] * signs[m][p] * D[c] for p, c in enumerate(coords[m])], dtype=float)
-    assert mode != "positive" or np.all(F > 0), "positive mode left a negative sign"
     w = _WordBuilder(a)
     for t in range(m, -1, -1):
         pos, sign = {c: p for p, c in enumerate(coords[t])}, signs[t]
-        xs, ys = [], []
-        for A, B, X, Y in pieces[t]:
+        x1s, ys, x2s = [], [], []
+        for A, B, X1, Y, X2 in pieces[t]:
             rows, cols = [pos[b] - d for b in B], [pos[c] for c in A]
             row_signs, col_signs = [sign[pos[b]] for b in B], [sign[pos[c]] for c in A]
-            xs.append((rows, cols, row_signs * F[d:][rows], col_signs * F[:d][cols], X))
-            ys.append((cols, rows, col_signs * F[:d][cols], row_signs * F[d:][rows], Y))
-        X, Y = a.assemble(d, d, xs), a.assemble(d, d, ys)
-        for kind, shear in (("lower", X), ("upper", Y), ("lower", X)):
-            w.append(kind, shear)
+            x1s.append((rows, cols, row_signs, col_signs, X1))
+            x2s.append((rows, cols, row_signs, col_signs, X2))
+            ys.append((cols, rows, col_signs, row_signs, Y))
+        for kind, shears in (("lower", x1s), ("upper", ys), ("lower", x2s)):
+            w.append(kind, a.assemble(d, d, shears))
         if t > 0:  # G_(t-1)^-1 = G(-Pi), in the form L U L whose ends merge with the level couplings
-            pairs = [(p, q, -s) for p, q, s in _oriented(swaps[t - 1], t - 1, flipped)]
-            w.cross_swap([(p, q, int(s * F[p] * F[q])) for p, q, s in pairs], d)
-    if np.any(F < 0):
+            w.cross_swap([(p, q, -s) for p, q, s in _oriented(swaps[t - 1], t - 1, flipped)], d)
+    # D Phi_m = (P S) F with F diagonal: F passes through every coupling, F L(X) = L(F_b X F_a^-1) F, and is
+    # absorbed at the right end
+    F = np.array([sigma[p] * signs[m][p] * D[c] for p, c in enumerate(coords[m])])
+    assert mode != "positive" or np.all(F > 0), "positive mode left a negative sign"
+    if np.any(F != 1):
+        w.factors = [(kind, (F[d:, None] * S / F[None, :d]) if kind == "lower" else (F[:d, None] * S / F[None, d:]),
+                      scale) for kind, S, scale in w.factors]
         _absorb_right(w, a, F, d)
     word = _WordBuilder(a)
     for r in rounds:
@@ -151,6 +164,6 @@ def _absorb_right(w, a, F, d):
     with a lower coupling, ``F`` costs one more.
     """
     kind, X, B = w.factors.pop() if w.factors and w.factors[-1][0] == "lower" else ("lower", a.zeros(d, d), None)
-    if np.any(F[:d] < 0):
+    if np.any(F[:d] != 1):
         w.append("upper", a.zeros(d, d), list(F[:d]))
     w.append("lower", X * F[:d][None, :], list(F[d:] if B is None else F[d:] * np.asarray(B)))
