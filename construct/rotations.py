@@ -45,10 +45,12 @@ import scipy.linalg
 from construct.levels import _oriented, _parity, _WordBuilder, frame_signs, frames, level_splits, network
 from construct.swap_network import signed_permutation
 
+
 def rotation_shears(M: np.ndarray, a: int):
     """``(X, Y, W_A, W_B)`` with ``M = diag(W_A, W_B) L(X) U(Y) L(X)`` for an orthogonal ``M`` split after ``a``.
 
     ``||X||, ||Y|| <= 1`` and ``W_A``, ``W_B`` are orthogonal (up to rounding).
+    Raises ValueError if LAPACK's ``R`` is not laid out as documented.
 
     >>> c, s = np.cos(2.0), np.sin(2.0)
     >>> X, Y, WA, WB = rotation_shears(np.array([[c, -s], [s, c]]), 1)
@@ -61,7 +63,8 @@ def rotation_shears(M: np.ndarray, a: int):
     cosines = np.diag(R[:a, :a])
     XR, YR = R[a:, :a] / (1 + cosines)[None, :], R[:a, a:]
     # R = L(XR) U(YR) L(XR) holds for the layout LAPACK documents (cosines >= 0, each pair rotated once)
-    assert np.all(cosines >= 0) and np.allclose(_triple(XR, YR), R, atol=1e-12), "unexpected CS layout"
+    if not (np.all(cosines >= 0) and np.allclose(_triple(XR, YR), R, atol=1e-12)):
+        raise ValueError("unexpected layout of the CS decomposition")
     return VB.T @ XR @ VA, VA.T @ YR @ VB, UA @ VA, UB @ VB
 
 
@@ -101,7 +104,8 @@ def build_rotations(T: np.ndarray, mode: str, a, rng):
     and the number of couplings of the levels (before the first merges with the last round's).
 
     In positive mode the signs are joined by the swap network (at most 7
-    rounds), so every scale is positive; None when ``det T < 0`` there.
+    rounds), so every scale is positive; None when ``det T < 0`` there, and
+    when a block is singular or not finite in float64 (then LU levels pivot).
     """
     n = T.shape[0]
     d = n // 2
@@ -112,8 +116,11 @@ def build_rotations(T: np.ndarray, mode: str, a, rng):
     for level in levels:
         pieces.append([])
         for A, B in level:
-            X1, Y, X2, blocks[A[0], A[-1] + 1], blocks[B[0], B[-1] + 1] = level_shears(
-                blocks.pop((A[0], B[-1] + 1)), len(A))
+            try:
+                X1, Y, X2, blocks[A[0], A[-1] + 1], blocks[B[0], B[-1] + 1] = level_shears(
+                    blocks.pop((A[0], B[-1] + 1)), len(A))
+            except (ValueError, np.linalg.LinAlgError):  # infinite entries, a singular block, or the layout
+                return None
             pieces[-1].append((A, B, X1, Y, X2))
     D = [float(blocks[c, c + 1][0, 0]) for c in range(n)]
     coords, swaps = frames(levels, n)
