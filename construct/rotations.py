@@ -29,9 +29,12 @@ method and ``D`` diagonal:
 
     T = (D Phi_m) L(X1_m) U(Y_m) L(X2_m) G_(m-1)^-1 ... G_0^-1 L(X1_0) U(Y_0) L(X2_0).
 
-``D Phi_m`` is a signed permutation, a swap network of ``r`` rounds
-(:func:`~construct.levels.network`), times a diagonal that passes through
-every coupling and is absorbed at the right end. Count: ``2 r + 4 m + 3``
+``T`` is first scaled by powers of two to columns of norm about 1, so a
+``T = Q diag(s)`` leaves an orthogonal matrix to the levels; the scaling
+comes back at the right end. ``D Phi_m`` is a signed permutation, a swap
+network of ``r`` rounds (:func:`~construct.levels.network`), times a
+diagonal that passes through every coupling and is absorbed at the right
+end with it. Count: ``2 r + 4 m + 3``
 (``docs/theory.md``, "The levels method", section 7).
 """
 
@@ -111,7 +114,9 @@ def build_rotations(T: np.ndarray, mode: str, a, rng):
     d = n // 2
     levels = level_splits(n)
     m = len(levels) - 1
-    blocks = {(0, n): T}  # the block diagonal factor left to split, by range
+    # columns scaled by powers of two to norm about 1 (exact); the scaling is absorbed at the right end with F
+    columns = np.exp2(np.round(np.log2(np.linalg.norm(T, axis=0)))) if np.all(np.isfinite(T)) else np.ones(n)
+    blocks = {(0, n): T / columns}  # the block diagonal factor left to split, by range
     pieces = []
     for level in levels:
         pieces.append([])
@@ -155,7 +160,8 @@ def build_rotations(T: np.ndarray, mode: str, a, rng):
     if np.any(F != 1):
         w.factors = [(kind, (F[d:, None] * S / F[None, :d]) if kind == "lower" else (F[:d, None] * S / F[None, d:]),
                       scale) for kind, S, scale in w.factors]
-        _absorb_right(w, a, F, d)
+    if np.any(F * columns != 1):
+        _absorb_right(w, a, F * columns, d)
     word = _WordBuilder(a)
     for r in rounds:
         word.cross_swap(r, d)

@@ -129,16 +129,18 @@ def _near_orthogonal(n):
     return scipy.stats.ortho_group.rvs(n, random_state=n) + 0.1 * rng.standard_normal((n, n)) / np.sqrt(n)
 
 
-def _columns_scaled(n):
-    return scipy.stats.ortho_group.rvs(n, random_state=1) * np.geomspace(1, 1e3, n)[None, :]
+def _columns_scaled(n, spread=1e3):
+    return scipy.stats.ortho_group.rvs(n, random_state=1) * np.geomspace(1, spread, n)[None, :]
 
 
 @pytest.mark.parametrize("T, route", [(_near_orthogonal(256), "rotations"), (_columns_scaled(64), "rotations"),
+                                      (_columns_scaled(64, 1e6), "rotations"),
                                       (np.random.default_rng(3).standard_normal((64, 64)), "lu")],
-                         ids=["orthogonal+noise-256", "columns-scaled-64", "gaussian-64"])
+                         ids=["orthogonal+noise-256", "columns-scaled-64", "columns-scaled-1e6-64", "gaussian-64"])
 def test_float64_route_kept_and_the_conditioning_goal(T, route):
     """cond T <= 2: rotation levels first. Otherwise LU levels, and rotation levels only where LU misses the goal:
-    columns of an orthogonal matrix scaled over 1..1e3 give LU levels 17 cond T (theory.md, section 7)."""
+    columns of an orthogonal matrix scaled over 1..1e3 give LU levels 17 cond T, over 1..1e6 1.7e4 cond T
+    (theory.md, section 7)."""
     f = factor(from_rows(T.tolist()), method="levels", arith="float64")
     s = conditioning(f)
     assert ("rotations" in f.stages) == (route == "rotations")
