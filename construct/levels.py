@@ -586,7 +586,7 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
 
 
 #: Up to this ``cond_2 T`` rotation levels are tried first (theory.md, section 7).
-ROTATION_CONDITION = 2.0
+ROTATION_CONDITION = 10.0
 
 
 def routes(T: DomainMatrix, a, condition: float):

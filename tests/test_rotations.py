@@ -138,7 +138,7 @@ def _columns_scaled(n, spread=1e3):
                                       (np.random.default_rng(3).standard_normal((64, 64)), "lu")],
                          ids=["orthogonal+noise-256", "columns-scaled-64", "columns-scaled-1e6-64", "gaussian-64"])
 def test_float64_route_kept_and_the_conditioning_goal(T, route):
-    """cond T <= 2: rotation levels first. Otherwise LU levels, and rotation levels only where LU misses the goal:
+    """cond T <= 10: rotation levels first. Otherwise LU levels, and rotation levels only where LU misses the goal:
     columns of an orthogonal matrix scaled over 1..1e3 give LU levels 17 cond T, over 1..1e6 1.7e4 cond T
     (theory.md, section 7)."""
     f = factor(from_rows(T.tolist()), method="levels", arith="float64")
