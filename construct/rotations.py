@@ -115,7 +115,8 @@ def build_rotations(T: np.ndarray, mode: str, a, rng):
     levels = level_splits(n)
     m = len(levels) - 1
     # columns scaled by powers of two to norm about 1 (exact); the scaling is absorbed at the right end with F
-    columns = np.exp2(np.round(np.log2(np.linalg.norm(T, axis=0)))) if np.all(np.isfinite(T)) else np.ones(n)
+    norms = np.linalg.norm(T, axis=0)
+    columns = np.exp2(np.round(np.log2(norms))) if np.all(np.isfinite(norms) & (norms > 0)) else np.ones(n)
     blocks = {(0, n): T / columns}  # the block diagonal factor left to split, by range
     pieces = []
     for level in levels:
