@@ -208,8 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
         "matrices such as trained weights) or 'mp' (mpmath at --digits digits); float64 and mp need "
         "--method levels and write a certificate with a tolerance that the checker decides rigorously; "
         "there the pivots are spread over the levels and the factors rescaled by powers of two, and couplings "
-        "left under the bound may halve the worst shears (the 'halving' stage of the count table); in float64 an "
-        "orthogonal T gets rotation levels (the 'rotations' stage: three couplings of shear norm <= 1 per level)",
+        "left under the bound may halve the worst shears (the 'halving' stage of the count table); a T close to "
+        "orthogonal gets rotation levels (the 'rotations' stage: three couplings of shear norm about 1 per level)",
     )
     p.add_argument("--digits", type=int, default=50, help="significant digits for --arith mp (default %(default)s)")
     p.add_argument(

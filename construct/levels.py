@@ -32,9 +32,10 @@ The construction (derived in ``docs/theory.md``, "The levels method"):
    halved while the count stays within the bound
    (:func:`~construct.balancing.balance`): the same product, a smaller
    largest condition number.
-6. In float64 an orthogonal ``T`` gets *rotation levels* instead
-   (:mod:`construct.rotations`, chosen by :func:`build_word`): a cosine-sine
-   decomposition per split, three couplings of shear norm at most 1 per level.
+6. In float64 and mpmath a ``T`` close to orthogonal gets *rotation levels*
+   instead (:mod:`construct.rotations`, chosen by :func:`routes`): a block LQ
+   and a cosine-sine decomposition per split, three couplings per level, of
+   shear norm at most 1 for an orthogonal ``T``.
 
 Count: ``2 r + 4 m + 2`` for ``r`` rounds and ``m = ceil(log2 d)``: at most
 ``4 ceil(log2 d) + 14`` with ``r <= 6``, and ``4 ceil(log2 d) + 16`` in
@@ -549,7 +550,7 @@ def _condition(T: DomainMatrix) -> float:
 def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: str = "exact", digits: int = 50):
     """The levels method as a :class:`~construct.factorization.Factorization` (numeric ones carry a tolerance).
 
-    In float64 there are two routes (:func:`routes`); the word with the
+    In float64 and mp there are two routes (:func:`routes`); the word with the
     smaller largest condition-number bound after rescaling and halving is
     kept, and the second route is only built when the first misses the goal
     ``GOAL cond T``.
@@ -590,7 +591,7 @@ ROTATION_CONDITION = 10.0
 
 
 def routes(T: DomainMatrix, a, condition: float):
-    """The routes to try, in order: ``"lu"`` (LU levels) and, in float64, ``"rotations"`` (rotation levels).
+    """The routes to try, in order: ``"lu"`` (LU levels) and, in float64 and mp, ``"rotations"`` (rotation levels).
 
     Rotation levels come first for a ``T`` close to orthogonal
     (``cond T <= ROTATION_CONDITION``), where the tangents LU levels carry grow
@@ -602,7 +603,7 @@ def routes(T: DomainMatrix, a, condition: float):
     ...                                                                          arithmetic("float64"), 1.0)
     (['rotations', 'lu'], ['lu'])
     """
-    if a.name != "float64" or T.nnz() == T.shape[0]:  # no rotations in mp; invertible with n entries: signed perm.
+    if a.is_exact or T.nnz() == T.shape[0]:  # exact: no square roots; invertible with n entries: a signed perm.
         return ["lu"]
     return ["rotations", "lu"] if condition <= ROTATION_CONDITION else ["lu", "rotations"]
 
@@ -612,7 +613,7 @@ def build_word(T: DomainMatrix, mode: str, a, rng, route="lu", spread=None):
 
     ``"lu"``: LU levels, mixed if they grow, with the pivots spread over the
     levels unless ``a`` is exact (or ``spread`` says otherwise).
-    ``"rotations"`` (float64): rotation levels (:mod:`construct.rotations`),
+    ``"rotations"`` (float64 and mp): rotation levels (:mod:`construct.rotations`),
     or None when they do not fit in the bound (positive mode, seven rounds)
     or ``det T < 0`` in positive mode.
     """

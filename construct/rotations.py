@@ -1,6 +1,6 @@
 """Rotation levels: cosine-sine decompositions instead of LU, for ``T`` close to orthogonal.
 
-Used by the levels method in float64 (:func:`~construct.levels.routes`).
+Used by the levels method in float64 and mpmath (:func:`~construct.levels.routes`).
 LU levels give an orthogonal ``T`` shears ``L[B, A] L[A, A]^-1`` whose
 singular values are tangents of principal angles, and these grow like
 ``sqrt(d)``; here every angle is split in half.
@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import math
 
+import flint
 import numpy as np
 import scipy.linalg
 
@@ -71,8 +72,117 @@ def rotation_shears(M: np.ndarray, a: int):
     return VB.T @ XR @ VA, VA.T @ YR @ VB, UA @ VA, UB @ VB
 
 
-def level_shears(M: np.ndarray, a: int):
+def polar_rotation_shears(M: flint.arb_mat, a: int, bits: int):
+    """:func:`rotation_shears` at ``bits`` bits of precision, from polar decompositions instead of LAPACK's CS
+    decomposition; python-flint ball matrices, of which only the midpoints are kept.
+
+    With ``W_A``, ``W_B`` the orthogonal polar factors of ``M[A, A]`` and
+    ``M[B, B]``, ``R = diag(W_A, W_B)^T M`` is orthogonal with symmetric
+    positive definite diagonal blocks: the ``R`` of the CS decomposition seen
+    in the basis ``V``, so ``X = R[B, A] (I + R[A, A])^-1`` and ``Y = R[A, B]``.
+    A singular diagonal block (an angle of exactly ``pi/2``) raises
+    ZeroDivisionError; a result that does not reassemble ``R`` ValueError.
+    """
+    M11, M12, M21, M22 = _blocks(M, a)
+    WA, WB = _polar(M11, bits), _polar(M22, bits)
+    RAA, RAB, RBA = WA.transpose() * M11, WA.transpose() * M12, WB.transpose() * M21
+    X = (_identity(a) + RAA).transpose().solve(RBA.transpose()).transpose().mid()
+    R = _join(RAA, RAB, RBA, WB.transpose() * M22)
+    triple = _join(_identity(a), RAB, X, _identity(M.nrows() - a) + X * RAB) * _join(
+        _identity(a), _zeros(a, M.nrows() - a), X, _identity(M.nrows() - a))
+    if _largest(triple - R) > 2.0 ** (-bits / 2):
+        raise ValueError("the polar factors do not give the rotation")
+    return X, RAB.mid(), WA, WB
+
+
+def _polar(X: flint.arb_mat, bits: int) -> flint.arb_mat:
+    """The polar factor (orthonormal columns) of a full-rank ``X`` with at least as many rows as columns:
+    Newton's iteration ``X <- (g X + X (X^T X)^-1 / g) / 2``, scaled by ``g`` while far from converged
+    (Higham, *Functions of Matrices*, 8.6)."""
+    for _ in range(100):
+        Z = X * (X.transpose() * X).inv()
+        g = math.sqrt(_frobenius(Z) / _frobenius(X))
+        scale = flint.arb(g) if abs(g - 1) > 0.01 else flint.arb(1)
+        following = ((X * scale + Z / scale) / 2).mid()
+        change, X = _frobenius(following - X), following
+        if change <= 2.0 ** (-bits / 2) * _frobenius(X):  # one more step: quadratic convergence
+            return ((X + X * (X.transpose() * X).inv()) / 2).mid()
+    raise ValueError("the polar iteration did not converge")
+
+
+def _frobenius(X) -> float:
+    return math.sqrt(float((X.transpose() * X).trace().mid()))
+
+
+def _largest(X) -> float:
+    return max(abs(float(x.mid())) for x in X.entries())
+
+
+def _blocks(M, a):
+    rows = M.tolist()
+    return (flint.arb_mat([r[:a] for r in rows[:a]]), flint.arb_mat([r[a:] for r in rows[:a]]),
+            flint.arb_mat([r[:a] for r in rows[a:]]), flint.arb_mat([r[a:] for r in rows[a:]]))
+
+
+def _join(A, B, C, D):
+    """``[[A, B], [C, D]]``."""
+    top, bottom = zip(A.tolist(), B.tolist()), zip(C.tolist(), D.tolist())
+    return flint.arb_mat([r + s for r, s in top] + [r + s for r, s in bottom])
+
+
+def _identity(n):
+    return flint.arb_mat(n, n, [1 if i == j else 0 for i in range(n) for j in range(n)])
+
+
+def _zeros(r, c):
+    return flint.arb_mat(r, c)
+
+
+def _to_arb(A) -> flint.arb_mat:
+    """An object array of mpmath numbers as a python-flint ball matrix, exactly (the working precision holds them)."""
+    def exact(x):
+        sign, man, exp, _ = x._mpf_  # (-1)^sign man 2^exp: mpmath's representation
+        man = -int(man) if sign else int(man)
+        return flint.arb(flint.fmpq(man << exp, 1) if exp >= 0 else flint.fmpq(man, 1 << -exp))
+    return flint.arb_mat([[exact(x) for x in row] for row in A])
+
+
+def _to_mp(B: flint.arb_mat, arith):
+    """The midpoints of a ball matrix as an object array of mpmath numbers (rounded to the working precision)."""
+    mpf = arith.ctx.mpf
+    return np.array([[mpf(tuple(int(v) for v in x.mid().man_exp())) for x in row] for row in B.tolist()],
+                    dtype=object)
+
+
+def _level_shears_balls(M, a, arith):
+    """:func:`level_shears` for :class:`~construct.arith.MP`: block LQ by polar factors, then
+    :func:`polar_rotation_shears`, in python-flint balls at the working precision plus 32 guard bits."""
+    bits = arith.ctx.prec
+    saved, flint.ctx.prec = flint.ctx.prec, bits + 32
+    try:
+        A = _to_arb(M)
+        k = A.nrows()
+        rows = A.tolist()
+        MA, MB = flint.arb_mat(rows[:a]), flint.arb_mat(rows[a:])
+        Q1 = _polar(MA.transpose(), bits)  # orthonormal columns spanning the rows of M[A, :]
+        P = MB.transpose() - Q1 * (Q1.transpose() * MB.transpose())
+        Q2 = _polar(P, bits)  # and their complement
+        Q = flint.arb_mat([r + s for r, s in zip(Q1.tolist(), Q2.tolist())])
+        X, Y, QA, QB = polar_rotation_shears(Q.transpose(), a, bits)
+        WA, WB = MA * Q1 * QA, MB * Q2 * QB
+        K = WB.solve(MB * Q1 * QA)
+        assert k == a + WB.nrows()
+        return tuple(_to_mp(B.mid(), arith) for B in (K + X, Y, X, WA, WB))
+    finally:
+        flint.ctx.prec = saved
+
+
+def level_shears(M: np.ndarray, a: int, arith=None):
     """``(X1, Y, X2, W_A, W_B)`` with ``M = diag(W_A, W_B) L(X1) U(Y) L(X2)`` for an invertible ``M`` split after ``a``.
+
+    In float64 (``arith`` None or :class:`~construct.arith.Float64`) by LAPACK's
+    QR and CS decompositions; in :class:`~construct.arith.MP` by polar factors
+    in python-flint balls (:func:`polar_rotation_shears`).
 
     Block LQ, ``M = [[L_AA, 0], [L_BA, L_BB]] Q`` with ``Q`` orthogonal (the first
     rows of ``Q`` span those of ``M[A, :]``), then :func:`rotation_shears` of
@@ -87,6 +197,8 @@ def level_shears(M: np.ndarray, a: int):
     >>> bool(np.allclose(np.diag([WA[0, 0], WB[0, 0]]) @ L1 @ U @ L2, M))
     True
     """
+    if arith is not None and arith.name == "mp":
+        return _level_shears_balls(M, a, arith)
     Q, _ = scipy.linalg.qr(M[:a].T)
     X, Y, QA, QB = rotation_shears(Q.T, a)
     WA, WB = M[:a] @ Q[:, :a] @ QA, M[a:] @ Q[:, a:] @ QB
@@ -115,8 +227,10 @@ def build_rotations(T: np.ndarray, mode: str, a, rng):
     levels = level_splits(n)
     m = len(levels) - 1
     # columns scaled by powers of two to norm about 1 (exact); the scaling is absorbed at the right end with F
-    norms = np.linalg.norm(T, axis=0)
-    columns = np.exp2(np.round(np.log2(norms))) if np.all(np.isfinite(norms) & (norms > 0)) else np.ones(n)
+    with np.errstate(over="ignore"):
+        norms = np.linalg.norm(T.astype(float), axis=0)
+    exponents = np.round(np.log2(norms)) if np.all(np.isfinite(norms) & (norms > 0)) else np.zeros(n)
+    columns = np.array([a.power2(int(k)) for k in exponents])
     blocks = {(0, n): T / columns}  # the block diagonal factor left to split, by range
     pieces = []
     for level in levels:
@@ -124,11 +238,11 @@ def build_rotations(T: np.ndarray, mode: str, a, rng):
         for A, B in level:
             try:
                 X1, Y, X2, blocks[A[0], A[-1] + 1], blocks[B[0], B[-1] + 1] = level_shears(
-                    blocks.pop((A[0], B[-1] + 1)), len(A))
-            except (ValueError, np.linalg.LinAlgError):  # infinite entries, a singular block, or the layout
+                    blocks.pop((A[0], B[-1] + 1)), len(A), a)
+            except (ValueError, ZeroDivisionError, np.linalg.LinAlgError):  # not finite, singular, no convergence
                 return None
             pieces[-1].append((A, B, X1, Y, X2))
-    D = [float(blocks[c, c + 1][0, 0]) for c in range(n)]
+    D = [blocks[c, c + 1][0, 0] for c in range(n)]
     coords, swaps = frames(levels, n)
     position = {c: p for p, c in enumerate(coords[m])}
     unflipped = frame_signs(swaps, n)[m]
