@@ -160,9 +160,7 @@ def _level_shears_balls(M, a, arith):
     bits = arith.ctx.prec
     saved, flint.ctx.prec = flint.ctx.prec, bits + 32
     try:
-        A = _to_arb(M)
-        k = A.nrows()
-        rows = A.tolist()
+        rows = _to_arb(M).tolist()
         MA, MB = flint.arb_mat(rows[:a]), flint.arb_mat(rows[a:])
         Q1 = _polar(MA.transpose(), bits)  # orthonormal columns spanning the rows of M[A, :]
         P = MB.transpose() - Q1 * (Q1.transpose() * MB.transpose())
@@ -171,7 +169,6 @@ def _level_shears_balls(M, a, arith):
         X, Y, QA, QB = polar_rotation_shears(Q.transpose(), a, bits)
         WA, WB = MA * Q1 * QA, MB * Q2 * QB
         K = WB.solve(MB * Q1 * QA)
-        assert k == a + WB.nrows()
         return tuple(_to_mp(B.mid(), arith) for B in (K + X, Y, X, WA, WB))
     finally:
         flint.ctx.prec = saved
