@@ -41,7 +41,9 @@ Count: ``2 r + 4 m + 2`` for ``r`` rounds and ``m = ceil(log2 d)``: at most
 ``4 ceil(log2 d) + 14`` with ``r <= 6``, and ``4 ceil(log2 d) + 16`` in
 positive mode, where joining the signs may take a seventh round; the
 certificate claims ``+ 16`` in both modes. Mixing and halving add
-couplings only within that claim. The derivations are in
+couplings only within that claim. Rotation levels take ``2 r + 4 m + 3``
+(one more when the word ends with an upper coupling), and are used only
+within the claim. The derivations are in
 ``docs/theory.md``, "The levels method".
 
 >>> import random

@@ -212,12 +212,14 @@ def _triple(X, Y):
 
 
 def build_rotations(T: np.ndarray, mode: str, a, rng):
-    """The factors ``(kind, shear, scale)`` of ``T`` (a float64 array) by rotation levels, the number of rounds,
-    and the number of couplings of the levels (before the first merges with the last round's).
+    """The factors ``(kind, shear, scale)`` of ``T`` by rotation levels, the number of rounds, and the number of
+    couplings of the levels (before the first merges with the last round's).
 
-    In positive mode the signs are joined by the swap network (at most 7
-    rounds), so every scale is positive; None when ``det T < 0`` there, and
-    when a block is singular or not finite in float64 (then LU levels pivot).
+    ``T`` is ``a.matrix(T)``: a float64 array, or mpmath numbers in an object
+    array. In positive mode the signs are joined by the swap network (at most
+    7 rounds), so every scale is positive. None when ``det T < 0`` there, and
+    when a block is singular or not finite, or a polar iteration does not
+    converge (then LU levels pivot).
     """
     n = T.shape[0]
     d = n // 2
