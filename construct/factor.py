@@ -88,8 +88,13 @@ def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None,
             return factor_levels(S, mode, random.Random(seed), arith, digits)
         return BUILDERS[method](S, mode, random.Random(seed))
 
-    result = balanced(blocked) if 2 * p == len(bits) else factor_split(
-        blocked, p, balanced, random.Random(seed), "LULUL" if method == "short" else None)
+    # an unequal split in float64 or mp: rotation levels of the split's sizes, whose shears stay bounded
+    # (the exact clearing of construct/splits.py rounds badly); positive mode and their failures take the clearing
+    numeric_split = method == "levels" and arith != "exact" and mode == "any" and 2 * p != len(bits)
+    result = factor_levels(blocked, mode, random.Random(seed), arith, digits, p) if numeric_split else None
+    if result is None:
+        result = balanced(blocked) if 2 * p == len(bits) else factor_split(
+            blocked, p, balanced, random.Random(seed), "LULUL" if method == "short" else None)
     result.matrix = T
     result.mask = None if order == sorted(order) else bits
     return result

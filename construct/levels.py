@@ -123,18 +123,60 @@ def level_splits(n: int):
         levels.append(splits)
 
 
-def frames(levels, n: int):
+def capacity_splits(n: int, p: int):
+    """Per level, coarse to fine, splits ``(A, B)`` of ranges of ``0..n-1`` for ``p`` top positions of ``n``.
+
+    Every level's ``A`` parts total at most ``p`` coordinates and its ``B``
+    parts at most ``n - p``, so one frame holds a level (:func:`frames` with
+    ``top = p``). Level 0 splits ``0..n-1`` into ``[0, p)`` and ``[p, n)``;
+    then, largest range first, each range of more than one coordinate gives
+    its first ``min(floor(len / 2), room)`` coordinates to ``A`` while room
+    is left of the ``p``; a level with room left and too many ``B``
+    coordinates moves one more coordinate of some range to ``A`` at a time.
+    With ``p = 1`` this peels one coordinate per level (``n - 1`` levels);
+    with ``2p = n`` it bisects (docs/theory.md, "Every split in floating point").
+
+    >>> [[(list(A), list(B)) for A, B in level] for level in capacity_splits(5, 1)]
+    [[([0], [1, 2, 3, 4])], [([1], [2, 3, 4])], [([2], [3, 4])], [([3], [4])]]
+    >>> [len(capacity_splits(n, p)) for n, p in ((8, 3), (16, 4), (256, 1), (256, 32), (256, 127))]
+    [4, 7, 255, 27, 9]
+    """
+    q = n - p
+    levels, ranges = [], [range(0, n)]
+    while True:
+        active = sorted((r for r in ranges if len(r) > 1), key=lambda r: (-len(r), r.start))
+        if not active:
+            return levels
+        room, parts = p, []
+        for r in active:
+            if room == 0:
+                break
+            parts.append([r, max(1, min(len(r) // 2, room))])
+            room -= parts[-1][1]
+        # room left means every active range was split; its B parts must fit in the q bottom positions
+        while room and sum(len(r) - a for r, a in parts) > q:
+            part = next(part for part in parts if part[1] < len(part[0]) - 1)
+            part[1] += 1
+            room -= 1
+        split = {r for r, _ in parts}
+        levels.append([(r[:a], r[a:]) for r, a in parts])
+        ranges = [r for r in ranges if r not in split] + [s for r, a in parts for s in (r[:a], r[a:])]
+
+
+def frames(levels, n: int, top: int | None = None):
     """The coordinates of the frames ``Phi_t`` and the cross swaps between them.
 
     Returns ``(coords, swaps)``: frame ``t`` puts coordinate ``coords[t][p]``
     at position ``p``, and ``swaps[t]`` lists the pairs ``(p, q)`` (top
     position ``p``, bottom position ``q``) exchanged between frames ``t`` and
-    ``t + 1``. Signs are :func:`frame_signs`'.
+    ``t + 1``. Signs are :func:`frame_signs`'. ``top`` is the number of top
+    positions, ``n // 2`` by default; each level's ``A`` parts must fit
+    there and its ``B`` parts below.
 
     >>> frames(level_splits(4), 4)
     ([[0, 1, 2, 3], [0, 2, 1, 3]], [[(1, 2)]])
     """
-    d = n // 2
+    d = n // 2 if top is None else top
     coords, swaps = [list(range(n))], []
     for level in levels[1:]:
         inside = {c for A, _ in level for c in A}
@@ -309,15 +351,17 @@ class _WordBuilder:
             return
         self.factors.append((kind, shear, scale))
 
-    def cross_swap(self, pairs, d, inverse=False):
+    def cross_swap(self, pairs, d, inverse=False, bottom=None):
         """``G(Pi) = L(-Pi^T) U(Pi) L(-Pi^T)``, or ``G(Pi)^-1 = U(-Pi) L(Pi^T) U(-Pi)``.
 
-        ``Pi`` has the entry ``s`` at ``(p, q - d)`` for each pair ``(p, q, s)``.
+        ``Pi`` (``d x bottom``, ``bottom = d`` by default) has the entry ``s``
+        at ``(p, q - d)`` for each pair ``(p, q, s)``.
         """
         a = self.a
+        bottom = d if bottom is None else bottom
         signed = [(p, q - d, -s if inverse else s) for p, q, s in pairs]
-        Pi = a.sparse(d, d, signed)
-        PiT = a.sparse(d, d, [(q, p, -s) for p, q, s in signed])
+        Pi = a.sparse(d, bottom, signed)
+        PiT = a.sparse(bottom, d, [(q, p, -s) for p, q, s in signed])
         for kind in ("upper", "lower", "upper") if inverse else ("lower", "upper", "lower"):
             self.append(kind, Pi if kind == "upper" else PiT)
 
@@ -549,16 +593,39 @@ def _condition(T: DomainMatrix) -> float:
         return math.inf
 
 
-def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: str = "exact", digits: int = 50):
+def split_levels_bound(n: int, p: int) -> int:
+    """The bound claimed for rotation levels with ``p`` of ``n`` coordinates kept, ``2p != n``: ``6 m + 4``.
+
+    ``m + 1`` levels of :func:`capacity_splits`: three couplings per level,
+    one per change of frame, ``2 r + 1`` for the ``r <= m`` rounds that
+    return from the last frame (the last merging with the levels), and one
+    for the diagonal at the right end: ``2 m + 4 m + 3 + 1``
+    (docs/theory.md, "Every split in floating point").
+
+    >>> split_levels_bound(64, 1), split_levels_bound(64, 16), split_levels_bound(65, 32), split_levels_bound(256, 127)
+    (376, 64, 40, 52)
+    """
+    return 6 * (len(capacity_splits(n, p)) - 1) + 4
+
+
+def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: str = "exact", digits: int = 50,
+                  p: int | None = None):
     """The levels method as a :class:`~construct.factorization.Factorization` (numeric ones carry a tolerance).
 
     In float64 and mp there are two routes (:func:`routes`); the word with the
     smaller largest condition-number bound after rescaling and halving is
     kept, and the second route is only built when the first misses the goal
     ``GOAL cond T``.
+
+    ``p`` (default ``n // 2``) is the number of coordinates lower couplings
+    keep. An unequal split is for float64 and mp in any mode only, by rotation
+    levels with levels of the split's sizes (:func:`split_rotation_levels`);
+    None when those fail (a singular block in mp).
     """
     a = arithmetic(arith_name, digits)
     n = T.shape[0]
+    if p is not None and 2 * p != n:
+        return split_rotation_levels(T, p, rng, a)
     d = n // 2
     if a.is_exact:  # exact factors stay as built: their entries are what theory.md describes
         factors, stages, stage_bounds = build_word(T, mode, a, rng)
@@ -586,6 +653,34 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
     tol = tolerance(w, T, a)
     return Factorization(T, w, mode, "levels", levels_bound(n), stages, stage_bounds, arith=a.name,
                          digits=a.digits if a.name == "mp" else None, tolerance=tol)
+
+
+def split_rotation_levels(T: DomainMatrix, p: int, rng: random.Random, a) -> Factorization | None:
+    """Rotation levels for the unequal split ``p`` (``2p != n``), any mode, in the numeric arithmetic ``a``.
+
+    :func:`~construct.rotations.build_rotations` with the levels of
+    :func:`capacity_splits`, then rescaling and halving within
+    :func:`split_levels_bound` (:func:`~construct.balancing.balance`). Every
+    shear is bounded by ``cond T`` (by 2 for an orthogonal ``T``), unlike the
+    exact clearing of :mod:`construct.splits`, whose shears grow with every
+    step. None when a block is singular or not finite at the working
+    precision (the polar factors of mp need invertible diagonal blocks).
+    """
+    from construct.rotations import build_rotations  # it builds on this module
+    n = T.shape[0]
+    bound = split_levels_bound(n, p)
+    built = build_rotations(a.matrix(T), "any", a, rng, p)
+    if built is None:
+        return None
+    factors, rounds, count = built
+    spare = bound - len(factors)
+    balanced, _ = balance(factors, power=a.power2, spare=spare, target=GOAL * _condition(T))
+    m = len(capacity_splits(n, p)) - 1
+    stages = {"rounds": rounds, "rotations": count, "halving": len(balanced) - len(factors)}
+    stage_bounds = {"rounds": (m, ""), "rotations": (4 * m + 4, ""), "halving": (spare, ""), "total": (bound, "")}
+    w = NumericWord(n, p, balanced, a.scalar(1))
+    return Factorization(T, w, "any", "levels", bound, stages, stage_bounds, arith=a.name,
+                         digits=a.digits if a.name == "mp" else None, tolerance=tolerance(w, T, a))
 
 
 #: Up to this ``cond_2 T`` rotation levels are tried first (theory.md, section 7).

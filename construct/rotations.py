@@ -46,8 +46,17 @@ import flint
 import numpy as np
 import scipy.linalg
 
-from construct.levels import _oriented, _parity, _WordBuilder, frame_signs, frames, level_splits, network
-from construct.swap_network import signed_permutation
+from construct.levels import (
+    _oriented,
+    _parity,
+    _WordBuilder,
+    capacity_splits,
+    frame_signs,
+    frames,
+    level_splits,
+    network,
+)
+from construct.swap_network import merge_disjoint, signed_permutation
 
 
 def rotation_shears(M: np.ndarray, a: int):
@@ -211,7 +220,7 @@ def _triple(X, Y):
     return L @ U @ L
 
 
-def build_rotations(T: np.ndarray, mode: str, a, rng):
+def build_rotations(T: np.ndarray, mode: str, a, rng, p: int | None = None):
     """The factors ``(kind, shear, scale)`` of ``T`` by rotation levels, the number of rounds, and the number of
     couplings of the levels (before the first merges with the last round's).
 
@@ -220,10 +229,20 @@ def build_rotations(T: np.ndarray, mode: str, a, rng):
     7 rounds), so every scale is positive. None when ``det T < 0`` there, and
     when a block is singular or not finite, or a polar iteration does not
     converge (then LU levels pivot).
+
+    ``p`` (default ``n // 2``) is the number of coordinates lower couplings
+    keep. An unequal split takes the levels of
+    :func:`~construct.levels.capacity_splits` and, instead of the swap
+    network (which needs equal halves), the frame changes themselves for
+    ``Phi_m``: ``Phi_m = G_0 ... G_(m-1)``, ``m`` rounds; any mode only
+    (None in positive mode).
     """
     n = T.shape[0]
-    d = n // 2
-    levels = level_splits(n)
+    d = n // 2 if p is None else p
+    unequal = 2 * d != n
+    if unequal and mode == "positive":
+        return None
+    levels = capacity_splits(n, d) if unequal else level_splits(n)
     m = len(levels) - 1
     # columns scaled by powers of two to norm about 1 (exact); the scaling is absorbed at the right end with F
     with np.errstate(over="ignore"):
@@ -242,14 +261,17 @@ def build_rotations(T: np.ndarray, mode: str, a, rng):
                 return None
             pieces[-1].append((A, B, X1, Y, X2))
     D = [blocks[c, c + 1][0, 0] for c in range(n)]
-    coords, swaps = frames(levels, n)
+    coords, swaps = frames(levels, n, d)
     position = {c: p for p, c in enumerate(coords[m])}
     unflipped = frame_signs(swaps, n)[m]
     pivot_signs = [unflipped[p] * a.sign(D[c]) for p, c in enumerate(coords[m])]
     if mode == "positive" and _parity(coords[m]) * math.prod(pivot_signs) < 0:
         return None
-    rounds, flipped = network(coords[m], d, pivot_signs, coords, swaps, mode == "positive", rng,
-                              vertex=[position[c] for c in range(n)])
+    if unequal:  # Phi_(t+1) = Phi_t G_t
+        rounds, flipped = merge_disjoint([_oriented(pairs, t) for t, pairs in enumerate(swaps)]), set()
+    else:
+        rounds, flipped = network(coords[m], d, pivot_signs, coords, swaps, mode == "positive", rng,
+                                  vertex=[position[c] for c in range(n)])
     images, sigma = signed_permutation(rounds, n)
     assert images == coords[m]
     signs = frame_signs(swaps, n, flipped)
@@ -264,9 +286,9 @@ def build_rotations(T: np.ndarray, mode: str, a, rng):
             x2s.append((rows, cols, row_signs, col_signs, X2))
             ys.append((cols, rows, col_signs, row_signs, Y))
         for kind, shears in (("lower", x1s), ("upper", ys), ("lower", x2s)):
-            w.append(kind, a.assemble(d, d, shears))
+            w.append(kind, a.assemble(*((n - d, d) if kind == "lower" else (d, n - d)), shears))
         if t > 0:  # G_(t-1)^-1 = G(-Pi), in the form L U L whose ends merge with the level couplings
-            w.cross_swap([(p, q, -s) for p, q, s in _oriented(swaps[t - 1], t - 1, flipped)], d)
+            w.cross_swap([(p, q, -s) for p, q, s in _oriented(swaps[t - 1], t - 1, flipped)], d, bottom=n - d)
     # D Phi_m = (P S) F with F diagonal: F passes through every coupling, F L(X) = L(F_b X F_a^-1) F, and is
     # absorbed at the right end
     F = np.array([sigma[p] * signs[m][p] * D[c] for p, c in enumerate(coords[m])])
@@ -278,19 +300,21 @@ def build_rotations(T: np.ndarray, mode: str, a, rng):
         _absorb_right(w, a, F * columns, d)
     word = _WordBuilder(a)
     for r in rounds:
-        word.cross_swap(r, d)
+        word.cross_swap(r, d, bottom=n - d)
     for factor in w.factors:
         word.append(*factor)
     return word.factors, len(rounds), len(w.factors)
 
 
 def _absorb_right(w, a, F, d):
-    """Append the diagonal ``F = diag(F_a, F_b)`` to the word: ``L(X, B) F = U(0, F_a) L(X F_a, B F_b)``.
+    """Append the diagonal ``F = diag(F_a, F_b)`` (``d`` entries in ``F_a``) to the word:
+    ``L(X, B) F = U(0, F_a) L(X F_a, B F_b)``.
 
     The upper factor merges with the one before; if the word does not end
     with a lower coupling, ``F`` costs one more.
     """
-    kind, X, B = w.factors.pop() if w.factors and w.factors[-1][0] == "lower" else ("lower", a.zeros(d, d), None)
+    e = len(F) - d
+    kind, X, B = w.factors.pop() if w.factors and w.factors[-1][0] == "lower" else ("lower", a.zeros(e, d), None)
     if np.any(F[:d] != 1):
-        w.append("upper", a.zeros(d, d), list(F[:d]))
+        w.append("upper", a.zeros(d, e), list(F[:d]))
     w.append("lower", X * F[:d][None, :], list(F[d:] if B is None else F[d:] * np.asarray(B)))
