@@ -58,7 +58,7 @@ def families(n, rng):
     yield "orthogonal, rows scaled 1..1e3", Q * np.geomspace(1, 1e3, n)[:, None]
     yield "permutation", np.eye(n)[rng.permutation(n)]
     B = np.zeros((n, n))
-    B[:d, :d], B[d:, d:] = rng.standard_normal((d, d)), rng.standard_normal((d, d))
+    B[:d, :d], B[d:, d:] = rng.standard_normal((d, d)), rng.standard_normal((n - d, n - d))
     yield "block diagonal", B
     yield "nearly singular (1e-12)", U @ np.diag(np.r_[np.ones(n - 1), 1e-12]) @ V
 

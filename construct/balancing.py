@@ -108,7 +108,7 @@ def balance(factors, power=lambda k: 2.0**k, spare=0, target=0.0):
     for i in halved:
         kind, shear, scale = factors[i]
         half = shear * power(-1)
-        factors = _halve(factors, i, [(kind, half, None), (_other(kind), shear - shear, None), (kind, half, scale)])
+        factors = _halve(factors, i, [(kind, half, None), (_other(kind), (shear - shear).T, None), (kind, half, scale)])
     out = []
     path = _path(kinds, stats)
     for (kind, shear, scale), (a0, b0), (a1, b1) in zip(factors, path, path[1:]):

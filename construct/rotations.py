@@ -177,7 +177,9 @@ def _level_shears_balls(M, a, arith):
         Q = flint.arb_mat([r + s for r, s in zip(Q1.tolist(), Q2.tolist())])
         X, Y, QA, QB = polar_rotation_shears(Q.transpose(), a, bits)
         WA, WB = MA * Q1 * QA, MB * Q2 * QB
-        K = WB.solve(MB * Q1 * QA)
+        # normal equations: symmetric positive definite, so no growth in the elimination (a Wilkinson-like W_B
+        # loses 2^k to partial pivoting); they square cond W_B <= cond M, which the 32 guard bits absorb
+        K = (WB.transpose() * WB).solve(WB.transpose() * (MB * Q1 * QA))
         return tuple(_to_mp(B.mid(), arith) for B in (K + X, Y, X, WA, WB))
     finally:
         flint.ctx.prec = saved
@@ -208,7 +210,10 @@ def level_shears(M: np.ndarray, a: int, arith=None):
     Q, _ = scipy.linalg.qr(M[:a].T)
     X, Y, QA, QB = rotation_shears(Q.T, a)
     WA, WB = M[:a] @ Q[:, :a] @ QA, M[a:] @ Q[:, a:] @ QB
-    K = np.linalg.solve(WB, M[a:] @ Q[:, :a] @ QA)
+    # by QR, not LU: partial pivoting's growth (2^k for Wilkinson-like blocks, which the levels of an unequal
+    # split meet) would lose K although W_B is as well conditioned as M
+    QW, RW = np.linalg.qr(WB)
+    K = scipy.linalg.solve_triangular(RW, QW.T @ (M[a:] @ Q[:, :a] @ QA))
     return K + X, Y, X, WA, WB
 
 
