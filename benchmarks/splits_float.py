@@ -92,7 +92,13 @@ def main(argv=None):
         matrices = dict(families(n, np.random.default_rng(0)))
         for name in args.families:
             for p in splits(n):
-                r = row(name, matrices[name], p, args.arith, args.digits)
+                try:
+                    r = row(name, matrices[name], p, args.arith, args.digits)
+                except Exception as e:  # noqa: BLE001  (numerically singular inputs: reported, not measured)
+                    rows.append({"family": name, "n": n, "p": p, "error": f"{type(e).__name__}: {e}"})
+                    if args.format == "table":
+                        print(f"| {name} | {n} | {p} | failed: {rows[-1]['error'][:80]} |||||||| ", flush=True)
+                    continue
                 rows.append(r)
                 if args.format == "table":
                     print(f"| {name} | {n} | {p} | {r['count']} | {r['bound']} | {r['exact_bound']} "
