@@ -202,6 +202,10 @@ class Float64(_Numeric):
     def right_solve_lower(self, B, L):
         return scipy.linalg.solve_triangular(L, B.T, trans="T", lower=True).T
 
+    def qr(self, A):
+        """``(Q, R)``: ``A = Q R``, ``Q`` orthogonal, ``R`` upper triangular (LAPACK's Householder QR)."""
+        return np.linalg.qr(A)
+
     def left_solve_upper(self, U, B):
         return scipy.linalg.solve_triangular(U, B, lower=False)
 
@@ -261,6 +265,12 @@ class MP(_Numeric):
         for i in range(n):
             M[i, i] = self.ctx.one
         return M
+
+    def qr(self, A):
+        """``(Q, R)``: ``A = Q R``, ``Q`` orthogonal, ``R`` upper triangular (mpmath's Householder QR)."""
+        Q, R = self.ctx.qr(self.ctx.matrix(A.tolist()))
+        return (np.array(Q.tolist(), dtype=object),
+                _fill(np.triu(np.array(R.tolist(), dtype=object)), self.ctx.zero))
 
     def right_solve_lower(self, B, L):
         """``B L^-1`` by back substitution over the columns."""

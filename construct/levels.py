@@ -59,6 +59,7 @@ from __future__ import annotations
 import math
 import random
 
+import numpy as np
 from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
@@ -366,23 +367,32 @@ class _WordBuilder:
             self.append(kind, Pi if kind == "upper" else PiT)
 
 
-def build_levels(T: DomainMatrix, mode: str, arith, rng=None, spread=False):
+def build_levels(T: DomainMatrix, mode: str, arith, rng=None, spread=False, p=None):
     """The factors ``(kind, shear, scale)`` of the levels method, in ``arith``; see the module docstring.
 
     With ``spread`` the pivots' magnitudes are spread over the levels (:func:`spread_pivots`).
 
     Also returns the number of rounds of the swap network and the growth
     that triggers mixing (:func:`build_with_mixing`), in log2.
+
+    An unequal split ``p`` (``2p != n``, any mode) takes the levels of
+    :func:`capacity_splits` and has no swap network: it is for an upper
+    triangular ``T`` (given as ``a.matrix`` of it), whose row order stays
+    (:func:`split_qr_levels`); another order raises ValueError.
     """
     a = arith
     n = T.shape[0]
-    d = n // 2
-    levels = level_splits(n)
-    perm, L, U, pivots = a.lu(a.matrix(T), {(A[0], B[-1] + 1): len(A) for level in levels for A, B in level})
+    d = n // 2 if p is None else p
+    unequal = 2 * d != n
+    levels = capacity_splits(n, d) if unequal else level_splits(n)
+    M = T if unequal else a.matrix(T)
+    perm, L, U, pivots = a.lu(M, {(A[0], B[-1] + 1): len(A) for level in levels for A, B in level})
     if mode == "positive" and _parity(perm) * math.prod(a.sign(x) for x in pivots) < 0:
         raise InputError(_negative_det(T, a))
-    coords, swaps = frames(levels, n)
-    rounds, flipped_frames = network(
+    coords, swaps = frames(levels, n, d)
+    if unequal and perm != list(range(n)):
+        raise ValueError("an unequal split has no swap network for the pivot order")
+    rounds, flipped_frames = ([], set()) if unequal else network(
         perm, d, [a.sign(x) for x in pivots], coords, swaps, mode == "positive", rng or random.Random(0)
     )
     images, sigma = signed_permutation(rounds, n)
@@ -402,8 +412,8 @@ def build_levels(T: DomainMatrix, mode: str, arith, rng=None, spread=False):
             YR = a.left_solve_upper(a.block(U, a0, a1, a0, a1), a.block(U, a0, a1, a1, b1))  # U[A,A]^-1 U[A,B]
             xs.append((rows, cols, [ls[pos[b]] * sigma[b] for b in B], [ls[pos[c]] * sigma[c] for c in A], XR))
             ys.append((cols, rows, [us[pos[c]] for c in A], [us[pos[b]] for b in B], YR))
-        X.append(a.assemble(d, d, xs))
-        Y.append(a.assemble(d, d, ys))
+        X.append(a.assemble(n - d, d, xs))
+        Y.append(a.assemble(d, n - d, ys))
     E = [lower_signs[m][p] * upper_signs[m][p] * sigma[c] * pivots[c] for p, c in enumerate(coords[m])]
     assert mode != "positive" or all(a.sign(e) > 0 for e in E), "positive mode left a negative scale"
     if trace.active() and a.is_exact:
@@ -429,11 +439,11 @@ def build_levels(T: DomainMatrix, mode: str, arith, rng=None, spread=False):
     for t in range(m + 1):
         w.append("lower", X[t], E[d:] if t == m else lower_scales[t])
         if t < m:
-            w.cross_swap(_oriented(swaps[t], t, flipped_frames), d)
+            w.cross_swap(_oriented(swaps[t], t, flipped_frames), d, bottom=n - d)
     for t in range(m, -1, -1):
         scale = E[:d] if t == m else upper_scales[t]
         if t < m:
-            w.cross_swap(_oriented(swaps[t], t), d, inverse=True)
+            w.cross_swap(_oriented(swaps[t], t), d, inverse=True, bottom=n - d)
         w.append("upper", Y[t] if scale is None else a.scale_rows(scale, Y[t]), scale)
     return w.factors, len(rounds), growth
 
@@ -594,18 +604,21 @@ def _condition(T: DomainMatrix) -> float:
 
 
 def split_levels_bound(n: int, p: int) -> int:
-    """The bound claimed for rotation levels with ``p`` of ``n`` coordinates kept, ``2p != n``: ``6 m + 4``.
+    """The bound claimed for ``p`` of ``n`` coordinates kept, ``2p != n``, in float64 and mp: ``10 m + 6``.
 
-    ``m + 1`` levels of :func:`capacity_splits`: three couplings per level,
-    one per change of frame, ``2 r + 1`` for the ``r <= m`` rounds that
-    return from the last frame (the last merging with the levels), and one
-    for the diagonal at the right end: ``2 m + 4 m + 3 + 1``
-    (docs/theory.md, "Every split in floating point").
+    ``m + 1`` levels of :func:`capacity_splits`. Rotation levels take
+    ``6 m + 4``: three couplings per level, one per change of frame,
+    ``2 m + 1`` for the rounds that return from the last frame (the last
+    merging with the levels) and one for the diagonal at the right end. The
+    QR route adds the two LU stages of ``R``, ``2 m + 1`` each, the first
+    merging with the rotation levels of ``Q``: ``10 m + 5``; one more is
+    claimed so that halving has room (docs/theory.md, "Every split in
+    floating point").
 
     >>> split_levels_bound(64, 1), split_levels_bound(64, 16), split_levels_bound(65, 32), split_levels_bound(256, 127)
-    (376, 64, 40, 52)
+    (626, 106, 66, 86)
     """
-    return 6 * (len(capacity_splits(n, p)) - 1) + 4
+    return 10 * (len(capacity_splits(n, p)) - 1) + 6
 
 
 def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: str = "exact", digits: int = 50,
@@ -618,14 +631,14 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
     ``GOAL cond T``.
 
     ``p`` (default ``n // 2``) is the number of coordinates lower couplings
-    keep. An unequal split is for float64 and mp in any mode only, by rotation
-    levels with levels of the split's sizes (:func:`split_rotation_levels`);
-    None when those fail (a singular block in mp).
+    keep. An unequal split is for float64 and mp in any mode only, by levels
+    of the split's sizes (:func:`factor_split_levels`); None when those fail
+    (a block singular at the working precision).
     """
     a = arithmetic(arith_name, digits)
     n = T.shape[0]
     if p is not None and 2 * p != n:
-        return split_rotation_levels(T, p, rng, a)
+        return factor_split_levels(T, p, rng, a)
     d = n // 2
     if a.is_exact:  # exact factors stay as built: their entries are what theory.md describes
         factors, stages, stage_bounds = build_word(T, mode, a, rng)
@@ -655,32 +668,76 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
                          digits=a.digits if a.name == "mp" else None, tolerance=tol)
 
 
-def split_rotation_levels(T: DomainMatrix, p: int, rng: random.Random, a) -> Factorization | None:
-    """Rotation levels for the unequal split ``p`` (``2p != n``), any mode, in the numeric arithmetic ``a``.
+def factor_split_levels(T: DomainMatrix, p: int, rng: random.Random, a) -> Factorization | None:
+    """Levels of the split's sizes for ``p`` kept coordinates (``2p != n``), any mode, in the numeric ``a``.
 
-    :func:`~construct.rotations.build_rotations` with the levels of
-    :func:`capacity_splits`, then rescaling and halving within
-    :func:`split_levels_bound` (:func:`~construct.balancing.balance`). Every
-    shear is bounded by ``cond T`` (by 2 for an orthogonal ``T``), unlike the
-    exact clearing of :mod:`construct.splits`, whose shears grow with every
-    step. None when a block is singular or not finite at the working
-    precision (the polar factors of mp need invertible diagonal blocks).
+    Two routes, as for balanced splits (:func:`routes`): rotation levels of
+    ``T`` (:func:`~construct.rotations.build_rotations` with the levels of
+    :func:`capacity_splits`), and, when those miss the goal ``GOAL cond T``
+    after rescaling and halving, ``T = Q R``: rotation levels of ``Q`` and
+    LU levels of ``R`` (:func:`split_qr_levels`); the word with the smaller
+    largest condition-number bound is kept. Every shear stays bounded,
+    unlike the exact clearing of :mod:`construct.splits`, whose shears grow
+    with every step. None when neither route can be built (a block singular
+    at the working precision).
     """
     from construct.rotations import build_rotations  # it builds on this module
     n = T.shape[0]
-    bound = split_levels_bound(n, p)
-    built = build_rotations(a.matrix(T), "any", a, rng, p)
-    if built is None:
-        return None
-    factors, rounds, count = built
-    spare = bound - len(factors)
-    balanced, _ = balance(factors, power=a.power2, spare=spare, target=GOAL * _condition(T))
+    bound, condition = split_levels_bound(n, p), _condition(T)
     m = len(capacity_splits(n, p)) - 1
-    stages = {"rounds": rounds, "rotations": count, "halving": len(balanced) - len(factors)}
-    stage_bounds = {"rounds": (m, ""), "rotations": (4 * m + 4, ""), "halving": (spare, ""), "total": (bound, "")}
-    w = NumericWord(n, p, balanced, a.scalar(1))
+    best = None
+    for route in ("rotations", "qr"):
+        if route == "rotations":
+            built = build_rotations(a.matrix(T), "any", a, rng, p)
+            stages = built and {"rounds": built[1], "rotations": built[2]}
+        else:
+            built = split_qr_levels(T, p, rng, a)
+            stages = built and {"rounds": built[1], "rotations": built[2], "upper triangular": built[3]}
+        if built is None:
+            continue
+        factors = built[0]
+        spare = bound - len(factors)
+        balanced, largest = balance(factors, power=a.power2, spare=spare, target=GOAL * condition)
+        stages["halving"] = len(balanced) - len(factors)
+        if best is None or largest < best[0]:
+            best = (largest, balanced, stages, spare)
+        if largest <= GOAL * condition:
+            break
+    if best is None:
+        return None
+    _, factors, stages, spare = best
+    stage_bounds = {"rounds": (m, ""), "rotations": (4 * m + 4, ""), "upper triangular": (4 * m + 2, ""),
+                    "halving": (spare, ""), "total": (bound, "")}
+    w = NumericWord(n, p, factors, a.scalar(1))
     return Factorization(T, w, "any", "levels", bound, stages, stage_bounds, arith=a.name,
                          digits=a.digits if a.name == "mp" else None, tolerance=tolerance(w, T, a))
+
+
+def split_qr_levels(T: DomainMatrix, p: int, rng: random.Random, a):
+    """``T = Q R`` for an unequal split: rotation levels of ``Q``, then the LU levels of ``R`` (no pivoting).
+
+    ``Q`` is orthogonal, so its rotation levels have shears of norm at most 2;
+    ``R`` is upper triangular, so its LU needs no row exchange and its lower
+    stage is only the changes of frame, while its upper shears
+    ``R[A, A]^-1 R[A, B]`` and its pivots, spread over the levels, carry
+    ``cond T``, as LU levels do for balanced splits. Returns
+    ``(factors, rounds, couplings of Q, couplings of R)``, or None when a
+    block is singular at the working precision.
+    """
+    from construct.rotations import build_rotations  # it builds on this module
+    Q, R = a.qr(a.matrix(T))
+    rotated = build_rotations(Q, "any", a, rng, p)
+    try:
+        upper, _, _ = build_levels(R, "any", a, rng, spread=True, p=p)
+    except (ValueError, ZeroDivisionError, np.linalg.LinAlgError):  # a zero pivot: R is singular here
+        return None
+    if rotated is None:
+        return None
+    w = _WordBuilder(a)
+    w.factors = list(rotated[0])
+    for factor in upper:
+        w.append(*factor)
+    return w.factors, rotated[1], len(rotated[0]), len(upper)
 
 
 #: Up to this ``cond_2 T`` rotation levels are tried first (theory.md, section 7).
