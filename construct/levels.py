@@ -668,6 +668,11 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
                          digits=a.digits if a.name == "mp" else None, tolerance=tol)
 
 
+#: Halvings tried on an unequal split (each costs two couplings and a pass over the word): about what the
+#: balanced bound leaves room for; the worst factors are few.
+SPLIT_HALVINGS = 3
+
+
 def factor_split_levels(T: DomainMatrix, p: int, rng: random.Random, a) -> Factorization | None:
     """Levels of the split's sizes for ``p`` kept coordinates (``2p != n``), any mode, in the numeric ``a``.
 
@@ -696,7 +701,7 @@ def factor_split_levels(T: DomainMatrix, p: int, rng: random.Random, a) -> Facto
         if built is None:
             continue
         factors = built[0]
-        spare = bound - len(factors)
+        spare = min(bound - len(factors), 2 * SPLIT_HALVINGS)
         balanced, largest = balance(factors, power=a.power2, spare=spare, target=GOAL * condition)
         stages["halving"] = len(balanced) - len(factors)
         if best is None or largest < best[0]:
