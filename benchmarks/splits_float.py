@@ -5,8 +5,9 @@
 
 For each size ``n`` and split ``p`` (every ``p < n/2`` for ``n <= 17``, else
 ``p`` in ``{1, 2, 4, n/8, n/4, 3n/8, n/2 - 1}`` rounded) and each family
-(those of ``benchmarks/adversarial.py``; by default Gaussian and a random
-orthogonal matrix): couplings, the bound the certificate claims, the bound
+(those of ``benchmarks/adversarial.py`` and ``cond 1e6``, singular values
+``1 .. 1e-6`` between random orthogonal matrices; by default Gaussian and a
+random orthogonal matrix): couplings, the bound the certificate claims, the bound
 of the exact route (clearing to the balanced split, ``construct/splits.py``),
 the largest factor condition number over ``cond T``, the float64 backward
 error ``||fl(F_1 ... F_k) - T||_F / ||T||_F``, and the time of ``factor``
@@ -51,6 +52,12 @@ def splits(n: int) -> list[int]:
     return sorted({1, 2, 4} | {round(x) for x in (n / 8, n / 4, 3 * n / 8, n / 2 - 1)})
 
 
+def graded_singular_values(n: int) -> np.ndarray:
+    """``U diag(1 .. 1e-6) V^T`` with random orthogonal ``U``, ``V``: ``cond T = 1e6``, the end of the target range."""
+    U, _, V = np.linalg.svd(np.random.default_rng(1).standard_normal((n, n)))
+    return U @ np.diag(np.logspace(0, -6, n)) @ V
+
+
 def lu_seconds(A: np.ndarray) -> float:
     """The least wall time of 20 ``scipy.linalg.lu`` of ``A``."""
     best = float("inf")
@@ -74,6 +81,11 @@ def row(name: str, A: np.ndarray, p: int, arith: str, digits: int) -> dict:
             "seconds": seconds, "lu_ratio": seconds / lu_seconds(A)}
 
 
+def joined(rows, key, spec):
+    """The values of ``key`` in ``rows`` (one per family), formatted by ``spec`` and joined by `` / ``."""
+    return " / ".join("failed" if "error" in r else format(r[key], spec) for r in rows)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--arith", choices=("float64", "mp"), default="float64")
@@ -85,25 +97,30 @@ def main(argv=None):
     args = parser.parse_args(argv)
     rows = []
     if args.format == "table":
-        print("| family | n | p | couplings | bound | exact route's bound | max factor cond / cond T | cond T "
+        print(f"Families: {' / '.join(args.families)} (one value each, in that order); {args.arith}.\n")
+        print("| n | p | couplings | bound | exact route's bound | max factor cond / cond T | cond T "
               "| backward error | seconds | x one LU |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|")
     for n in args.sizes:
-        matrices = dict(families(n, np.random.default_rng(0)))
-        for name in args.families:
-            for p in splits(n):
+        matrices = dict(families(n, np.random.default_rng(0)), **{"cond 1e6": graded_singular_values(n)})
+        for p in splits(n):
+            line = []
+            for name in args.families:
                 try:
-                    r = row(name, matrices[name], p, args.arith, args.digits)
+                    line.append(row(name, matrices[name], p, args.arith, args.digits))
                 except Exception as e:  # noqa: BLE001  (numerically singular inputs: reported, not measured)
-                    rows.append({"family": name, "n": n, "p": p, "error": f"{type(e).__name__}: {e}"})
-                    if args.format == "table":
-                        print(f"| {name} | {n} | {p} | failed: {rows[-1]['error'][:80]} |||||||| ", flush=True)
-                    continue
-                rows.append(r)
-                if args.format == "table":
-                    print(f"| {name} | {n} | {p} | {r['count']} | {r['bound']} | {r['exact_bound']} "
-                          f"| {r['max_cond_over_cond_T']:.3g} | {r['cond_T']:.3g} | {r['backward_error']:.2g} "
-                          f"| {r['seconds']:.3g} | {r['lu_ratio']:.3g} |", flush=True)
+                    line.append({"family": name, "n": n, "p": p, "error": f"{type(e).__name__}: {e}"})
+            rows += line
+            if args.format == "table":
+                ok = [r for r in line if "error" not in r]
+                bounds = f"{ok[0]['bound']} | {ok[0]['exact_bound']}" if ok else " | "
+                print(f"| {n} | {p} | {joined(line, 'count', 'd')} | {bounds} "
+                      f"| {joined(line, 'max_cond_over_cond_T', '.3g')} | {joined(line, 'cond_T', '.3g')} "
+                      f"| {joined(line, 'backward_error', '.2g')} | {joined(line, 'seconds', '.3g')} "
+                      f"| {joined(line, 'lu_ratio', '.2g')} |", flush=True)
+                for r in line:
+                    if "error" in r:
+                        print(f"({r['family']}, n = {n}, p = {p}: {r['error'][:100]})", flush=True)
     if args.format == "json":
         print(json.dumps(rows, indent=1))
 
