@@ -36,6 +36,12 @@ The construction (derived in ``docs/theory.md``, "The levels method"):
    instead (:mod:`construct.rotations`, chosen by :func:`routes`): a block LQ
    and a cosine-sine decomposition per split, three couplings per level, of
    shear norm at most 1 for an orthogonal ``T``.
+7. In float64 and mpmath, any mode, an unequal split ``p != n/2`` gets levels
+   of its own sizes (:func:`capacity_splits`, whose ``A`` parts fit in ``p``
+   top positions): rotation levels of ``T``, or rotation levels of ``Q`` and
+   LU levels of ``R`` for ``T = Q R`` (:func:`factor_split_levels`), within
+   :func:`split_levels_bound` (``docs/theory.md``, "Every split in floating
+   point").
 
 Count: ``2 r + 4 m + 2`` for ``r`` rounds and ``m = ceil(log2 d)``: at most
 ``4 ceil(log2 d) + 14`` with ``r <= 6``, and ``4 ceil(log2 d) + 16`` in

@@ -36,6 +36,11 @@ network of ``r`` rounds (:func:`~construct.levels.network`), times a
 diagonal that passes through every coupling and is absorbed at the right
 end with it. Count: ``2 r + 4 m + 3``
 (``docs/theory.md``, "The levels method", section 7).
+
+An unequal split (``p`` kept coordinates, ``2p != n``) takes the levels of
+:func:`~construct.levels.capacity_splits` and returns from the last frame
+through the changes of frame themselves (``docs/theory.md``, "Every split
+in floating point").
 """
 
 from __future__ import annotations
