@@ -50,7 +50,8 @@ def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None,
 
     ``split`` is the number ``p`` of coordinates lower couplings keep
     (default: the mask's, else ``floor(n/2)``); unequal splits go through
-    :mod:`construct.splits`, exactly.
+    :mod:`construct.splits`, exactly, except with the levels method in
+    float64 or mp in any mode (:func:`~construct.levels.factor_split_levels`).
     ``mask`` is a mask name or a 0/1 list (1 = kept by a lower coupling);
     the factors are then couplings on that mask. ``T`` may be sparse or over
     ``ZZ``; it is normalised to a dense matrix over ``QQ`` first.
