@@ -1,7 +1,7 @@
 """Unequal splits in floating point: the levels method (rotation levels of the split's sizes) by split.
 
     python benchmarks/splits_float.py [--arith float64|mp] [--digits D] [--sizes 16 17 64 65 256 257]
-                                      [--families gaussian orthogonal] [--format table|json]
+                                      [--splits P ...] [--families gaussian orthogonal] [--format table|json]
 
 For each size ``n`` and split ``p`` (every ``p < n/2`` for ``n <= 17``, else
 ``p`` in ``{1, 2, 4, n/8, n/4, 3n/8, n/2 - 1}`` rounded) and each family
@@ -93,6 +93,7 @@ def main(argv=None):
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--families", nargs="+", default=list(FAMILIES),
                         help="names from benchmarks/adversarial.py (gaussian, orthogonal, 'wilkinson growth', ...)")
+    parser.add_argument("--splits", type=int, nargs="+", help="only these p (default: those of splits(n))")
     parser.add_argument("--format", choices=("table", "json"), default="table")
     args = parser.parse_args(argv)
     rows = []
@@ -103,7 +104,7 @@ def main(argv=None):
         print("|---|---|---|---|---|---|---|---|---|---|")
     for n in args.sizes:
         matrices = dict(families(n, np.random.default_rng(0)), **{"cond 1e6": graded_singular_values(n)})
-        for p in splits(n):
+        for p in [p for p in splits(n) if args.splits is None or p in args.splits]:
             line = []
             for name in args.families:
                 try:

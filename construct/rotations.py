@@ -223,11 +223,11 @@ def level_shears(M: np.ndarray, a: int, arith=None):
 
 
 def _triple(X, Y):
-    """``L(X) U(Y) L(X)``."""
+    """``L(X) U(Y) L(X) = [[I + Y X, Y], [2 X + X Y X, I + X Y]]``, by blocks (a product of the whole
+    matrices costs ``n^3``, too much for the many levels of an unequal split)."""
     b, a = X.shape
-    L = np.block([[np.eye(a), np.zeros((a, b))], [X, np.eye(b)]])
-    U = np.block([[np.eye(a), Y], [np.zeros((b, a)), np.eye(b)]])
-    return L @ U @ L
+    XY = X @ Y
+    return np.block([[np.eye(a) + Y @ X, Y], [2 * X + XY @ X, np.eye(b) + XY]])
 
 
 def build_rotations(T: np.ndarray, mode: str, a, rng, p: int | None = None):
