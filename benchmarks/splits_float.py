@@ -1,7 +1,7 @@
 """Unequal splits in floating point: the levels method (rotation levels of the split's sizes) by split.
 
     python benchmarks/splits_float.py [--arith float64|mp] [--digits D] [--sizes 16 17 64 65 256 257]
-                                      [--splits P ...] [--families gaussian orthogonal] [--format table|json]
+                                      [--splits P ...] [--families gaussian orthogonal] [--format table|json|summary]
 
 For each size ``n`` and split ``p`` (every ``p < n/2`` for ``n <= 17``, else
 ``p`` in ``{1, 2, 4, n/8, n/4, 3n/8, n/2 - 1}`` rounded) and each family
@@ -86,6 +86,25 @@ def joined(rows, key, spec):
     return " / ".join("failed" if "error" in r else format(r[key], spec) for r in rows)
 
 
+def summary(rows) -> str:
+    """One line per family and size: the couplings over the splits, and the worst condition ratio and backward
+    error of any split."""
+    lines = ["| family | n | cond T | couplings (p = 1 .. ) | worst max factor cond / cond T | worst backward error |",
+             "|---|---|---|---|---|---|"]
+    keys = dict.fromkeys((r["family"], r["n"]) for r in rows)
+    for family, n in keys:
+        mine = [r for r in rows if (r["family"], r["n"]) == (family, n)]
+        ok = [r for r in mine if "error" not in r]
+        failed = f" ({len(mine) - len(ok)} failed)" if len(ok) < len(mine) else ""
+        if not ok:
+            lines.append(f"| {family} | {n} | | failed{failed} | | |")
+            continue
+        lines.append(f"| {family} | {n} | {ok[0]['cond_T']:.3g} | {', '.join(str(r['count']) for r in ok)}{failed} "
+                     f"| {max(r['max_cond_over_cond_T'] for r in ok):.3g} "
+                     f"| {max(r['backward_error'] for r in ok):.2g} |")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--arith", choices=("float64", "mp"), default="float64")
@@ -94,7 +113,8 @@ def main(argv=None):
     parser.add_argument("--families", nargs="+", default=list(FAMILIES),
                         help="names from benchmarks/adversarial.py (gaussian, orthogonal, 'wilkinson growth', ...)")
     parser.add_argument("--splits", type=int, nargs="+", help="only these p (default: those of splits(n))")
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("--format", choices=("table", "json", "summary"), default="table",
+                        help="summary: one line per family and size, the worst split")
     args = parser.parse_args(argv)
     rows = []
     if args.format == "table":
@@ -124,6 +144,8 @@ def main(argv=None):
                         print(f"({r['family']}, n = {n}, p = {p}: {r['error'][:100]})", flush=True)
     if args.format == "json":
         print(json.dumps(rows, indent=1))
+    if args.format == "summary":
+        print(summary(rows))
 
 
 if __name__ == "__main__":
