@@ -736,7 +736,8 @@ RESIDUAL_GOAL = 1000
 
 def _relative_residual(factors, p: int, Tn, a) -> float:
     """``max |F_1 ... F_k - T| / max |T|``, the product evaluated in the arithmetic ``a``."""
-    P = block_product(factors, p, a.identity(Tn.shape[0]))
+    word = NumericWord(Tn.shape[0], p, factors, a.scalar(1))  # unit scales written out
+    P = block_product([(f.kind, f.shear, f.scale) for f in word], p, a.identity(Tn.shape[0]))
     return float(np.max(np.abs(P - Tn)) / np.max(np.abs(Tn)))
 
 

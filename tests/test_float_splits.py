@@ -111,3 +111,14 @@ def test_singular_values_spread_to_1e6_take_the_qr_route(arith, p):
     U, _, V = np.linalg.svd(np.random.default_rng(1).standard_normal((n, n)))
     f = assert_targets(U @ np.diag(np.logspace(0, -6, n)) @ V, p, arith, digits=20)
     assert "upper triangular" in f.stages and f.count <= split_levels_bound(n, p)
+
+
+def test_a_numerically_singular_input_gets_a_certificate_not_an_internal_error():
+    """Unit lower triangular with -1 below the diagonal, n = 65: cond T = 7e17, so no route reaches the targets
+    (refusing by the residual is not this test's business), but building must not fail: when rescaling changes
+    nothing, unit couplings keep no scale, which the residual of the routes' choice must read as ones."""
+    n = 65
+    T = from_rows((np.eye(n) - np.tril(np.ones((n, n)), -1)).tolist())
+    with np.errstate(all="ignore"):
+        f = factor(T, method="levels", arith="float64", split=8)
+    assert check_certificate(f.certificate(), matrix=exact_rows(T)).ok
