@@ -705,7 +705,7 @@ def factor_split_levels(T: DomainMatrix, p: int, rng: random.Random, a) -> Facto
             stages = built and {"rounds": built[1], "rotations": built[2]}
         else:
             built = split_qr_levels(T, p, rng, a)
-            stages = built and {"rounds": built[1], "rotations": built[2], "upper triangular": built[3]}
+            stages = built and {"rounds": built[1], "rotations": built[2], "R (T = QR)": built[3]}
         if built is None:
             continue
         factors = built[0]
@@ -721,7 +721,7 @@ def factor_split_levels(T: DomainMatrix, p: int, rng: random.Random, a) -> Facto
     if best is None:
         return None
     _, factors, stages, spare = best
-    stage_bounds = {"rounds": (m, ""), "rotations": (4 * m + 4, ""), "upper triangular": (4 * m + 2, ""),
+    stage_bounds = {"rounds": (m, ""), "rotations": (4 * m + 4, ""), "R (T = QR)": (4 * m + 2, ""),
                     "halving": (spare, ""), "total": (bound, "")}
     w = NumericWord(n, p, factors, a.scalar(1))
     return Factorization(T, w, "any", "levels", bound, stages, stage_bounds, arith=a.name,
@@ -749,7 +749,8 @@ def split_qr_levels(T: DomainMatrix, p: int, rng: random.Random, a):
     stage is only the changes of frame, while its upper shears
     ``R[A, A]^-1 R[A, B]`` and its pivots, spread over the levels, carry
     ``cond T``, as LU levels do for balanced splits. Returns
-    ``(factors, rounds, couplings of Q, couplings of R)``, or None when a
+    ``(factors, rounds, couplings of Q's levels, couplings of R)`` (as
+    :func:`~construct.rotations.build_rotations` counts them), or None when a
     block is singular at the working precision.
     """
     from construct.rotations import build_rotations  # it builds on this module
@@ -765,7 +766,7 @@ def split_qr_levels(T: DomainMatrix, p: int, rng: random.Random, a):
     w.factors = list(rotated[0])
     for factor in upper:
         w.append(*factor)
-    return w.factors, rotated[1], len(rotated[0]), len(upper)
+    return w.factors, rotated[1], rotated[2], len(upper)
 
 
 #: Up to this ``cond_2 T`` rotation levels are tried first (theory.md, section 7).
