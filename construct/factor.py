@@ -51,7 +51,7 @@ def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None,
     ``split`` is the number ``p`` of coordinates lower couplings keep
     (default: the mask's, else ``floor(n/2)``); unequal splits go through
     :mod:`construct.splits`, exactly, except with the levels method in
-    float64 or mp in any mode (:func:`~construct.levels.factor_split_levels`).
+    float64 or mp (:func:`~construct.levels.factor_split_levels`).
     ``mask`` is a mask name or a 0/1 list (1 = kept by a lower coupling);
     the factors are then couplings on that mask. ``T`` may be sparse or over
     ``ZZ``; it is normalised to a dense matrix over ``QQ`` first.
@@ -89,9 +89,9 @@ def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None,
             return factor_levels(S, mode, random.Random(seed), arith, digits)
         return BUILDERS[method](S, mode, random.Random(seed))
 
-    # an unequal split in float64 or mp: rotation levels of the split's sizes, whose shears stay bounded
-    # (the exact clearing of construct/splits.py rounds badly); positive mode and their failures take the clearing
-    numeric_split = method == "levels" and arith != "exact" and mode == "any" and 2 * p != len(bits)
+    # an unequal split in float64 or mp: levels of the split's sizes, whose shears stay bounded (the exact
+    # clearing of construct/splits.py rounds badly); where they fail, the clearing
+    numeric_split = method == "levels" and arith != "exact" and 2 * p != len(bits)
     result = factor_levels(blocked, mode, random.Random(seed), arith, digits, p) if numeric_split else None
     if result is None:
         result = balanced(blocked) if 2 * p == len(bits) else factor_split(

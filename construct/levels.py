@@ -637,14 +637,15 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
     ``GOAL cond T``.
 
     ``p`` (default ``n // 2``) is the number of coordinates lower couplings
-    keep. An unequal split is for float64 and mp in any mode only, by levels
-    of the split's sizes (:func:`factor_split_levels`); None when those fail
-    (a block singular at the working precision).
+    keep. An unequal split is for float64 and mp only, by levels of the
+    split's sizes (:func:`factor_split_levels`); None when those fail (a block
+    singular at the working precision; in positive mode also ``det T < 0``, or
+    more couplings than the bound).
     """
     a = arithmetic(arith_name, digits)
     n = T.shape[0]
     if p is not None and 2 * p != n:
-        return factor_split_levels(T, p, rng, a)
+        return factor_split_levels(T, p, rng, a, mode)
     d = n // 2
     if a.is_exact:  # exact factors stay as built: their entries are what theory.md describes
         factors, stages, stage_bounds = build_word(T, mode, a, rng)
@@ -679,8 +680,8 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
 SPLIT_HALVINGS = 3
 
 
-def factor_split_levels(T: DomainMatrix, p: int, rng: random.Random, a) -> Factorization | None:
-    """Levels of the split's sizes for ``p`` kept coordinates (``2p != n``), any mode, in the numeric ``a``.
+def factor_split_levels(T: DomainMatrix, p: int, rng: random.Random, a, mode: str = "any") -> Factorization | None:
+    """Levels of the split's sizes for ``p`` kept coordinates (``2p != n``), in the numeric ``a``.
 
     Two routes: rotation levels of ``T``
     (:func:`~construct.rotations.build_rotations` with the levels of
@@ -701,12 +702,12 @@ def factor_split_levels(T: DomainMatrix, p: int, rng: random.Random, a) -> Facto
     best = None
     for route in ("rotations", "qr"):
         if route == "rotations":
-            built = build_rotations(Tn, "any", a, rng, p)
+            built = build_rotations(Tn, mode, a, rng, p)
             stages = built and {"rounds": built[1], "rotations": built[2]}
         else:
-            built = split_qr_levels(T, p, rng, a)
+            built = split_qr_levels(T, p, rng, a, mode)
             stages = built and {"rounds": built[1], "rotations": built[2], "R (T = QR)": built[3]}
-        if built is None:
+        if built is None or len(built[0]) > bound:  # positive mode's doubles may not fit
             continue
         factors = built[0]
         spare = min(bound - len(factors), 2 * SPLIT_HALVINGS)
@@ -724,7 +725,7 @@ def factor_split_levels(T: DomainMatrix, p: int, rng: random.Random, a) -> Facto
     stage_bounds = {"rounds": (m, ""), "rotations": (4 * m + 4, ""), "R (T = QR)": (4 * m + 2, ""),
                     "halving": (spare, ""), "total": (bound, "")}
     w = NumericWord(n, p, factors, a.scalar(1))
-    return Factorization(T, w, "any", "levels", bound, stages, stage_bounds, arith=a.name,
+    return Factorization(T, w, mode, "levels", bound, stages, stage_bounds, arith=a.name,
                          digits=a.digits if a.name == "mp" else None, tolerance=tolerance(w, T, a))
 
 
@@ -741,7 +742,7 @@ def _relative_residual(factors, p: int, Tn, a) -> float:
     return float(np.max(np.abs(P - Tn)) / np.max(np.abs(Tn)))
 
 
-def split_qr_levels(T: DomainMatrix, p: int, rng: random.Random, a):
+def split_qr_levels(T: DomainMatrix, p: int, rng: random.Random, a, mode: str = "any"):
     """``T = Q R`` for an unequal split: rotation levels of ``Q``, then the LU levels of ``R`` (no pivoting).
 
     ``Q`` is orthogonal, so its rotation levels have shears of norm at most 2;
@@ -755,9 +756,13 @@ def split_qr_levels(T: DomainMatrix, p: int, rng: random.Random, a):
     """
     from construct.rotations import build_rotations  # it builds on this module
     Q, R = a.qr(a.matrix(T))
-    rotated = build_rotations(Q, "any", a, rng, p)
+    # R with a positive diagonal (Q S, S R for the signs S of its diagonal): its pivots are the scales of the
+    # middle couplings, which positive mode needs positive; det Q then has the sign of det T
+    S = np.array([a.scalar(-1) if x < 0 else a.scalar(1) for x in np.diag(R)])
+    Q, R = Q * S[None, :], R * S[:, None]
+    rotated = build_rotations(Q, mode, a, rng, p)
     try:
-        upper, _, _ = build_levels(R, "any", a, rng, spread=True, p=p)
+        upper, _, _ = build_levels(R, mode, a, rng, spread=True, p=p)
     except (ValueError, ZeroDivisionError, np.linalg.LinAlgError):  # a zero pivot: R is singular here
         return None
     if rotated is None:

@@ -54,12 +54,14 @@ import scipy.linalg
 from construct.levels import (
     _oriented,
     _parity,
+    _sign_join,
     _WordBuilder,
     capacity_splits,
     frame_signs,
     frames,
     level_splits,
     network,
+    round_edges,
 )
 from construct.swap_network import merge_disjoint, signed_permutation
 
@@ -244,14 +246,13 @@ def build_rotations(T: np.ndarray, mode: str, a, rng, p: int | None = None):
     keep. An unequal split takes the levels of
     :func:`~construct.levels.capacity_splits` and, instead of the swap
     network (which needs equal halves), the frame changes themselves for
-    ``Phi_m``: ``Phi_m = G_0 ... G_(m-1)``, ``m`` rounds; any mode only
-    (None in positive mode).
+    ``Phi_m``: ``Phi_m = G_0 ... G_(m-1)``, ``m`` rounds, oriented in positive
+    mode by a T-join over their pairs and the frames', with doubles at the
+    left end where the graph needs joining (:func:`_joining_doubles`).
     """
     n = T.shape[0]
     d = n // 2 if p is None else p
     unequal = 2 * d != n
-    if unequal and mode == "positive":
-        return None
     levels = capacity_splits(n, d) if unequal else level_splits(n)
     m = len(levels) - 1
     # columns scaled by powers of two to norm about 1 (exact); the scaling is absorbed at the right end with F
@@ -277,8 +278,22 @@ def build_rotations(T: np.ndarray, mode: str, a, rng, p: int | None = None):
     pivot_signs = [unflipped[p] * a.sign(D[c]) for p, c in enumerate(coords[m])]
     if mode == "positive" and _parity(coords[m]) * math.prod(pivot_signs) < 0:
         return None
-    if unequal:  # Phi_(t+1) = Phi_t G_t
-        rounds, flipped = merge_disjoint([_oriented(pairs, t) for t, pairs in enumerate(swaps)]), set()
+    if unequal:  # Phi_(t+1) = Phi_t G_t; in positive mode the orientations that make the right end positive
+        pairs, doubles, chosen = merge_disjoint([list(level) for level in swaps]), [], set()
+        if mode == "positive":
+            vertex = [position[c] for c in range(n)]
+            pairs, doubles = _joining_doubles(pairs, pivot_signs, coords, swaps, vertex, d)
+            chosen = _sign_join(pairs, doubles, pivot_signs, coords, swaps, vertex)
+            assert chosen is not None, "the doubles join every component with an odd number of negative signs"
+        oriented = [[(p, q, -1 if ("round", k, i) in chosen else 1) for i, (p, q) in enumerate(r)]
+                    for k, r in enumerate(pairs)]
+        for tag, k, i in chosen:
+            if tag == "double":  # the same orientation twice: -1 on the pair
+                _, p, q = doubles[i]
+                oriented[k].append((p, q, 1))
+                oriented[k + 1].append((p, q, 1))
+        rounds = merge_disjoint([sorted(r) for r in oriented if r])
+        flipped = {(t, i) for tag, t, i in chosen if tag == "frame"}
     else:
         rounds, flipped = network(coords[m], d, pivot_signs, coords, swaps, mode == "positive", rng,
                                   vertex=[position[c] for c in range(n)])
@@ -314,6 +329,58 @@ def build_rotations(T: np.ndarray, mode: str, a, rng, p: int | None = None):
     for factor in w.factors:
         word.append(*factor)
     return word.factors, len(rounds), len(w.factors)
+
+
+def _joining_doubles(pairs, pivot_signs, coords, swaps, vertex, top):
+    """``(rounds, doubles)``: ``pairs`` after empty rounds that hold doubles at the left end, so that every
+    connected component of the sign graph holds an even number of negative signs (a T-join exists).
+
+    The graph is :func:`~construct.levels._sign_join`'s: the rounds' pairs and the frames'. A coordinate no
+    change of frame moves is alone in it. Components with an odd number of negative signs are joined in
+    pairs by doubles ``(k, p, q)`` (positions ``p < top <= q`` idle in the empty rounds ``k, k + 1``, so
+    ``G G = -1`` on them): directly when one sits at a top position and the other at a bottom one, else
+    through a position of the other half. Doubles go into as few pairs of empty rounds as keep every
+    position once per round.
+    """
+    n = len(pivot_signs)
+    _, sigma = signed_permutation([[(p, q, 1) for p, q in r] for r in pairs], n)
+    odd = [j for j in range(n) if pivot_signs[j] * sigma[j] < 0]
+    root = list(range(n))
+
+    def find(x):
+        while root[x] != x:
+            root[x] = root[root[x]]
+            x = root[x]
+        return x
+    edges = list(round_edges(pairs, n).values()) + [
+        (vertex[coords[t][p]], vertex[coords[t][q]]) for t, level in enumerate(swaps) for p, q in level]
+    for u, v in edges:
+        root[find(u)] = find(v)
+    parity = {}
+    for j in odd:
+        parity[find(j)] = parity.get(find(j), 0) ^ 1
+    unjoined = [next(j for j in odd if find(j) == r) for r, x in parity.items() if x]
+    where = list(range(n))  # where[position] = the j sitting there at the left end
+    for r in reversed(pairs):
+        for p, q in r:
+            where[p], where[q] = where[q], where[p]
+    at = {j: pos for pos, j in enumerate(where)}
+    links = []  # (top position, bottom position)
+    for x, y in zip(unjoined[::2], unjoined[1::2]):
+        px, py = sorted((at[x], at[y]))
+        if px < top <= py:
+            links.append((px, py))
+        else:  # both in one half: through a position of the other
+            z = top if py < top else 0
+            links += [(min(px, z), max(px, z)), (min(py, z), max(py, z))]
+    double_rounds = []
+    for p, q in links:
+        free = next((r for r in double_rounds if not {p, q} & {x for pair in r for x in pair}), None)
+        if free is None:
+            double_rounds.append(free := [])
+        free.append((p, q))
+    doubles = [(2 * k, p, q) for k, r in enumerate(double_rounds) for p, q in r]
+    return [[] for _ in range(2 * len(double_rounds))] + pairs, doubles
 
 
 def _absorb_right(w, a, F, d):

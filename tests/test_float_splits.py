@@ -122,3 +122,21 @@ def test_a_numerically_singular_input_gets_a_certificate_not_an_internal_error()
     with np.errstate(all="ignore"):
         f = factor(T, method="levels", arith="float64", split=8)
     assert check_certificate(f.certificate(), matrix=exact_rows(T)).ok
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(split_matrices(16))
+def test_positive_mode_every_split_has_positive_scales_and_is_certified(case):
+    """Positive mode joins the signs of the right end over the changes of frame, with doubles where a coordinate
+    is never moved; a word over the bound is not kept (then the other route, or the exact clearing)."""
+    A, p = case
+    if np.linalg.det(A) < 0:
+        A = A.copy()
+        A[0] = -A[0]
+    T = from_rows(A.tolist())
+    f = factor(T, method="levels", mode="positive", arith="float64", split=p)
+    cert = f.certificate()
+    assert check_certificate(cert, matrix=exact_rows(T), mode="positive").ok
+    assert all(float(s) > 0 for c in cert["factors"] for s in c["scale"]) and f.count <= f.bound
+    if 2 * p != A.shape[0] and f.bound == split_levels_bound(A.shape[0], p):
+        assert conditioning(f)["backward_error"] <= BACKWARD_ERROR
