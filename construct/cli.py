@@ -231,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="P",
         help="coordinates lower couplings keep, 1 <= P <= n-1 (default: as many as the mask keeps; the "
         "half mask keeps the first floor(n/2)); unequal splits are reduced to a balanced one exactly, or, "
-        "with --method levels in float64 or mp in any mode, get levels of their own sizes",
+        "with --method levels in float64 or mp, get levels of their own sizes",
     )
     p.add_argument("--seed", type=int, default=0, help="seed for the free choices (default %(default)s)")
     p.add_argument("--out", metavar="FILE", help="write the certificate (JSON) to FILE")
