@@ -36,7 +36,7 @@ The construction (derived in ``docs/theory.md``, "The levels method"):
    instead (:mod:`construct.rotations`, chosen by :func:`routes`): a block LQ
    and a cosine-sine decomposition per split, three couplings per level, of
    shear norm at most 1 for an orthogonal ``T``.
-7. In float64 and mpmath, any mode, an unequal split ``p != n/2`` gets levels
+7. In float64 and mpmath an unequal split ``p != n/2`` gets levels
    of its own sizes (:func:`capacity_splits`, whose ``A`` parts fit in ``p``
    top positions): rotation levels of ``T``, or rotation levels of ``Q`` and
    LU levels of ``R`` for ``T = Q R`` (:func:`factor_split_levels`), within
@@ -381,10 +381,11 @@ def build_levels(T: DomainMatrix, mode: str, arith, rng=None, spread=False, p=No
     Also returns the number of rounds of the swap network and the growth
     that triggers mixing (:func:`build_with_mixing`), in log2.
 
-    An unequal split ``p`` (``2p != n``, any mode) takes the levels of
+    An unequal split ``p`` (``2p != n``) takes the levels of
     :func:`capacity_splits` and has no swap network: it is for an upper
-    triangular ``T`` (given as ``a.matrix`` of it), whose row order stays
-    (:func:`split_qr_levels`); another order raises ValueError.
+    triangular ``T`` (given as ``a.matrix`` of it) with a positive diagonal in
+    positive mode, whose row order stays (:func:`split_qr_levels`); another
+    order raises ValueError.
     """
     a = arith
     n = T.shape[0]
