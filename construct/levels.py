@@ -757,6 +757,8 @@ def split_qr_levels(T: DomainMatrix, p: int, rng: random.Random, a, mode: str = 
     """
     from construct.rotations import build_rotations  # it builds on this module
     Q, R = a.qr(a.matrix(T))
+    if any(x == 0 for x in np.diag(R)):  # singular at the working precision
+        return None
     # R with a positive diagonal (Q S, S R for the signs S of its diagonal): its pivots are the scales of the
     # middle couplings, which positive mode needs positive; det Q then has the sign of det T
     S = np.array([a.scalar(-1) if x < 0 else a.scalar(1) for x in np.diag(R)])
