@@ -690,7 +690,8 @@ def factor_split_levels(T: DomainMatrix, p: int, rng: random.Random, a, mode: st
     after rescaling and halving or leave a relative residual above
     ``RESIDUAL_GOAL`` units of roundoff, ``T = Q R``: rotation levels of
     ``Q`` and LU levels of ``R`` (:func:`split_qr_levels`); the word that
-    misses its goals by the smaller factor is kept. Every shear stays bounded,
+    misses its goals by the smaller factor is kept; a word with a zero scale (a pivot
+    that vanishes at the working precision) is not. Every shear stays bounded,
     unlike the exact clearing of :mod:`construct.splits`, whose shears grow
     with every step. None when neither route can be built (a block singular
     at the working precision).
@@ -708,7 +709,8 @@ def factor_split_levels(T: DomainMatrix, p: int, rng: random.Random, a, mode: st
         else:
             built = split_qr_levels(T, p, rng, a, mode)
             stages = built and {"rounds": built[1], "rotations": built[2], "R (T = QR)": built[3]}
-        if built is None or len(built[0]) > bound:  # positive mode's doubles may not fit
+        if built is None or len(built[0]) > bound or any(  # positive mode's doubles may not fit; a scale that
+                scale is not None and any(x == 0 for x in scale) for _, _, scale in built[0]):  # is 0: singular here
             continue
         factors = built[0]
         spare = min(bound - len(factors), 2 * SPLIT_HALVINGS)
@@ -757,8 +759,8 @@ def split_qr_levels(T: DomainMatrix, p: int, rng: random.Random, a, mode: str = 
     """
     from construct.rotations import build_rotations  # it builds on this module
     Q, R = a.qr(a.matrix(T))
-    if any(x == 0 for x in np.diag(R)):  # singular at the working precision
-        return None
+    if mode == "positive" and any(x == 0 for x in np.diag(R)):  # singular at the working precision: no sign
+        return None  # (in any mode the zero pivot becomes a zero scale, which factor_split_levels refuses)
     # R with a positive diagonal (Q S, S R for the signs S of its diagonal): its pivots are the scales of the
     # middle couplings, which positive mode needs positive; det Q then has the sign of det T
     S = np.array([a.scalar(-1) if x < 0 else a.scalar(1) for x in np.diag(R)])

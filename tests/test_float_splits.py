@@ -1,4 +1,4 @@
-"""Unequal splits in float64 and mp: rotation levels of the split's sizes (issue 20).
+"""Unequal splits in float64 and mp: levels of the split's sizes (issue 20).
 
 Targets on well-conditioned inputs: the factors rounded to float64 multiply
 back to ``T`` within a relative backward error of 1e-12, and no factor is
@@ -6,15 +6,18 @@ worse conditioned than ``100 cond T``; every certificate, built through
 :func:`construct.factor.factor`, is accepted by the checker against ``T``.
 """
 
+import random
+
 import numpy as np
 import pytest
 import scipy.stats
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from construct.arith import arithmetic
 from construct.conditioning import conditioning
 from construct.factor import factor
-from construct.levels import capacity_splits, frames, split_levels_bound
+from construct.levels import capacity_splits, factor_split_levels, frames, split_levels_bound
 from construct.matrices import from_rows
 from proofs.checker import check_certificate
 from tests.helpers import exact_rows
@@ -114,14 +117,23 @@ def test_singular_values_spread_to_1e6_take_the_qr_route(arith, p):
 
 
 def test_a_numerically_singular_input_gets_a_certificate_not_an_internal_error():
-    """Unit lower triangular with -1 below the diagonal, n = 65: cond T = 7e17, so no route reaches the targets
-    (refusing by the residual is not this test's business), but building must not fail: when rescaling changes
-    nothing, unit couplings keep no scale, which the residual of the routes' choice must read as ones."""
+    """Unit lower triangular with -1 below the diagonal, n = 65: cond T = 7e17, beyond the targets (refusing by
+    the residual is not this test's business), but building must not fail: when rescaling changes nothing, unit
+    couplings keep no scale, which the residual of the routes' choice must read as ones."""
     n = 65
     T = from_rows((np.eye(n) - np.tril(np.ones((n, n)), -1)).tolist())
     with np.errstate(all="ignore"):
         f = factor(T, method="levels", arith="float64", split=8)
     assert check_certificate(f.certificate(), matrix=exact_rows(T)).ok
+
+
+def test_a_pivot_that_vanishes_in_float64_gives_no_word():
+    """The same matrix with p = 4: a pivot of R is 0 in float64, which would be a zero scale (no coupling), and
+    rotation levels meet a singular block; neither route gives a word."""
+    n = 65
+    T = from_rows((np.eye(n) - np.tril(np.ones((n, n)), -1)).tolist())
+    with np.errstate(all="ignore"):
+        assert factor_split_levels(T, 4, random.Random(0), arithmetic("float64")) is None
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
