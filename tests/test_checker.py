@@ -10,21 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from proofs.checker import FORMAT, CertificateUnreadable, Verdict, check_certificate, check_file
+from tests.reference_checker import dense, matmul
 
 # ---------------------------------------------------------------- tiny builder (Fractions)
-
-
-def dense(kind, shear, scale, n, p):
-    m = [[Fraction(int(i == j)) for j in range(n)] for i in range(n)]
-    first_row, first_col = (p, 0) if kind == "lower" else (0, p)
-    for r, (row, s) in enumerate(zip(shear, scale)):
-        m[first_row + r][first_col:first_col + len(row)] = row
-        m[first_row + r][first_row + r] = s
-    return m
-
-
-def matmul(a, b):
-    return [[sum(x * y for x, y in zip(row, col)) for col in zip(*b)] for row in a]
 
 
 def make_cert(n, p, factors, mode="any", mask=None, bound=None):

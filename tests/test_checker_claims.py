@@ -376,3 +376,34 @@ def test_distinct_prime_denominators_are_refused_quickly():
     rejected(cert, "the exact product would take about", "(--max-work 300000000); --fast checks it modulo primes")
     assert time.process_time() - start < 3
     rejected(cert, "differs from matrix modulo the prime", fast=True)  # the product is not the identity
+
+
+# ---------------------------------------------------------------- claims the user chooses
+
+
+def test_max_tolerance_and_max_relative_error_bound_the_claimed_tolerance(tmp_path):
+    cert = dict(HAND, matrix=[["-3", "1"], ["-6", "2.501"]], claims=dict(HAND["claims"], tolerance="1/1000"))
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(cert))
+    ok = run(path, "--max-tolerance", "1e-3")
+    assert ok.returncode == 0 and "within tolerance 1e-3 (relative 1.667e-4 of max |T|)" in ok.stdout.decode()
+    assert "the claim is loose" in ok.stdout.decode()  # relative 1.667e-4 > 1e-8
+    strict = run(path, "--max-tolerance", "9.99e-4")
+    assert strict.returncode == 1 and "the claimed tolerance exceeds the required maximum (1e-3 claimed, at most " \
+        "9.99e-4 required)" in strict.stderr.decode()
+    assert run(path, "--max-relative-error", "1/6000").returncode == 0  # 1e-3 <= 6 / 6000
+    relative = run(path, "--max-relative-error", "1e-4")
+    assert relative.returncode == 1 and "relative to the largest entry" in relative.stderr.decode()
+    bad = run(path, "--max-tolerance", "tiny")
+    assert bad.returncode == 2 and "--max-tolerance is 'tiny'" in bad.stderr.decode()
+
+
+def test_exact_claims_meet_every_tolerance_requirement():
+    assert check_certificate(HAND, max_tolerance=0, max_relative=0).ok
+
+
+def test_fast_on_a_tolerance_certificate_says_it_checks_as_usual(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(numeric_cert(4, 2, 3, "1e-9")))
+    r = run(path, "--fast")
+    assert r.returncode == 0 and "--fast speeds up exact numeric claims only" in r.stderr.decode()

@@ -82,7 +82,7 @@ def test_factor_out_then_verify(tmp_path):
     data["matrix"][1][1] = "2"
     cert.write_text(json.dumps(data))
     v = run("verify", str(cert))
-    assert v.returncode == 1 and "differs from matrix at entry (1, 1)" in v.stderr
+    assert v.returncode == 1 and "differs from matrix at entry (2, 2)" in v.stderr
 
 
 @pytest.mark.parametrize("fmt", ["json", "latex", "table"])

@@ -10,6 +10,7 @@ import copy
 import json
 import shutil
 import subprocess
+import sys
 from fractions import Fraction
 from functools import reduce
 from operator import mul
@@ -357,3 +358,16 @@ def test_symbolic_latex_compiles_in_a_document(tmp_path, capsys):
         done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "sym.tex"],
                               cwd=tmp_path, capture_output=True, timeout=120)
         assert done.returncode == 0 and (tmp_path / "sym.pdf").exists()
+
+
+def test_verify_conditions_accepts_only_certificates_whose_conditions_follow(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(cert_two()))  # conditions a and a*d - b*c
+    checker = [sys.executable, "-m", "proofs.checker", str(path)]
+    ok = subprocess.run(checker + ["--conditions", "a^2*(a*d - b*c)"], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    only_det = subprocess.run(checker + ["--conditions", "a*d - b*c"], capture_output=True, text=True)
+    assert only_det.returncode == 1 and "needs the condition a != 0" in only_det.stderr
+    allowed = tmp_path / "allowed.txt"
+    allowed.write_text("# what I allow\na\na*d - b*c\n")
+    assert subprocess.run(checker + ["--conditions", str(allowed)], capture_output=True).returncode == 0
