@@ -133,8 +133,8 @@ def _characters(cert):
     """Characters of the number strings of a certificate (0 if it is not shaped like one)."""
     try:
         rows = cert["matrix"] + [row for f in cert["factors"] for row in f["shear"] + [f["scale"]]]
-        return sum(len(x) for row in rows for x in row if type(x) is str)
-    except Exception:
+        return sum(sum(map(len, row)) for row in rows)
+    except Exception:  # not strings: the kernel rejects it anyway
         return 0
 
 

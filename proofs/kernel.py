@@ -19,6 +19,7 @@ reject or hand over, never accept on its own.  Format and argument: docs/certifi
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import flint
 from flint import arb, arb_mat, fmpq, fmpq_mat, fmpz
@@ -111,43 +112,60 @@ class _Numbers:
     def __init__(self, limits, field):
         self.limits, self.field, self.chars = limits, field, 0
 
-    def read(self, s, what):
-        _require(type(s) is str, f"{what} is {_show(s)}, expected an exact number string like \"-3/7\" or \"1.5e-3\"")
+    def read(self, s, what, *index):
+        """The exact value of the number string s; ``what`` and the ``index`` (from 0) name it in a message."""
+        if s == "0" and type(s) is str and self.field is None:
+            self.chars += 1
+            return ZERO
+        if type(s) is not str:
+            self.bad(what, index, f"is {_show(s)}, expected an exact number string like \"-3/7\" or \"1.5e-3\"")
         self.chars += len(s)
-        _require(len(s) <= self.limits.entry_chars, f"{what} is {len(s)} characters long, beyond the limit of "
-                 f"{self.limits.entry_chars} per number")
+        if len(s) > self.limits.entry_chars:
+            self.bad(what, index, f"is {len(s)} characters long, beyond the limit of {self.limits.entry_chars} per "
+                     "number")
         _require(self.chars <= self.limits.total_chars, f"the numbers of the certificate have more than "
                  f"{self.limits.total_chars} characters, beyond the limit")
         if self.field is not None:
             try:
                 return self.field.parse(s)
             except ValueError as e:
-                raise Rejected(f"{what} is {_show(s)}, which is not a rational function of the symbols: {e}")
-        if s == "0":
-            return ZERO
+                self.bad(what, index, f"is {_show(s)}, which is not a rational function of the symbols: {e}")
         m = NUMBER.fullmatch(s)
-        _require(m is not None, f"{what} is {_show(s)}, expected an exact number string like \"-3/7\" or \"1.5e-3\"")
+        if m is None:
+            self.bad(what, index, f"is {_show(s)}, expected an exact number string like \"-3/7\" or \"1.5e-3\"")
         sign, whole, den, frac, exp = m.groups()
         if den is not None:
-            _require(fmpz(den) != 0, f"{what} is {_show(s)}, which has a zero denominator")
+            if fmpz(den) == 0:
+                self.bad(what, index, f"is {_show(s)}, which has a zero denominator")
             q = fmpq(fmpz(whole), fmpz(den))
         else:
-            _require(not exp or (len(exp) < 12 and abs(int(exp)) <= self.limits.exponent),
-                     f"{what} is {_show(s)}, whose exponent is beyond the limit of {self.limits.exponent}")
+            if exp and (len(exp) >= 12 or abs(int(exp)) > self.limits.exponent):
+                self.bad(what, index, f"is {_show(s)}, whose exponent is beyond the limit of {self.limits.exponent}")
             e = int(exp or 0) - len(frac or "")
-            mantissa = fmpz(whole + (frac or ""))
-            q = fmpq(mantissa * fmpz(10) ** e) if e >= 0 else fmpq(mantissa, fmpz(10) ** -e)
+            mantissa = fmpz(whole + frac if frac else whole)
+            q = fmpq(mantissa * _power10(e)) if e >= 0 else fmpq(mantissa, _power10(-e))
         return -q if sign else q
+
+    @staticmethod
+    def bad(what, index, problem):
+        raise Rejected(f"{what}{''.join(f'[{k + 1}]' for k in index)} {problem}")
 
     def table(self, rows, r, c, what):
         """r rows of c numbers, as a list of rows of exact values."""
         got = f"has {len(rows)} rows" if type(rows) is list else f"is {_show(rows)}"
         _require(type(rows) is list and len(rows) == r, f"{what} {got}, expected a list of {r} rows of {c} numbers")
         for i, row in enumerate(rows):
-            _require(type(row) is list, f"{what} row {i + 1} is {_show(row)}, expected a list of {c} numbers")
-            _require(len(row) == c, f"{what} row {i + 1} has {len(row)} {'entry' if len(row) == 1 else 'entries'}, "
-                     f"expected {c}")
-        return [[self.read(x, f"{what}[{i + 1}][{j + 1}]") for j, x in enumerate(row)] for i, row in enumerate(rows)]
+            if type(row) is not list:
+                raise Rejected(f"{what} row {i + 1} is {_show(row)}, expected a list of {c} numbers")
+            if len(row) != c:
+                raise Rejected(f"{what} row {i + 1} has {len(row)} {'entry' if len(row) == 1 else 'entries'}, "
+                               f"expected {c}")
+        return [[self.read(x, what, i, j) for j, x in enumerate(row)] for i, row in enumerate(rows)]
+
+
+@lru_cache(maxsize=None)
+def _power10(k):
+    return fmpz(10) ** k
 
 
 def _header(cert):
@@ -202,10 +220,12 @@ def _coupling(f, i, n, p, mode, numbers):
     scale = f["scale"]
     _require(type(scale) is list, f"{what}: scale is {_show(scale)}, expected a list of {rows} numbers")
     _require(len(scale) == rows, f"{what}: scale has {len(scale)} entries, expected {rows}")
-    scale = [numbers.read(s, f"{what}: scale[{j + 1}]") for j, s in enumerate(scale)]
+    scale = [numbers.read(s, f"{what}: scale", j) for j, s in enumerate(scale)]
     for j, s in enumerate(scale):
-        _require(not s == 0, f"{what}: scale[{j + 1}] is 0, scales must be nonzero")
-        _require(mode == "any" or s > 0, f'{what}: scale[{j + 1}] is {s}, but mode "positive" requires positive scales')
+        if s == 0:
+            numbers.bad(f"{what}: scale", [j], "is 0, scales must be nonzero")
+        if mode == "positive" and not s > 0:
+            numbers.bad(f"{what}: scale", [j], f'is {s}, but mode "positive" requires positive scales')
     shear = numbers.table(f["shear"], rows, cols, f"{what}: shear")
     nonzero = {(a, b): x for a, row in enumerate(shear) for b, x in enumerate(row) if not x == 0}
     return Coupling(kind, nonzero, rows, cols, scale)
@@ -228,7 +248,7 @@ def read(cert, limits=Limits()):
     conditions = []
     if field is not None:
         for k, text in enumerate(cert["conditions"]):
-            c = numbers.read(text, f"conditions[{k + 1}]")
+            c = numbers.read(text, "conditions", k)
             _require(not c == 0, f"conditions[{k + 1}] is {_show(text)}, which is zero, so the certificate would hold "
                      "nowhere")
             conditions.append(c)
@@ -427,9 +447,8 @@ def requirements(c, matrix=None, max_factors=None, mode=None):
         _require(type(matrix) is list and len(matrix) == n and all(type(r) is list and len(r) == n for r in matrix),
                  f"the certificate is for a {n}x{n} matrix but the given one is {size}", "matrix")
         numbers = _Numbers(Limits(), c.field)
-        given = [[numbers.read(x if type(x) is str or c.field is None else str(x), f"the given matrix[{i + 1}]"
-                               f"[{j + 1}]") if type(x) is not fmpq or c.field else x for j, x in enumerate(row)]
-                 for i, row in enumerate(matrix)]
+        given = [[numbers.read(x if type(x) is str or c.field is None else str(x), "the given matrix", i, j)
+                  if type(x) is not fmpq or c.field else x for j, x in enumerate(row)] for i, row in enumerate(matrix)]
         wrong = [(i + 1, j + 1) for i in range(n) for j in range(n) if not c.matrix[i][j] == given[i][j]]
         if wrong:
             raise Rejected(f"the certificate is for another matrix: its matrix differs from the given one at "
