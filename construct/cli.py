@@ -30,6 +30,7 @@ from construct.sweep import FAMILY_NAMES, format_rows, sweep
 from construct.symbolic import format_symbolic, is_symbolic
 from proofs import checker
 from proofs.checker import CertificateUnreadable, Limits, check_certificate
+from proofs.matrix_file import counted
 
 #: Limits for checking the builder's own certificates: its entries may be longer than a stranger's may
 #: (``--arith mp --digits 100000`` writes numbers of 330000 digits and a tolerance near 1e-100000)
@@ -577,7 +578,7 @@ def run_export(args) -> int:
         return 1
     if args.out:
         save_flow(flow, args.out)
-        print(f"{args.to} flow on {cert['n']} coordinates ({len(cert['factors'])} couplings) written to {args.out}")
+        print(f"{args.to} flow on {cert['n']} coordinates ({counted(len(cert['factors']), 'coupling')}) written to {args.out}")
     if args.check:
         worst = check_flow(flow, cert["matrix"], seed=args.seed)
         print("largest deviations on 4 random batches of 256 float64 points: "

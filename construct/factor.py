@@ -33,6 +33,7 @@ from construct.parse import InputError, negative_det_message
 from construct.short import factor_short
 from construct.splits import factor_split
 from construct.symbolic import factor_symbolic, is_symbolic
+from proofs.matrix_file import counted
 
 BUILDERS = {"short": factor_short, "paper": factor_paper, "levels": factor_levels}
 METHODS = tuple(BUILDERS)
@@ -189,7 +190,7 @@ def mask_bits(mask, n: int, split: int | None = None) -> list[int]:
     if len(bits) != n or any(b not in (0, 1) for b in bits):
         raise InputError(f"the mask must list {n} entries, each 0 or 1; got {bits}")
     if split is not None and sum(bits) != split:
-        raise InputError(f"the mask keeps {sum(bits)} coordinates but --split is {split}")
+        raise InputError(f"the mask keeps {counted(sum(bits), 'coordinate')} but --split is {split}")
     if not 1 <= sum(bits) <= n - 1:
         raise InputError(f"the mask keeps {sum(bits)} of {n} coordinates; a coupling needs at least one kept and one changed")
     return bits

@@ -39,7 +39,7 @@ import flint
 import numpy as np
 from sympy.polys.matrices import DomainMatrix
 
-from proofs.matrix_file import NONFINITE, NUMBER, MatrixUnreadable, csv_rows, mtx_rows, parse_cell
+from proofs.matrix_file import NONFINITE, NUMBER, MatrixUnreadable, counted, csv_rows, mtx_rows, parse_cell
 
 from .matrices import from_rows
 
@@ -150,7 +150,7 @@ def _to_matrix(rows: list, name: str, cell=parse_number, max_digits: int | None 
         raise InputError(f"{name} is empty")
     for i, row in enumerate(rows[1:], 2):
         if len(row) != len(rows[0]):
-            raise InputError(f"{name} is not square: row {i} has {len(row)} entries but row 1 has {len(rows[0])}")
+            raise InputError(f"{name} is not square: row {i} has {counted(len(row), 'entry', 'entries')} but row 1 has {len(rows[0])}")
     if len(rows) != len(rows[0]):
         raise InputError(f"{name} is {len(rows)}x{len(rows[0])}, not square")
     out, symbolic = [[None] * len(row) for row in rows], {}

@@ -113,8 +113,8 @@ def _square(rows, name, cell):
         if type(row) is not list:
             raise MatrixUnreadable(f"row {i} of {name} is not a list of numbers: {_show(row)}")
         if len(row) != len(rows):
-            raise MatrixUnreadable(f"{name} is not square: row {i} has {_count(len(row), 'entry', 'entries')} "
-                                   f"and there {'is' if len(rows) == 1 else 'are'} {_count(len(rows), 'row')}")
+            raise MatrixUnreadable(f"{name} is not square: row {i} has {counted(len(row), 'entry', 'entries')} "
+                                   f"and there {'is' if len(rows) == 1 else 'are'} {counted(len(rows), 'row')}")
     out = []
     for i, row in enumerate(rows, 1):
         out.append([])
@@ -130,9 +130,13 @@ def _square(rows, name, cell):
     return out
 
 
-def _count(k, singular, plural=None):
-    """``1 row``, ``2 rows``: a count and its noun."""
-    return f"{k} {singular if k == 1 else plural or singular + 's'}"
+def counted(k, noun, plural=None):
+    """A count and its noun, singular for one (the messages of construct/ use it too).
+
+    >>> counted(1, "row"), counted(2, "row"), counted(1, "entry", "entries"), counted(0, "entry", "entries")
+    ('1 row', '2 rows', '1 entry', '0 entries')
+    """
+    return f"{k} {noun if k == 1 else plural or noun + 's'}"
 
 
 def csv_rows(text, name="input"):
@@ -163,7 +167,7 @@ def csv_rows(text, name="input"):
         raise MatrixUnreadable(f"{name} is not CSV text ({e})") from None
     for i, row in enumerate(rows[1:], 2):
         if len(row) != len(rows[0]):
-            raise MatrixUnreadable(f"{name} is not square: row {i} has {_count(len(row), 'entry', 'entries')} but "
+            raise MatrixUnreadable(f"{name} is not square: row {i} has {counted(len(row), 'entry', 'entries')} but "
                                    f"row 1 has {len(rows[0])} (read as {how}, one row a line)")
     if rows and len(rows) != len(rows[0]):
         why = f"read as {how}, one row a line"
@@ -266,7 +270,7 @@ def mtx_rows(text, name="input", value=None, max_entries=MAX_MTX_ENTRIES, raise_
     if layout == "coordinate":
         declared, seen = int(size[2]), set()
         if len(body) != declared:
-            raise MatrixUnreadable(f"{name} declares {_count(declared, 'entry', 'entries')} but lists {len(body)}")
+            raise MatrixUnreadable(f"{name} declares {counted(declared, 'entry', 'entries')} but lists {len(body)}")
         for k, words in body:
             if len(words) != 3 or not (words[0].isdigit() and words[1].isdigit()):
                 raise MatrixUnreadable(f"line {k} of {name} should be 'row column value', got {' '.join(words)!r}")

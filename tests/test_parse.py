@@ -280,7 +280,7 @@ def test_json_round_trip(tmp_path_factory, rows):
         ("[]", ["T.json is empty"]),
         ("[[]]", ["T.json is empty"]),
         ("", ["not valid JSON"]),
-        ("[[1, 2], [3]]", ["not square", "row 2 has 1 entries but row 1 has 2"]),
+        ("[[1, 2], [3]]", ["not square", "row 2 has 1 entry but row 1 has 2"]),
         ("[[1, 2, 3], [4, 5, 6]]", ["2x3, not square"]),
         ('[[1, 2], [3, "a@c"]]', ["(2, 2)", "not a number", "a@c"]),
         ("[[1, true], [3, 4]]", ["(1, 2)", "not a number", "true"]),
