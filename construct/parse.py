@@ -1,7 +1,11 @@
 """Read a square matrix exactly, from CSV text, JSON, Matrix Market or ``.npy``; no float is ever rounded.
 
 Text is parsed digit by digit: ``0.1`` is ``1/10``, not the nearest double.
-A ``.npy`` float is taken as the exact binary value it stores.
+A ``.npy`` float is taken as the exact binary value it stores. Numbers, CSV
+splitting and Matrix Market files follow the trusted reader of ``verify
+--matrix``, :mod:`proofs.matrix_file`, whose docstring documents the grammar;
+this module is a superset: it adds messages, size limits, and cells that are
+rational expressions in symbols (read with SymPy, :mod:`construct.symbolic`).
 
 >>> parse_number(" -2/7 "), parse_number("1.5E+2"), parse_number(".5")
 (Fraction(-2, 7), Fraction(150, 1), Fraction(1, 2))
