@@ -502,8 +502,8 @@ def run_bounds(args) -> int:
         print(format_rows(rows))
         checked = sum(r["samples"] for r in rows)
         violations = sum(r["violations"] for r in rows)
-        print(f"\n{checked} certificates checked, {failed} failures, {violations} above the short method's target "
-              "(6, or 5 with an invertible off-diagonal block)")
+        print(f"\n{counted(checked, 'certificate')} checked, {counted(failed, 'failure')}, {violations} above the short "
+              "method's target (6, or 5 with an invertible off-diagonal block)")
     return 1 if failed else 0
 
 

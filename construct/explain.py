@@ -208,7 +208,7 @@ def _product(e: Explanation) -> str:
 
 
 def _big(M) -> str:
-    return f"({M.shape[0]}x{M.shape[1]} matrix, entries up to {bit_length(M)} bits)"
+    return f"({M.shape[0]}x{M.shape[1]} matrix, entries up to {counted(bit_length(M), 'bit')})"
 
 
 def _text(e: Explanation) -> str:
