@@ -20,6 +20,8 @@ import re
 import sys
 from importlib import metadata
 
+import flint
+
 from construct.export import CHECK_TOLERANCE, LIBRARIES, CertificateRejected, check_flow, export_flow, save_flow
 from construct.factor import ARITHMETICS, DIGITS, MASK_NAMES, MAX_MP_DIGITS, METHODS, MODES, factor
 from construct.matrices import bit_length
@@ -35,7 +37,7 @@ from proofs.matrix_file import counted
 #: Limits for checking the builder's own certificates: its entries may be longer than a stranger's may
 #: (``--arith mp --digits 100000`` writes numbers of 330000 digits and a tolerance near 1e-100000)
 OWN_LIMITS = Limits(entry_chars=10**12, exponent=10**12, total_chars=10**15)
-_EXPONENT = re.compile(r"[eE]([+-]?[0-9]+)")
+_EXPONENT = re.compile(r"[eE][+-]?([0-9]+)")
 
 #: The built-in example, chosen for a slide: it needs a row exchange (so the paper and levels methods show a
 #: swap network), det = 1 (so positive mode works too), and every factor of every method and mode has integer
@@ -424,7 +426,8 @@ def verify_options(cert: dict) -> str:
     for f in cert["factors"]:
         numbers += [x for row in f["shear"] for x in row] + f["scale"]
     longest = max(map(len, numbers))
-    exponent = max((abs(int(e)) for x in numbers for e in _EXPONENT.findall(x)), default=0)
+    exponent = 0 if "symbols" in cert else max(  # in an expression, e1 may be a symbol; numbers are decimals
+        (int(flint.fmpz(e)) for x in numbers for e in _EXPONENT.findall(x)), default=0)
     options = [f"--max-entry-chars {longest}"] if longest > checker.LIMITS.entry_chars else []
     return " ".join(options + ([f"--max-exponent {exponent}"] if exponent > checker.LIMITS.exponent else []))
 

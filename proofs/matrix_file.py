@@ -160,9 +160,7 @@ def csv_rows(text, name="input"):
         raise MatrixUnreadable(f"{name} has a ';', which does not separate cells: cells are separated by commas "
                                "(or by whitespace when no line has a comma), one row a line")
     try:
-        rows = [[cell.strip() for cell in next(csv.reader([line if comma else " ".join(line.split())],
-                                                          delimiter="," if comma else " ", skipinitialspace=True))]
-                for line in lines]
+        rows = [[cell.strip() for cell in _cells(line, comma)] for line in lines]
     except csv.Error as e:
         raise MatrixUnreadable(f"{name} is not CSV text ({e})") from None
     for i, row in enumerate(rows[1:], 2):
@@ -170,13 +168,20 @@ def csv_rows(text, name="input"):
             raise MatrixUnreadable(f"{name} is not square: row {i} has {counted(len(row), 'entry', 'entries')} but "
                                    f"row 1 has {len(rows[0])} (read as {how}, one row a line)")
     if rows and len(rows) != len(rows[0]):
-        why = f"read as {how}, one row a line"
+        shape = f"{name} is {len(rows)}x{len(rows[0])}, not square"
         if comma and len(rows[0]) == len(rows) + 1 and not any(row[-1] for row in rows):
-            why = ("every row ends with a comma, which starts an empty last cell (cells are separated by commas, "
-                   "not ended by them)")
-            raise MatrixUnreadable(f"{name} is {len(rows)}x{len(rows[0])}, not square: {why}")
-        raise MatrixUnreadable(f"{name} is {len(rows)}x{len(rows[0])}, not square ({why})")
+            raise MatrixUnreadable(f"{shape}: every row ends with a comma, which starts an empty last cell "
+                                   "(cells are separated by commas, not ended by them)")
+        raise MatrixUnreadable(f"{shape} (read as {how}, one row a line)")
     return rows
+
+
+def _cells(line, comma):
+    """The cells of one line; the csv module only when there are quotes (it refuses fields above 128 KiB)."""
+    if '"' not in line:
+        return line.split(",") if comma else line.split()
+    return next(csv.reader([line if comma else " ".join(line.split())], delimiter="," if comma else " ",
+                           skipinitialspace=True))
 
 
 def matrix_from_text(text, name="input", max_exponent=10_000):
