@@ -129,7 +129,7 @@ def _round_up(x) -> str:
         return "0"
     e = int(mpmath.floor(mpmath.log10(x))) - 1
     m = int(mpmath.ceil(x / mpmath.mpf(10) ** e * (1 + mpmath.mpf(10) ** -12)))
-    if m == 100:  # x rounded up to the next power of ten
-        m, e = 10, e + 1
-    whole, tenths, e = divmod(m, 10) + (e + 1,)
-    return f"{whole}" + (f".{tenths}" if tenths else "") + (f"e{e}" if e else "")
+    while m >= 100:  # x rounded up to the next power of ten, or log10 rounded across one
+        m, e = -(-m // 10), e + 1
+    whole, tenths = divmod(m, 10)  # m 10^e = whole.tenths 10^(e + 1)
+    return f"{whole}" + (f".{tenths}" if tenths else "") + (f"e{e + 1}" if e + 1 else "")
