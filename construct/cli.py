@@ -16,11 +16,14 @@ import argparse
 import errno
 import json
 import os
+import re
 import sys
 from importlib import metadata
 
+import flint
+
 from construct.export import CHECK_TOLERANCE, LIBRARIES, CertificateRejected, check_flow, export_flow, save_flow
-from construct.factor import ARITHMETICS, MASK_NAMES, METHODS, MODES, factor
+from construct.factor import ARITHMETICS, DIGITS, MASK_NAMES, MAX_MP_DIGITS, METHODS, MODES, factor
 from construct.matrices import bit_length
 from construct.parse import MAX_DIGITS, MAX_INPUT_BYTES, InputError, matrix_from_text, read_matrix
 from construct.explain import FORMATS as EXPLAIN_FORMATS, explain, format_explanation
@@ -29,9 +32,12 @@ from construct.sweep import FAMILY_NAMES, format_rows, sweep
 from construct.symbolic import format_symbolic, is_symbolic
 from proofs import checker
 from proofs.checker import CertificateUnreadable, Limits, check_certificate
+from proofs.matrix_file import counted
 
 #: Limits for checking the builder's own certificates: its entries may be longer than a stranger's may
-OWN_LIMITS = Limits(entry_chars=10**12, total_chars=10**15)
+#: (``--arith mp --digits 100000`` writes numbers of 330000 digits and a tolerance near 1e-100000)
+OWN_LIMITS = Limits(entry_chars=10**12, exponent=10**12, total_chars=10**15)
+_EXPONENT = re.compile(r"[eE][+-]?([0-9]+)")
 
 #: The built-in example, chosen for a slide: it needs a row exchange (so the paper and levels methods show a
 #: swap network), det = 1 (so positive mode works too), and every factor of every method and mode has integer
@@ -211,7 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
         "left under the bound may halve the worst shears (the 'halving' stage of the count table); a T close to "
         "orthogonal gets rotation levels (the 'rotations' stage: three couplings of shear norm about 1 per level)",
     )
-    p.add_argument("--digits", type=int, default=50, help="significant digits for --arith mp (default %(default)s)")
+    p.add_argument("--digits", type=int, help=f"significant digits for --arith mp, 5 to {MAX_MP_DIGITS} (default "
+                   f"{DIGITS}); with another arithmetic it is refused, since it would change nothing")
     p.add_argument(
         "--mode",
         choices=MODES,
@@ -409,18 +416,40 @@ def slow_warning(T, method: str, arith: str = "exact") -> str | None:
             f"minutes; --method levels stays exact with shorter factors, and {fast}")
 
 
+def verify_options(cert: dict) -> str:
+    """The options ``couplings verify`` needs to read ``cert`` beyond its default limits ('' if it needs none).
+
+    >>> verify_options({"matrix": [["1", "2.5e-12000"]], "factors": [], "claims": {"tolerance": "1e-3"}})
+    '--max-exponent 12000'
+    """
+    numbers = [x for row in cert["matrix"] for x in row] + [cert["claims"].get("tolerance") or "0"]
+    for f in cert["factors"]:
+        numbers += [x for row in f["shear"] for x in row] + f["scale"]
+    longest = max(map(len, numbers))
+    exponent = 0 if "symbols" in cert else max(  # in an expression, e1 may be a symbol; numbers are decimals
+        (int(flint.fmpz(e)) for x in numbers for e in _EXPONENT.findall(x)), default=0)
+    options = [f"--max-entry-chars {longest}"] if longest > checker.LIMITS.entry_chars else []
+    return " ".join(options + ([f"--max-exponent {exponent}"] if exponent > checker.LIMITS.exponent else []))
+
+
 def run_factor(args) -> int:
     limits = {"max_digits": args.max_digits, "max_bytes": args.max_input_mb * 2**20}
+    if args.digits is not None and args.arith != "mp":
+        raise InputError(f"--digits sets the precision of --arith mp; with --arith {args.arith} it would change "
+                         "nothing (drop it, or add --arith mp --method levels)")
     T = read_matrix(args.input, **limits) if args.input else matrix_from_text(EXAMPLE, "the example")
     if sys.stderr.isatty() and (warning := slow_warning(T, args.method, args.arith)):
         print(f"couplings: {warning}", file=sys.stderr, flush=True)
     result = factor(T, method=args.method, mode=args.mode, mask=args.mask, seed=args.seed,
-                    arith=args.arith, digits=args.digits, split=args.split)
+                    arith=args.arith, digits=DIGITS if args.digits is None else args.digits, split=args.split)
     cert = result.certificate()
     verdict = check_certificate(cert, matrix=None if is_symbolic(T) else T.to_list(),  # for the matrix read
                                 limits=OWN_LIMITS)
     if not verdict.ok:  # the builder is untrusted: never hand out a certificate the checker rejects
         raise RuntimeError(f"the built certificate does not check: {verdict.summary}")
+    if options := verify_options(cert):
+        print(f"couplings: note: the numbers of this certificate are beyond the default limits of verify; "
+              f"check it with 'couplings verify {args.out or 'CERT.json'} {options}'", file=sys.stderr)
     if args.out:
         try:
             with open(args.out, "w", encoding="utf-8") as fh:
@@ -476,8 +505,8 @@ def run_bounds(args) -> int:
         print(format_rows(rows))
         checked = sum(r["samples"] for r in rows)
         violations = sum(r["violations"] for r in rows)
-        print(f"\n{checked} certificates checked, {failed} failures, {violations} above the short method's target "
-              "(6, or 5 with an invertible off-diagonal block)")
+        print(f"\n{counted(checked, 'certificate')} checked, {counted(failed, 'failure')}, {violations} above the short "
+              "method's target (6, or 5 with an invertible off-diagonal block)")
     return 1 if failed else 0
 
 
@@ -552,7 +581,7 @@ def run_export(args) -> int:
         return 1
     if args.out:
         save_flow(flow, args.out)
-        print(f"{args.to} flow on {cert['n']} coordinates ({len(cert['factors'])} couplings) written to {args.out}")
+        print(f"{args.to} flow on {cert['n']} coordinates ({counted(len(cert['factors']), 'coupling')}) written to {args.out}")
     if args.check:
         worst = check_flow(flow, cert["matrix"], seed=args.seed)
         print("largest deviations on 4 random batches of 256 float64 points: "

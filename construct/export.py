@@ -40,7 +40,7 @@ needs NumPy only.
 >>> w.order, [(kind, shear.tolist(), scale.tolist()) for kind, shear, scale in w.factors]
 ([0, 1], [('lower', [[3.0]], [-2.0])])
 >>> first_negative_scale(w)
-'factor 0 (lower) has a negative scale (scale[0] = -2)'
+'factor F1 (lower) has a negative scale (scale entry 1 = -2)'
 """
 
 from __future__ import annotations
@@ -109,12 +109,12 @@ def read_float_word(cert) -> FloatWord:
     """
     n, p = cert["n"], cert["split"]
     factors = []
-    for i, f in enumerate(cert["factors"]):
-        label = f"an entry of factor {i} ({f['kind']})"
+    for i, f in enumerate(cert["factors"], 1):  # F1, F2, ... as the factor table labels them
+        label = f"an entry of factor F{i} ({f['kind']})"
         scale = _floats([f["scale"]], label)[0]
         if not scale.all():
             j = int(np.flatnonzero(scale == 0)[0])
-            raise ExportError(f"factor {i} ({f['kind']}): scale[{j}] = {f['scale'][j]} rounds to 0 in float64")
+            raise ExportError(f"factor F{i} ({f['kind']}): scale entry {j + 1} = {f['scale'][j]} rounds to 0 in float64")
         factors.append((f["kind"], _floats(f["shear"], label), scale))
     if not factors:
         factors = [_identity(n, p)]
@@ -129,10 +129,10 @@ def _identity(n: int, p: int):
 
 def first_negative_scale(word: FloatWord) -> str | None:
     """Which factor has a negative scale, as a phrase, or None if all scales are positive."""
-    for i, (kind, _, scale) in enumerate(word.factors):
+    for i, (kind, _, scale) in enumerate(word.factors, 1):
         if (scale < 0).any():
             j = int(np.flatnonzero(scale < 0)[0])
-            return f"factor {i} ({kind}) has a negative scale (scale[{j}] = {scale[j]:g})"
+            return f"factor F{i} ({kind}) has a negative scale (scale entry {j + 1} = {scale[j]:g})"
     return None
 
 

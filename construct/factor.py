@@ -33,16 +33,19 @@ from construct.parse import InputError, negative_det_message
 from construct.short import factor_short
 from construct.splits import factor_split
 from construct.symbolic import factor_symbolic, is_symbolic
+from proofs.matrix_file import counted
 
 BUILDERS = {"short": factor_short, "paper": factor_paper, "levels": factor_levels}
 METHODS = tuple(BUILDERS)
 ARITHMETICS = ("exact", "float64", "mp")
+DIGITS = 50  # significant digits of --arith mp unless --digits says otherwise
+MAX_MP_DIGITS = 100_000  # the most --digits allows: a 2x2 matrix takes about 2 s
 MODES = ("any", "positive")
 MASK_NAMES = ("half", "checkerboard", "alternate")
 
 
 def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None, seed: int = 0,
-           arith: str = "exact", digits: int = 50, split: int | None = None):
+           arith: str = "exact", digits: int = DIGITS, split: int | None = None):
     """Couplings whose product is ``T``, as a :class:`~construct.factorization.Factorization`.
 
     ``arith`` is ``exact``, ``float64`` or ``mp`` (mpmath at ``digits``
@@ -80,8 +83,8 @@ def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None,
             f"the {method} method is exact only (its similarities from cyclic bases are too ill-conditioned "
             f"for floating point); use --method levels with --arith {arith}"
         )
-    if arith == "mp" and not (isinstance(digits, int) and 5 <= digits <= 100_000):
-        raise InputError(f"--digits must be an integer from 5 to 100000, got {digits}")
+    if arith == "mp" and not (isinstance(digits, int) and 5 <= digits <= MAX_MP_DIGITS):
+        raise InputError(f"--digits must be an integer from 5 to {MAX_MP_DIGITS}, got {digits}")
 
     def balanced(S):
         if method == "levels":
@@ -187,7 +190,7 @@ def mask_bits(mask, n: int, split: int | None = None) -> list[int]:
     if len(bits) != n or any(b not in (0, 1) for b in bits):
         raise InputError(f"the mask must list {n} entries, each 0 or 1; got {bits}")
     if split is not None and sum(bits) != split:
-        raise InputError(f"the mask keeps {sum(bits)} coordinates but --split is {split}")
+        raise InputError(f"the mask keeps {counted(sum(bits), 'coordinate')} but --split is {split}")
     if not 1 <= sum(bits) <= n - 1:
         raise InputError(f"the mask keeps {sum(bits)} of {n} coordinates; a coupling needs at least one kept and one changed")
     return bits

@@ -78,6 +78,7 @@ from construct.swap_network import (
     signed_permutation,
     two_involutions,
 )
+from proofs.matrix_file import counted
 
 
 def levels_bound(n: int) -> int:
@@ -471,12 +472,12 @@ def _record_steps(a, perm, L, U, pivots, levels, coords, rounds, X, Y, E):
     for t, level in enumerate(levels):
         splits = "; ".join(f"A = {parts(A)}, B = {parts(B)}" for A, B in level)
         frame = ", ".join(str(c + 1) for c in coords[t])
-        trace.record(f"level {t}", f"Splits {splits}. The blocks L[B, A] L[A, A]^-1 of this level form one unit lower "
+        trace.record(f"level {t + 1} of {len(levels)}", f"Splits {splits}. The blocks L[B, A] L[A, A]^-1 of this level form one unit lower "
                      f"coupling L(X_{t}) and the blocks U[A, A]^-1 U[A, B] one unit upper coupling U(Y_{t}) in the "
                      f"frame that puts the coordinates {frame} at positions 1..{n} (with signs).",
                      (f"X_{t}", a.to_domain_matrix(X[t])), (f"Y_{t}", a.to_domain_matrix(Y[t])))
     swaps = "; ".join(", ".join(f"{p + 1} <-> {q + 1}" for p, q, _ in r) for r in rounds) or "none"
-    trace.record("swap network", f"The pivot permutation P, up to signs, is {len(rounds)} round(s) of cross swaps: "
+    trace.record("swap network", f"The pivot permutation P, up to signs, is {counted(len(rounds), 'round')} of cross swaps: "
                  f"{swaps} (construct/swap_network.py).")
     trace.record("pivots in the finest frame", "E (the pivots D, signed and reordered to the last frame) "
                  "becomes the scales of the two middle couplings.", ("E", diagonal(E)))
