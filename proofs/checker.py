@@ -391,7 +391,7 @@ def _user_conditions(items):
 
 def run(args, prog="checker") -> int:
     """Check ``args.certificate`` as the options say; print the verdict; return the exit code (0, 1 or 2)."""
-    from proofs.matrix_file import MatrixUnreadable, read_matrix
+    from proofs.matrix_file import MatrixUnreadable, read_cells
     try:
         if args.certificate == "-" and args.matrix == "-":
             raise CertificateUnreadable("the certificate and --matrix cannot both be read from stdin")
@@ -404,7 +404,7 @@ def run(args, prog="checker") -> int:
         max_relative = None if args.max_relative_error is None else \
             _user_number(args.max_relative_error, "--max-relative-error")
         conditions = None if args.conditions is None else _user_conditions(args.conditions)
-        matrix = None if args.matrix is None else read_matrix(args.matrix, limits)
+        matrix = None if args.matrix is None else read_cells(args.matrix, limits)
         cert = read_certificate(args.certificate)
     except (CertificateUnreadable, MatrixUnreadable) as e:
         print(f"{prog}: {e}", file=sys.stderr)

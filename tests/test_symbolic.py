@@ -374,3 +374,15 @@ def test_verify_conditions_accepts_only_certificates_whose_conditions_follow(tmp
     allowed = tmp_path / "allowed.txt"
     allowed.write_text("# what I allow\na\na*d - b*c\n")
     assert subprocess.run(checker + ["--conditions", str(allowed)], capture_output=True).returncode == 0
+
+
+def test_verify_matrix_reads_a_symbolic_csv(tmp_path):
+    path, csv, other = tmp_path / "c.json", tmp_path / "T.csv", tmp_path / "U.csv"
+    path.write_text(json.dumps(cert_two()))
+    csv.write_text(TWO)
+    other.write_text("a, b\nc, d + 1\n")
+    checker = [sys.executable, "-m", "proofs.checker", str(path), "--matrix"]
+    ok = subprocess.run(checker + [str(csv)], capture_output=True, text=True)
+    assert ok.returncode == 0 and "its matrix is" in ok.stdout, ok.stderr
+    wrong = subprocess.run(checker + [str(other)], capture_output=True, text=True)
+    assert wrong.returncode == 1 and "differs from" in wrong.stderr and "at entry (2, 2)" in wrong.stderr
