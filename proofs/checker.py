@@ -25,10 +25,10 @@ import random
 import sys
 from dataclasses import dataclass
 
-from flint import fmpq, fmpz, fmpz_mat, fmpq_mat, nmod, nmod_mat
+from flint import fmpq, fmpq_mat, fmpz, nmod, nmod_mat
 
 from proofs import kernel
-from proofs.kernel import FORMAT, Rejected
+from proofs.kernel import FORMAT, Rejected  # noqa: F401 (FORMAT: part of the API)
 from proofs.rational_functions import RationalFunction
 
 FAST_PRIMES = 4  # random primes in [2^59, 2^60) used by --fast
@@ -126,6 +126,7 @@ def _work_guard(budget):
             spent[0] += count * (1 + sum(map(_size, operands)) // 64)
         if spent[0] > budget:
             raise _TooLarge(spent[0])
+    guard.budget = budget  # read by tests/mutate_kernel.py to replay a check
     return guard
 
 
@@ -262,7 +263,7 @@ def _check_fast(cert, given, options, name, primes=FAST_PRIMES):
     """The exact claim modulo random 60-bit primes: a difference found is a certain rejection, an agreement is
     an acceptance with the error probability printed.  The structure and requirements are the kernel's."""
     c = kernel.read(cert, options["limits"])
-    kernel.requirements(c, given, options["max_factors"], options["mode"])
+    kernel.requirements(c, options["limits"], given, options["max_factors"], options["mode"])
     goal = kernel.target(c)
     # A nonzero entry x of product - M' times D (the product of every factor's common denominator and of M''s)
     # is an integer below 2^height; at most height/59 primes in [2^59, 2^60) divide it, of more than 10^16.
@@ -367,7 +368,7 @@ def add_arguments(parser):
 
 
 def _user_number(text, option):
-    q = kernel._Numbers(kernel.Limits(), None)
+    q = kernel._Numbers(kernel.Limits(LIMITS.entry_chars, LIMITS.exponent, LIMITS.total_chars), None)
     try:
         value = q.read(text.strip(), option)
     except Rejected:

@@ -6,7 +6,8 @@ of those symbols), whose factors are couplings of its split p (lower [[I_p, 0], 
 [[diag(s), S], [0, I_(n-p)]]) with nonzero scales, positive in mode "positive", whose claims.count is the number
 of factors and at most claims.bound and the caller's max_factors, whose matrix equals the caller's matrix if one
 is given, and whose product F_1 ... F_k equals M' (the matrix, reordered by the mask) exactly, or, with
-claims.tolerance t (at most the caller's max_tolerance), differs from M' by at most t in every entry.
+claims.tolerance t (at most the caller's max_tolerance, and max_relative times max |M'|), differs from M' by at
+most t in every entry.
 A symbolic certificate proves its identity wherever its conditions are nonzero (every denominator and scale is
 covered by them), and its conditions are implied by the caller's allowed conditions if those are given.
 
@@ -35,10 +36,11 @@ ZERO, ONE = fmpq(0), fmpq(1)
 
 @dataclass(frozen=True)
 class Limits:
-    """Sizes beyond which a certificate is rejected unread (they bound the time and memory of a check)."""
-    entry_chars: int = 100_000  # characters of one number string
-    exponent: int = 10_000  # |e| in 1.5e-7
-    total_chars: int = 1_000_000_000  # characters of all number strings together
+    """Sizes beyond which a certificate is rejected unread (they bound the time and memory of a check; the
+    defaults are proofs.checker.LIMITS)."""
+    entry_chars: int  # characters of one number string
+    exponent: int  # |e| in 1.5e-7
+    total_chars: int  # characters of all number strings together
 
 
 class Rejected(Exception):
@@ -203,8 +205,9 @@ def _claims(claims, count):
     arith = claims.get("arith", "exact")
     _require(type(arith) is str and arith in ("exact", "float64", "mp"),
              f'claims.arith is {_show(arith)}, expected "exact", "float64" or "mp"')
-    digits = claims.get("digits", 1)
-    _require(type(digits) is int and digits > 0, f"claims.digits is {_show(digits)}, expected a positive integer")
+    if "digits" in claims:
+        digits = claims["digits"]
+        _require(type(digits) is int and digits > 0, f"claims.digits is {_show(digits)}, expected a positive integer")
 
 
 def _coupling(f, i, n, p, mode, numbers):
@@ -231,7 +234,7 @@ def _coupling(f, i, n, p, mode, numbers):
     return Coupling(kind, nonzero, rows, cols, scale)
 
 
-def read(cert, limits=Limits()):
+def read(cert, limits):
     """The certificate with its structure checked and its numbers read exactly; Rejected if it is malformed."""
     n, p, mode, order = _header(cert)
     field = _field(cert, mode) if "symbols" in cert or "conditions" in cert else None
@@ -405,14 +408,14 @@ def _decide_tolerance(cert, goal, guard):
 
 
 def check(cert, *, matrix=None, max_factors=None, mode=None, max_tolerance=None, max_relative=None,
-          allowed_conditions=None, limits=Limits(), guard=None):
+          allowed_conditions=None, limits, guard=None):
     """Accepted if ``cert`` (a parsed JSON value) proves its claim and the caller's requirements, else Rejected.
 
     matrix: n x n values the certificate must be for, each an fmpq or a string of the certificate's grammar; max_factors; mode "positive"; max_tolerance (absolute) and max_relative (times max |M'|) bound the
     claimed tolerance; allowed_conditions: strings whose nonvanishing must imply the certificate's conditions.
     guard(count, operands...) is told of each exact product before it is computed and may raise to stop."""
     c = read(cert, limits)
-    requirements(c, matrix, max_factors, mode)
+    requirements(c, limits, matrix, max_factors, mode)
     goal, n, count = target(c), c.n, len(c.factors)
     if c.field is not None:
         return _check_symbolic(c, goal, allowed_conditions, guard)
@@ -434,7 +437,7 @@ def check(cert, *, matrix=None, max_factors=None, mode=None, max_tolerance=None,
                     how, largest)
 
 
-def requirements(c, matrix=None, max_factors=None, mode=None):
+def requirements(c, limits, matrix=None, max_factors=None, mode=None):
     """Rejected unless the read certificate ``c`` meets the caller's count, mode and matrix."""
     n, count = c.n, len(c.factors)
     _require(max_factors is None or count <= max_factors, f"the certificate has {count} factors, more than the "
@@ -446,7 +449,7 @@ def requirements(c, matrix=None, max_factors=None, mode=None):
             if type(matrix) is list else "not a matrix"
         _require(type(matrix) is list and len(matrix) == n and all(type(r) is list and len(r) == n for r in matrix),
                  f"the certificate is for a {n}x{n} matrix but the given one is {size}", "matrix")
-        numbers = _Numbers(Limits(), c.field)
+        numbers = _Numbers(limits, c.field)
         given = [[numbers.read(x if type(x) is str or c.field is None else str(x), "the given matrix", i, j)
                   if type(x) is not fmpq or c.field else x for j, x in enumerate(row)] for i, row in enumerate(matrix)]
         wrong = [(i + 1, j + 1) for i in range(n) for j in range(n) if not c.matrix[i][j] == given[i][j]]
@@ -473,7 +476,13 @@ def _check_symbolic(c, goal, allowed, guard):
         _require(left.total_degree() == 0, f"{_show(text)} divides by an expression with the factor {left}, which "
                  "divides no listed condition, so it may vanish where the conditions hold")
     if allowed is not None:
-        given = [c.field.parse(a) for a in allowed]
+        given = []
+        for text in allowed:
+            try:
+                given.append(c.field.parse(text))
+            except ValueError as e:
+                raise Rejected(f"the allowed condition {_show(text)} is not a rational function of the symbols: {e}",
+                               "claim")
         allowed_polys = [q for x in given for q in (x.num, x.den) if q.total_degree() > 0]
         for q in polys:
             left = uncovered(q, allowed_polys)

@@ -1,13 +1,11 @@
-"""A mutation run of the trusted kernel: python -m tests.mutate_kernel [--random N] [--json OUT].
+"""A mutation run of the trusted kernel: python -m tests.mutate_kernel [--tests FILE ...] [--json OUT].
 
 Each mutant changes one thing in proofs/kernel.py (a comparison flipped, and/or swapped, a `not` dropped,
-max turned into min, an integer constant moved by one; never inside a message's f-string).  It is loaded in
-place of the kernel and run on a battery built from the tests: the certificate corpus, the certificates of
-tests/test_kernel.py and tests/test_symbolic.py, N random adversarial certificates of the differential test,
-and each numeric one again under the caller's requirements (mode, count, its own matrix, that matrix changed in
-its last entry, a maximal tolerance).  The mutant is killed when a verdict or its text differs from the real
-kernel's (which the tests tie to the reference checker), or when it raises or takes over 60 s.  Survivors are
-listed, to be killed by a new test or explained as equivalent in docs/certificate.md.
+max turned into min, an integer constant moved by one; never inside a message's f-string).  The checker's
+tests run once with every call of kernel.check recorded; each mutant is then loaded in place of the kernel
+and replays those calls.  It is killed when an outcome differs from the real kernel's (accepted or not, the
+record of what was proved, the reason), or when it raises or takes over 60 s: the tests would see it.
+Survivors are listed, to be killed by a new test or explained as equivalent in docs/certificate.md.
 """
 import argparse
 import ast
@@ -16,8 +14,6 @@ import json
 import signal
 import sys
 import types
-import warnings
-from fractions import Fraction
 from pathlib import Path
 
 import proofs.checker as front
@@ -25,6 +21,8 @@ import proofs.kernel
 
 ROOT = Path(__file__).resolve().parent.parent
 KERNEL = ROOT / "proofs" / "kernel.py"
+TESTS = ["tests/test_checker_corpus.py", "tests/test_kernel.py", "tests/test_checker.py", "tests/test_checker_claims.py",
+         "tests/test_checker_sparse.py", "tests/test_checker_fuzz.py", "tests/test_symbolic.py"]
 FLIPS = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,
          ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn, ast.NotIn: ast.In}
 
@@ -53,37 +51,24 @@ def mutants(tree):
     return out
 
 
-def battery(random_count):
-    """[(certificate, options)] from the tests."""
-    from hypothesis.errors import NonInteractiveExampleWarning
-    from tests import test_kernel
-    from tests.test_symbolic import TAMPERINGS, cert_two
-    corpus = ROOT / "tests" / "certificates"
-    certs = []
-    for path in sorted(corpus.glob("*/*.json")):
+def record(test_files):
+    """Every call of kernel.check made while the checker's tests run: [(certificate, options, budget)]."""
+    import pytest
+    calls, original = [], proofs.kernel.check
+
+    def recording(cert, **options):
+        guard = options.pop("guard", None)
         try:
-            certs.append(front.read_certificate(path))
-        except front.CertificateUnreadable:
+            calls.append((copy.deepcopy(cert), copy.deepcopy(options), getattr(guard, "budget", None)))
+        except Exception:  # an object the tests made to explode: the real run rejects it before the kernel
             pass
-    certs.append(test_kernel.issue_certificate())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", NonInteractiveExampleWarning)
-        certs += [test_kernel.adversarial().example() for _ in range(random_count)]
-    symbolic = [cert_two()]
-    for tamper, _ in TAMPERINGS:
-        symbolic.append(cert_two())
-        tamper(symbolic[-1])
-    out = [(c, {}) for c in certs + symbolic]
-    out += [(symbolic[0], {"conditions": allowed}) for allowed in (["a^2*(a*d - b*c)"], ["a*d - b*c"], ["a"])]
-    for c in certs:
-        if front.check_certificate(c).ok:  # then its matrix holds number strings of sensible size
-            out += [(c, {"mode": "positive"}), (c, {"max_factors": 1})]
-            own = [[Fraction(x) for x in row] for row in c["matrix"]]
-            changed = copy.deepcopy(own)
-            changed[-1][-1] += 1
-            out += [(c, {"matrix": own}), (c, {"matrix": changed}), (c, {"max_tolerance": Fraction(1, 10 ** 9)}),
-                    (c, {"max_relative": Fraction(1, 10 ** 12)})]
-    return out
+        return original(cert, guard=guard, **options)
+    proofs.kernel.check = recording
+    try:
+        pytest.main(["-q", "-x", "-p", "no:cacheprovider", *test_files])
+    finally:
+        proofs.kernel.check = original
+    return calls
 
 
 class _Slow(Exception):
@@ -94,35 +79,41 @@ def _alarm(signum, frame):
     raise _Slow
 
 
-def verdicts(kernel, cases):
-    """The (ok, text) of every case with ``kernel`` in place of the real one; None if it raised or was slow."""
-    front.kernel, front.Rejected = kernel, kernel.Rejected
-    out = []
+def outcome(kernel, cert, options, budget):
+    """What ``kernel`` says of one recorded call: the Accepted record or the rejection's reason and kind."""
+    guard = None if budget is None else front._work_guard(budget)
+    signal.alarm(60)
     try:
-        for cert, options in cases:
-            signal.alarm(60)
-            v = front.check_certificate(copy.deepcopy(cert), **options)
-            signal.alarm(0)
-            out.append((v.ok, v.summary))
-    except BaseException:  # the mutant broke the kernel: killed
-        signal.alarm(0)
-        return None
+        accepted = kernel.check(copy.deepcopy(cert), guard=guard, **options)
+        return "accepted", repr(accepted)
+    except kernel.Rejected as e:
+        return "rejected", e.reason, e.kind, e.where, e.residual
+    except front._TooLarge:
+        return "too large"
     finally:
-        front.kernel, front.Rejected = proofs.kernel, proofs.kernel.Rejected
-    return out
+        signal.alarm(0)
+
+
+def survives(kernel, calls, expected):
+    """True if ``kernel`` gives every recorded call the real kernel's outcome (stops at the first difference)."""
+    try:
+        return all(outcome(kernel, *call) == want for call, want in zip(calls, expected))
+    except BaseException:  # the mutant raised or was slow: killed
+        signal.alarm(0)
+        return False
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--random", type=int, default=100, help="random adversarial certificates (default 100)")
+    parser.add_argument("--tests", nargs="+", default=TESTS, help="the test files whose checks are replayed")
     parser.add_argument("--json", metavar="OUT", help="write the results as JSON")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGALRM, _alarm)
-    cases = battery(args.random)
-    expected = verdicts(proofs.kernel, cases)
+    calls = record(args.tests)
+    expected = [outcome(proofs.kernel, *call) for call in calls]
     source = KERNEL.read_text()
     count = len(mutants(ast.parse(source)))
-    print(f"{len(cases)} cases, {count} mutants", flush=True)
+    print(f"{len(calls)} recorded checks, {count} mutants", flush=True)
     results = []
     for k in range(count):
         tree = ast.parse(source)
@@ -130,14 +121,11 @@ def main(argv=None):
         mutate(node)
         module = types.ModuleType("proofs.kernel")
         module.__file__ = str(KERNEL)
-        sys.modules["proofs.kernel"] = module
         try:
             exec(compile(ast.fix_missing_locations(tree), str(KERNEL), "exec"), module.__dict__)
-            killed = verdicts(module, cases) != expected
+            killed = not survives(module, calls, expected)
         except Exception:
             killed = True
-        finally:
-            sys.modules["proofs.kernel"] = proofs.kernel
         line = source.splitlines()[node.lineno - 1].strip()
         results.append({"line": node.lineno, "mutation": what, "killed": killed, "code": line})
         print(f"{k + 1}/{count} line {node.lineno}: {what}: {'killed' if killed else 'SURVIVED: ' + line}",

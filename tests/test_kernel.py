@@ -145,3 +145,12 @@ def adversarial(draw):
 def test_the_kernel_agrees_with_the_reference_checker(cert):
     v = check_certificate(cert)
     assert v.ok is accepts(cert), v.summary
+
+
+def test_a_number_exactly_as_long_as_the_limit_is_read():
+    from proofs.checker import Limits
+    cert = make_cert(2, 1, [("lower", [[F(5, 2)]], [F(1)])])
+    cert["factors"][0]["shear"] = [["2.5"]]
+    cert["matrix"][1][0] = "2.5"
+    assert check_certificate(cert, limits=Limits(entry_chars=3)).ok
+    assert not check_certificate(cert, limits=Limits(entry_chars=2)).ok
