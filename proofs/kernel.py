@@ -145,7 +145,7 @@ class _Numbers:
                 self.bad(what, index, f"is {_show(s)}, whose exponent is beyond the limit of {self.limits.exponent}")
             e = int(exp or 0) - len(frac or "")
             mantissa = fmpz(whole + frac if frac else whole)
-            q = fmpq(mantissa * _power10(e)) if e >= 0 else fmpq(mantissa, _power10(-e))
+            q = fmpq(mantissa) * _power10(e)
         return -q if sign else q
 
     @staticmethod
@@ -167,7 +167,7 @@ class _Numbers:
 
 @lru_cache(maxsize=None)
 def _power10(k):
-    return fmpz(10) ** k
+    return fmpq(10) ** k
 
 
 def _header(cert):
@@ -358,11 +358,11 @@ def _bits(values):
 
 
 def _exact(bound):
-    """An exact finite ball (a bound of a ball, a dyadic number) as an fmpq, or None if it is not finite."""
-    if not (bound.is_finite() and bound.is_exact()):
+    """A bound of a ball (an exact dyadic number) as an fmpq, or None if it is not finite."""
+    if not bound.is_finite():
         return None
     m, e = bound.man_exp()
-    return fmpq(fmpz(m) * fmpz(2) ** int(e)) if e >= 0 else fmpq(fmpz(m), fmpz(2) ** -int(e))
+    return fmpq(fmpz(m)) * fmpq(2) ** int(e)
 
 
 def target(cert):
@@ -462,7 +462,7 @@ def _check_symbolic(c, goal, allowed, guard):
     """F_1 ... F_k = M' over QQ(symbols), and the conditions cover every denominator, every scale's numerator
     and every divisor written, so the identity holds, with nonzero scales and every string defined as written,
     wherever the conditions are nonzero; the conditions themselves are implied by the allowed ones."""
-    polys = [q for x in c.conditions for q in (x.num, x.den) if q.total_degree() > 0]
+    polys = [q for x in c.conditions for q in (x.num, x.den)]  # constants among them divide nothing away
     needed = [("matrix", x.den) for row in c.matrix for x in row]
     for i, f in enumerate(c.factors):
         needed += [(f"factor {i + 1}: shear", x.den) for x in f.shear.values()]
@@ -483,7 +483,7 @@ def _check_symbolic(c, goal, allowed, guard):
             except ValueError as e:
                 raise Rejected(f"the allowed condition {_show(text)} is not a rational function of the symbols: {e}",
                                "claim")
-        allowed_polys = [q for x in given for q in (x.num, x.den) if q.total_degree() > 0]
+        allowed_polys = [q for x in given for q in (x.num, x.den)]
         for q in polys:
             left = uncovered(q, allowed_polys)
             _require(left.total_degree() == 0, f"the certificate needs the condition {left} != 0, which the allowed "

@@ -154,3 +154,11 @@ def test_a_number_exactly_as_long_as_the_limit_is_read():
     cert["matrix"][1][0] = "2.5"
     assert check_certificate(cert, limits=Limits(entry_chars=3)).ok
     assert not check_certificate(cert, limits=Limits(entry_chars=2)).ok
+
+
+def test_the_total_length_limit_counts_every_number_character():
+    from proofs.checker import Limits
+    cert = make_cert(2, 1, [("lower", [[F(5, 2)]], [F(3)])])
+    total = sum(len(x) for row in cert["matrix"] for x in row) + len("5/2") + len("3")
+    assert check_certificate(cert, limits=Limits(total_chars=total)).ok
+    assert not check_certificate(cert, limits=Limits(total_chars=total - 1)).ok

@@ -386,3 +386,11 @@ def test_verify_matrix_reads_a_symbolic_csv(tmp_path):
     assert ok.returncode == 0 and "its matrix is" in ok.stdout, ok.stderr
     wrong = subprocess.run(checker + [str(other)], capture_output=True, text=True)
     assert wrong.returncode == 1 and "differs from" in wrong.stderr and "at entry (2, 2)" in wrong.stderr
+
+
+def test_a_certificate_may_declare_up_to_100_symbols():
+    cert = cert_two()
+    cert["symbols"] += [f"x{k}" for k in range(96)]
+    assert check_certificate(cert).ok
+    cert["symbols"].append("x96")
+    assert "distinct names" in check_certificate(cert).reasons[0]
