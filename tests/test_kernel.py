@@ -162,3 +162,21 @@ def test_the_total_length_limit_counts_every_number_character():
     total = sum(len(x) for row in cert["matrix"] for x in row) + len("5/2") + len("3")
     assert check_certificate(cert, limits=Limits(total_chars=total)).ok
     assert not check_certificate(cert, limits=Limits(total_chars=total - 1)).ok
+
+
+def test_requirements_at_their_boundaries():
+    cert = make_cert(2, 1, [("lower", [[F(1)]], [F(2)])])
+    cert["matrix"][1][1] = "2.001"
+    cert["claims"]["tolerance"] = "1/1000"  # max |M'| = 2.001
+    assert check_certificate(cert, max_tolerance=F(1, 1000)).ok
+    assert not check_certificate(cert, max_tolerance=F(999, 10 ** 6)).ok
+    assert check_certificate(cert, max_relative=F(1, 2001)).ok
+    assert not check_certificate(cert, max_relative=F(1, 2002)).ok
+    assert check_certificate(cert, max_factors=1).ok and not check_certificate(cert, max_factors=0).ok
+
+
+def test_a_larger_matrix_with_the_same_leading_block_is_another_matrix():
+    cert = make_cert(2, 1, [("lower", [[F(1)]], [F(2)])])
+    bigger = [[F(1), F(0), F(0)], [F(1), F(2), F(0)], [F(0), F(0), F(1)]]
+    v = check_certificate(cert, matrix=bigger)
+    assert not v.ok and "is for a 2x2 matrix but the given matrix is 3x3" in v.reasons[0]

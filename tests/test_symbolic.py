@@ -394,3 +394,16 @@ def test_a_certificate_may_declare_up_to_100_symbols():
     assert check_certificate(cert).ok
     cert["symbols"].append("x96")
     assert "distinct names" in check_certificate(cert).reasons[0]
+
+
+def test_allowed_conditions_in_the_api_and_symbol_names_up_to_100_characters():
+    cert = cert_two()
+    assert check_certificate(cert, conditions=["a", "a*d - b*c"]).ok
+    assert check_certificate(cert, conditions=["a^2*(a*d - b*c)/7"]).ok
+    v = check_certificate(cert, conditions=["a*d - b*c"])
+    assert not v.ok and "needs the condition a != 0" in v.reasons[0]
+    assert "is not a rational function" in check_certificate(cert, conditions=["sin(a)"]).reasons[0]
+    for length in (100, 101):  # the certificate of [[z..z, b], [c, d]]
+        name = "z" * length
+        renamed = certificate_of(TWO.replace("a", name))[1]
+        assert check_certificate(renamed).ok is (length == 100)
