@@ -450,8 +450,8 @@ def requirements(c, limits, matrix=None, max_factors=None, mode=None):
         _require(type(matrix) is list and len(matrix) == n and all(type(r) is list and len(r) == n for r in matrix),
                  f"the certificate is for a {n}x{n} matrix but the given one is {size}", "matrix")
         numbers = _Numbers(limits, c.field)
-        given = [[numbers.read(x if type(x) is str or c.field is None else str(x), "the given matrix", i, j)
-                  if type(x) is not fmpq or c.field else x for j, x in enumerate(row)] for i, row in enumerate(matrix)]
+        given = [[x if type(x) is fmpq and c.field is None else numbers.read(str(x), "the given matrix", i, j)
+                  for j, x in enumerate(row)] for i, row in enumerate(matrix)]
         wrong = [(i + 1, j + 1) for i in range(n) for j in range(n) if not c.matrix[i][j] == given[i][j]]
         if wrong:
             raise Rejected(f"the certificate is for another matrix: its matrix differs from the given one at "
