@@ -103,7 +103,7 @@ def balance(factors, power=lambda k: 2.0**k, spare=0, target=0.0):
             kept = word
     worst, kinds, stats, halved = kept
     as_given = max(coupling_condition_bound(*s) for s in stats)
-    if not halved and worst >= as_given:
+    if not halved and not worst < as_given:  # also when no rescaling has a finite bound: then no path is meaningful
         return factors, as_given
     for i in halved:
         kind, shear, scale = factors[i]
