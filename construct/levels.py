@@ -64,7 +64,7 @@ from sympy.polys.matrices import DomainMatrix
 
 from construct import trace
 from construct.arith import arithmetic
-from construct.balancing import balance
+from construct.balancing import balance, times_power_of_two
 from construct.conditioning import matrix_condition
 from construct.couplings import Coupling, Word
 from construct.factorization import Factorization
@@ -568,13 +568,16 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
             S = a.to_domain_matrix(shear)
             w.append(Coupling(kind, S, tuple(scale) if scale is not None else (S.domain.one,) * S.shape[0]))
         return Factorization(T, w, mode, "levels", levels_bound(n), stages, stage_bounds)
-    condition = _condition(T)
+    e = _range_exponent(T) if a.name == "float64" else 0
+    S = T * QQ(2) ** -e  # the word is built for S = 2^-e T, whose entries and pivots stay in float64's range
+    condition = _condition(S)
     best = None
-    for route in routes(T, a, condition):
-        built = build_word(T, mode, a, rng, route)
+    for route in routes(S, a, condition):
+        built = build_word(S, mode, a, rng, route)
         if built is None:
             continue
         factors, stages, stage_bounds = built
+        factors = times_power_of_two(factors, e, d, a.power2)
         spare = levels_bound(n) - len(factors)
         balanced, largest = balance(factors, power=a.power2, spare=spare, target=GOAL * condition)
         stages["halving"], stage_bounds["halving"] = len(balanced) - len(factors), (spare, "")
@@ -587,6 +590,22 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
     tol = tolerance(w, T, a)
     return Factorization(T, w, mode, "levels", levels_bound(n), stages, stage_bounds, arith=a.name,
                          digits=a.digits if a.name == "mp" else None, tolerance=tol)
+
+
+#: Float64 words are built for ``2^-e T`` when ``max |T|`` lies outside ``[2^-RANGE_BITS, 2^RANGE_BITS]``.
+RANGE_BITS = 256
+
+
+def _range_exponent(T: DomainMatrix) -> int:
+    """``e`` with ``max |2^-e T|`` in ``[1/2, 2)``, or 0 when ``max |T|`` is within ``2^RANGE_BITS`` of 1.
+
+    Uniformly huge or tiny entries (a Gaussian matrix times ``1e-310``, whose
+    pivots' reciprocals overflow) are factored at the scale of 1, and the
+    power of two spread over the word (:func:`~construct.balancing.times_power_of_two`).
+    """
+    top = max((abs(x) for row in T.to_list() for x in row), default=QQ(1))
+    e = int(top.numerator).bit_length() - int(top.denominator).bit_length()
+    return e if abs(e) > RANGE_BITS else 0
 
 
 #: Up to this ``cond_2 T`` rotation levels are tried first (theory.md, section 7).
