@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import errno
 import json
+import math
 import os
 import re
 import sys
@@ -23,7 +24,8 @@ from importlib import metadata
 import flint
 
 from construct.export import CHECK_TOLERANCE, LIBRARIES, CertificateRejected, check_flow, export_flow, save_flow
-from construct.factor import ARITHMETICS, DIGITS, MASK_NAMES, MAX_MP_DIGITS, METHODS, MODES, factor
+from construct.accuracy import MAX_RELATIVE_ERROR, AccuracyError
+from construct.factor import ARITHMETICS, DIGITS, MASK_NAMES, MAX_MP_DIGITS, METHODS, MODES, OWN_LIMITS, factor
 from construct.matrices import bit_length
 from construct.parse import MAX_DIGITS, MAX_INPUT_BYTES, InputError, matrix_from_text, read_matrix
 from construct.explain import FORMATS as EXPLAIN_FORMATS, explain, format_explanation
@@ -31,12 +33,9 @@ from construct.report import format_latex, format_markdown, format_table
 from construct.sweep import FAMILY_NAMES, format_rows, sweep
 from construct.symbolic import format_symbolic, is_symbolic
 from proofs import checker
-from proofs.checker import CertificateUnreadable, Limits, check_certificate
+from proofs.checker import CertificateUnreadable, check_certificate
 from proofs.matrix_file import counted
 
-#: Limits for checking the builder's own certificates: its entries may be longer than a stranger's may
-#: (``--arith mp --digits 100000`` writes numbers of 330000 digits and a tolerance near 1e-100000)
-OWN_LIMITS = Limits(entry_chars=10**12, exponent=10**12, total_chars=10**15)
 _EXPONENT = re.compile(r"[eE][+-]?([0-9]+)")
 
 #: The built-in example, chosen for a slide: it needs a row exchange (so the paper and levels methods show a
@@ -78,6 +77,9 @@ def main(argv=None) -> int:
     except (InputError, CertificateUnreadable) as e:
         print(f"couplings: {e}", file=sys.stderr)
         return 2
+    except AccuracyError as e:  # a float or mp answer that could be wrong is refused, never printed
+        print(f"couplings: {e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("couplings: interrupted", file=sys.stderr)
         return 130
@@ -127,6 +129,25 @@ def positive_int(text: str) -> int:
     value = _integer(text, "a positive integer")
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0.
+
+    >>> positive_float("1e-8")
+    1e-08
+    >>> positive_float("0")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: expected a number > 0, got '0'
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
     return value
 
 
@@ -219,6 +240,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--digits", type=int, help=f"significant digits for --arith mp, 5 to {MAX_MP_DIGITS} (default "
                    f"{DIGITS}); with another arithmetic it is refused, since it would change nothing")
+    p.add_argument(
+        "--max-relative-error",
+        type=positive_float,
+        default=MAX_RELATIVE_ERROR,
+        metavar="E",
+        help="float64 and mp: refuse (exit 1) factors whose product misses T by more than E max |T| in some entry, "
+        "as the independent checker bounds it, and a T that is numerically singular at the working precision "
+        "(n cond T u >= 1) (default %(default)s)",
+    )
     p.add_argument(
         "--mode",
         choices=MODES,
@@ -441,10 +471,12 @@ def run_factor(args) -> int:
     if sys.stderr.isatty() and (warning := slow_warning(T, args.method, args.arith)):
         print(f"couplings: {warning}", file=sys.stderr, flush=True)
     result = factor(T, method=args.method, mode=args.mode, mask=args.mask, seed=args.seed,
-                    arith=args.arith, digits=DIGITS if args.digits is None else args.digits, split=args.split)
+                    arith=args.arith, digits=DIGITS if args.digits is None else args.digits, split=args.split,
+                    max_relative_error=args.max_relative_error)
     cert = result.certificate()
-    verdict = check_certificate(cert, matrix=None if is_symbolic(T) else T.to_list(),  # for the matrix read
-                                limits=OWN_LIMITS)
+    # numeric factorizations were checked against the matrix read inside factor (their residual decides there)
+    verdict = result.verdict or check_certificate(cert, matrix=None if is_symbolic(T) else T.to_list(),
+                                                  limits=OWN_LIMITS)
     if not verdict.ok:  # the builder is untrusted: never hand out a certificate the checker rejects
         raise RuntimeError(f"the built certificate does not check: {verdict.summary}")
     if options := verify_options(cert):

@@ -23,9 +23,12 @@ import math
 import random
 
 import flint
+from flint import fmpq
 from sympy import QQ, ZZ
 from sympy.polys.matrices import DomainMatrix
 
+from construct.accuracy import MAX_RELATIVE_ERROR, refuse_inaccurate, refuse_singular
+from construct.arith import arithmetic
 from construct.levels import factor_levels
 from construct.matrices import from_rows, rank as matrix_rank
 from construct.paper import factor_paper
@@ -34,6 +37,11 @@ from construct.short import factor_short
 from construct.splits import factor_split
 from construct.symbolic import factor_symbolic, is_symbolic
 from proofs.matrix_file import counted
+from proofs.checker import Limits, check_certificate
+
+#: Limits for checking the builder's own certificates: its entries may be longer than a stranger's may
+#: (``--arith mp --digits 100000`` writes numbers of 330000 digits and a tolerance near 1e-100000)
+OWN_LIMITS = Limits(entry_chars=10**12, exponent=10**12, total_chars=10**15)
 
 BUILDERS = {"short": factor_short, "paper": factor_paper, "levels": factor_levels}
 METHODS = tuple(BUILDERS)
@@ -45,11 +53,18 @@ MASK_NAMES = ("half", "checkerboard", "alternate")
 
 
 def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None, seed: int = 0,
-           arith: str = "exact", digits: int = DIGITS, split: int | None = None):
+           arith: str = "exact", digits: int = DIGITS, split: int | None = None,
+           max_relative_error: float = MAX_RELATIVE_ERROR):
     """Couplings whose product is ``T``, as a :class:`~construct.factorization.Factorization`.
 
     ``arith`` is ``exact``, ``float64`` or ``mp`` (mpmath at ``digits``
     significant digits); only the levels method runs in floating point.
+    A float64 or mp factorization is checked by the independent checker
+    against ``T`` (``verdict``, ``relative_residual``: an upper bound on
+    ``max |product - T| / max |T|``); :class:`~construct.accuracy.AccuracyError`
+    is raised, with the way out, when ``T`` is numerically singular at the
+    working precision or the relative residual exceeds ``max_relative_error``
+    (:mod:`construct.accuracy`). Exact factorizations are exact.
 
     ``split`` is the number ``p`` of coordinates lower couplings keep
     (default: the mask's, else ``floor(n/2)``); unequal splits go through
@@ -85,6 +100,10 @@ def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None,
         )
     if arith == "mp" and not (isinstance(digits, int) and 5 <= digits <= MAX_MP_DIGITS):
         raise InputError(f"--digits must be an integer from 5 to {MAX_MP_DIGITS}, got {digits}")
+    if arith != "exact":
+        if not max_relative_error > 0:
+            raise InputError(f"--max-relative-error must be a number > 0, got {max_relative_error}")
+        refuse_singular(T, arith, arithmetic(arith, digits).unit_roundoff, digits)
 
     def balanced(S):
         if method == "levels":
@@ -95,7 +114,22 @@ def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None,
         blocked, p, balanced, random.Random(seed), "LULUL" if method == "short" else None)
     result.matrix = T
     result.mask = None if order == sorted(order) else bits
+    if arith != "exact":
+        check_accuracy(result, max_relative_error)
     return result
+
+
+def check_accuracy(result, max_relative_error: float) -> None:
+    """Check a numeric factorization against its matrix with the independent checker; record the verdict and the
+    relative residual, and raise :class:`AccuracyError` when it exceeds ``max_relative_error``."""
+    T = result.matrix
+    result.verdict = check_certificate(result.certificate(), matrix=T.to_list(), limits=OWN_LIMITS)
+    if not result.verdict.ok:  # the builder is untrusted, and its tolerance an estimate: a bug, not an answer
+        raise RuntimeError(f"the built certificate does not check: {result.verdict.summary}")
+    largest = max(abs(x) for row in T.to_list() for x in row)
+    relative = fmpq(int(largest.denominator)) * result.verdict.residual / int(largest.numerator)
+    result.relative_residual = float(min(relative, fmpq(2) ** 1000))  # a float64, inf for nothing
+    refuse_inaccurate(result.relative_residual, max_relative_error, result.arith, result.digits)
 
 
 def normalise(T) -> DomainMatrix:

@@ -46,6 +46,9 @@ def format_table(f: Factorization) -> str:
             lines += grid(matrix_rows(c.shear), "  ", cell)
         lines.append("")
     lines.append(format_conditioning(conditioning(f)))
+    if f.relative_residual is not None:
+        lines.append(f"relative residual max |prod - T| / max |T| <= {f.relative_residual:.2g} "
+                     "(the factors as written, bounded by the independent checker)")
     if f.stages:
         lines.append("")
         lines.append(f"{'stage':<14} {'count':>5} {'ours <=':>8} {'paper <=':>8}")
