@@ -82,18 +82,30 @@ def scaled_condition(T, digits: int | None = None) -> float:
     return float(ctx.mnorm(M, 1) * ctx.mnorm(inverse, 1))
 
 
-def refuse_singular(T, arith: str, unit_roundoff, digits: int | None) -> float:
-    """``cond T`` (:func:`scaled_condition`); raise :class:`AccuracyError` when ``n cond T u >= 1``."""
+def refuse_singular(T, arith: str, unit_roundoff, digits: int | None, rest_of: float | None = None) -> float:
+    """``cond T`` (:func:`scaled_condition`); raise :class:`AccuracyError` when ``n cond T u >= 1``.
+
+    ``rest_of``: ``T`` is the balanced rest that the exact clearing of an
+    unequal split leaves of a matrix of that condition number, which the
+    sentence then says.
+    """
     n, u = T.shape[0], mpmath.mpf(unit_roundoff)  # mpf: u underflows float64 from about 300 digits on
     condition = scaled_condition(T, digits if arith == "mp" else None)
     if n * condition * u < 1:
         return condition
     where = "float64" if arith == "float64" else f"mp at {digits} digits"
-    # beyond 1/u an estimate at precision u only says how large cond T is at least
+    # beyond 1/u an estimate at precision u only says how large cond is at least
     stated = f"about {condition:.1e}" if condition * u < 1 else f"{float(1 / u):.0e} or more"
-    return _refuse(f"T is numerically singular in {where}: cond T is {stated} (rows and columns scaled by powers of "
-                   f"two), and n cond T u >= 1 (n = {n}, u = {mpmath.nstr(u, 2)}), so no product of rounded factors "
-                   "is known to be close to T", arith, digits)
+    scaled = "rows and columns scaled by powers of two"
+    if rest_of is None:
+        what, way = f"T is numerically singular in {where}: cond T ({scaled}) is {stated}", ""
+    else:
+        what = (f"the exact clearing of this unequal split leaves a {n}x{n} balanced rest that is numerically "
+                f"singular in {where}: its cond ({scaled}) is {stated}, that of T only {rest_of:.2g}, because the "
+                "clearing couplings grow with every step")
+        way = "a balanced --split, "
+    return _refuse(f"{what}; so n cond u >= 1 (n = {n}, u = {mpmath.nstr(u, 2)}) and no product of rounded factors "
+                   "is known to be close to it", arith, digits, way)
 
 
 def refuse_inaccurate(relative: float, allowed: float, arith: str, digits: int | None) -> None:
@@ -105,6 +117,6 @@ def refuse_inaccurate(relative: float, allowed: float, arith: str, digits: int |
             f"(max |product - T| / max |T|), above --max-relative-error {allowed:g}", arith, digits)
 
 
-def _refuse(why: str, arith: str, digits: int | None):
-    raise AccuracyError(f"{why}; use --arith exact, or --arith mp with more --digits than "
+def _refuse(why: str, arith: str, digits: int | None, way: str = ""):
+    raise AccuracyError(f"{why}; use --arith exact, {way}or --arith mp with more --digits than "
                         f"{digits if arith == 'mp' else 16}")

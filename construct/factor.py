@@ -23,11 +23,12 @@ import math
 import random
 
 import flint
+import numpy as np
 from flint import fmpq
 from sympy import QQ, ZZ
 from sympy.polys.matrices import DomainMatrix
 
-from construct.accuracy import MAX_RELATIVE_ERROR, refuse_inaccurate, refuse_singular
+from construct.accuracy import MAX_RELATIVE_ERROR, AccuracyError, refuse_inaccurate, refuse_singular
 from construct.arith import arithmetic
 from construct.levels import factor_levels
 from construct.matrices import from_rows, rank as matrix_rank
@@ -103,12 +104,19 @@ def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None,
     if arith != "exact":
         if not max_relative_error > 0:
             raise InputError(f"--max-relative-error must be a number > 0, got {max_relative_error}")
-        refuse_singular(T, arith, arithmetic(arith, digits).unit_roundoff, digits)
+        unit_roundoff = arithmetic(arith, digits).unit_roundoff
+        condition = refuse_singular(T, arith, unit_roundoff, digits)
 
     def balanced(S):
-        if method == "levels":
+        if method != "levels":
+            return BUILDERS[method](S, mode, random.Random(seed))
+        if arith != "exact" and S.shape != blocked.shape:  # the rest of an unequal split, after exact clearing
+            refuse_singular(S, arith, unit_roundoff, digits, condition)
+        try:
             return factor_levels(S, mode, random.Random(seed), arith, digits)
-        return BUILDERS[method](S, mode, random.Random(seed))
+        except np.linalg.LinAlgError as e:  # an exactly zero pivot in floating point, which the estimate missed
+            raise AccuracyError(f"the {arith} LU of the matrix factored failed ({e}), so it is numerically singular "
+                                "at this precision; use --arith exact, or --arith mp with more --digits") from None
 
     result = balanced(blocked) if 2 * p == len(bits) else factor_split(
         blocked, p, balanced, random.Random(seed), "LULUL" if method == "short" else None)
