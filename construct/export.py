@@ -47,9 +47,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from fractions import Fraction
 
 import numpy as np
 
+from construct.accuracy import AccuracyError
+from construct.numeric import exact_decimal
 from construct.parse import InputError, parse_number
 from construct.report import mask_order
 from proofs.checker import check_certificate, read_certificate
@@ -258,6 +261,7 @@ def export_flow(cert, to: str, *, sign_layer: bool = False):
     if "symbols" in cert:
         raise ExportError("the certificate has symbolic entries; a flow needs numbers (factor a numeric matrix)")
     word = read_float_word(cert)
+    refuse_inaccurate_flow(cert, word)
     if to == "zuko":
         return to_zuko(word)
     negative = first_negative_scale(word)
@@ -268,6 +272,33 @@ def export_flow(cert, to: str, *, sign_layer: bool = False):
         raise ExportError(f"{negative}, but FrEIA's couplings have positive scales only{fix} export with "
                           "--sign-layer (one fixed sign flip at the input, a FrEIA FixedLinearTransform)")
     return to_freia(move_signs(word) if negative else word)
+
+
+def refuse_inaccurate_flow(cert, word: FloatWord) -> None:
+    """Raise :class:`~construct.accuracy.AccuracyError` (the CLI exits 1) when the factors rounded to float64, as
+    the flow holds them, multiply to ``T`` only within more than ``CHECK_TOLERANCE max |T|`` in some entry.
+
+    The independent checker decides it rigorously, on a certificate of the
+    rounded factors claiming that tolerance: a flow is never written from
+    factors that are not ``T`` in float64 (long exact entries, or a float
+    certificate with a large tolerance).
+    """
+    largest = max(abs(parse_number(x, max_digits=None)) for row in cert["matrix"] for x in row)
+    allowed = Fraction(CHECK_TOLERANCE) * largest
+    rounded = {
+        "format": cert["format"], "n": cert["n"], "split": cert["split"], "mode": "any", "matrix": cert["matrix"],
+        "factors": [{"kind": kind, "shear": [[exact_decimal(x) for x in row] for row in shear.tolist()],
+                     "scale": [exact_decimal(x) for x in scale.tolist()]} for kind, shear, scale in word.factors],
+        "claims": {"method": "float64 flow", "count": len(word.factors), "bound": len(word.factors),
+                   "tolerance": f"{allowed.numerator}/{allowed.denominator}"},
+        **({"mask": cert["mask"]} if "mask" in cert else {}),
+    }
+    verdict = check_certificate(rounded)
+    if not verdict.ok:
+        raise AccuracyError(f"the certificate's factors rounded to float64, as a flow holds them, multiply to T only "
+                            f"within more than {CHECK_TOLERANCE:g} max |T| ({verdict.reasons[0].split('; ')[-1]}), "
+                            "so the flow would not be T; factor with --method levels (exact or float64), whose "
+                            "factors are well conditioned")
 
 
 def save_flow(flow, path: str) -> None:
