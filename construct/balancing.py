@@ -168,6 +168,8 @@ def _best_halving(kinds, stats, largest):
     the least sums of the factors before it (per state) and after it, so
     every halving is priced by the three pieces alone.
     """
+    if not math.isfinite(largest):  # no rescaling has a finite bound: nothing to price halvings against
+        return None
     with np.errstate(over="ignore"):
         return _least_sum_halving(kinds, stats, largest)
 

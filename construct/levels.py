@@ -550,7 +550,10 @@ def _condition(T: DomainMatrix, columns_scaled: bool = False) -> float:
     try:
         A = arithmetic("float64").matrix(T)
         if columns_scaled:
-            A = A * np.exp2(-np.round(np.log2(np.linalg.norm(A, axis=0))))
+            largest = np.max(np.abs(A), axis=0)
+            largest[largest == 0] = 1.0
+            norms = largest * np.linalg.norm(A / largest, axis=0)  # without squaring entries from 1e154 on
+            A = A * np.exp2(-np.round(np.log2(norms)))
         return matrix_condition(A)
     except (OverflowError, ValueError):
         return math.inf
@@ -604,19 +607,22 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
                          digits=a.digits if a.name == "mp" else None, tolerance=tol)
 
 
-#: Float64 words are built for ``2^-e T`` when ``max |T|`` lies outside ``[2^-RANGE_BITS, 2^RANGE_BITS]``.
+#: Float64 words are built for ``2^-e T`` when the entries' middle exponent ``e`` is beyond ``RANGE_BITS``.
 RANGE_BITS = 256
 
 
 def _range_exponent(T: DomainMatrix) -> int:
-    """``e`` with ``max |2^-e T|`` in ``[1/2, 2)``, or 0 when ``max |T|`` is within ``2^RANGE_BITS`` of 1.
+    """``e`` halfway between the exponents of the largest and the smallest nonzero ``|T_ij|``, or 0 when that is
+    within ``RANGE_BITS`` of 0.
 
     Uniformly huge or tiny entries (a Gaussian matrix times ``1e-310``, whose
     pivots' reciprocals overflow) are factored at the scale of 1, and the
-    power of two spread over the word (:func:`~construct.balancing.times_power_of_two`).
+    power of two spread over the word (:func:`~construct.balancing.times_power_of_two`);
+    entries spread over the whole range stay as they are, none flushed to 0.
     """
-    top = max((abs(x) for row in T.to_list() for x in row), default=QQ(1))
-    e = int(top.numerator).bit_length() - int(top.denominator).bit_length()
+    exponents = [int(x.numerator).bit_length() - int(x.denominator).bit_length()
+                 for row in T.to_list() for x in row if x]
+    e = (max(exponents) + min(exponents)) // 2
     return e if abs(e) > RANGE_BITS else 0
 
 

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from construct.accuracy import AccuracyError
 from construct.factor import factor
 from construct.levels import (
     MAX_ROUNDS,
@@ -286,6 +287,9 @@ def test_levels_numeric_on_adversarial_families_certified_within_bound(T, mode, 
         f = factor(T, method="levels", mode=mode, arith=arith, digits=30)
     except InputError as e:  # entries 1e30 next to 1: rounding may get the sign of det T wrong, and says so
         assert mode == "positive" and "but det T > 0: T is too ill-conditioned for positive mode" in str(e)
+        return
+    except AccuracyError as e:  # or T, even scaled by powers of two, is numerically singular at that precision
+        assert "numerically singular" in str(e)
         return
     cert = f.certificate()
     verdict = check_certificate(cert, matrix=exact_rows(T))
