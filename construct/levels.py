@@ -626,15 +626,16 @@ def _range_exponent(T: DomainMatrix) -> int:
     return e if abs(e) > RANGE_BITS else 0
 
 
-#: Up to this ``cond_2`` of ``T`` with columns scaled by powers of two, rotation levels are tried first (theory.md, section 7).
+#: Up to this ``cond_2`` of ``T`` with its columns scaled by powers of two, rotation levels go first (theory.md, section 7).
 ROTATION_CONDITION = 10.0
 
 
 def routes(T: DomainMatrix, a, condition: float):
     """The routes to try, in order: ``"lu"`` (LU levels) and, in float64 and mp, ``"rotations"`` (rotation levels).
 
-    Rotation levels come first for a ``T`` close to orthogonal
-    (``cond T <= ROTATION_CONDITION``), where the tangents LU levels carry grow
+    Rotation levels come first for a ``T`` close to orthogonal up to the
+    scales of its columns (``condition``, of ``T`` with its columns scaled by
+    powers of two, at most ``ROTATION_CONDITION``), where the tangents LU levels carry grow
     like ``sqrt(d)``; they are not tried for a signed permutation, which LU
     levels factor exactly.
 
