@@ -117,6 +117,13 @@ def refuse_inaccurate(relative: float, allowed: float, arith: str, digits: int |
             f"(max |product - T| / max |T|), above --max-relative-error {allowed:g}", arith, digits)
 
 
+def refuse_rejected(reason: str, arith: str, digits: int | None) -> None:
+    """Raise :class:`AccuracyError`: the checker rejected the tolerance the builder claimed (its estimate)."""
+    where = "float64" if arith == "float64" else f"mp at {digits} digits"
+    _refuse(f"the {where} factors do not multiply to T within the tolerance their builder estimated ({reason})",
+            arith, digits)
+
+
 def _refuse(why: str, arith: str, digits: int | None, way: str = ""):
     raise AccuracyError(f"{why}; use --arith exact, {way}or --arith mp with more --digits than "
                         f"{digits if arith == 'mp' else 16}")

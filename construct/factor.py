@@ -28,7 +28,7 @@ from flint import fmpq
 from sympy import QQ, ZZ
 from sympy.polys.matrices import DomainMatrix
 
-from construct.accuracy import MAX_RELATIVE_ERROR, AccuracyError, refuse_inaccurate, refuse_singular
+from construct.accuracy import MAX_RELATIVE_ERROR, AccuracyError, refuse_inaccurate, refuse_rejected, refuse_singular
 from construct.arith import arithmetic
 from construct.levels import factor_levels
 from construct.matrices import from_rows, rank as matrix_rank
@@ -132,11 +132,9 @@ def check_accuracy(result, max_relative_error: float) -> None:
     relative residual, and raise :class:`AccuracyError` when it exceeds ``max_relative_error``."""
     T = result.matrix
     result.verdict = check_certificate(result.certificate(), matrix=T.to_list(), limits=OWN_LIMITS)
-    if not result.verdict.ok:  # the builder is untrusted, and its tolerance an estimate: a bug, not an answer
-        raise RuntimeError(f"the built certificate does not check: {result.verdict.summary}")
-    largest = max(abs(x) for row in T.to_list() for x in row)
-    relative = fmpq(int(largest.denominator)) * result.verdict.residual / int(largest.numerator)
-    result.relative_residual = float(min(relative, fmpq(2) ** 1000))  # a float64, inf for nothing
+    if not result.verdict.ok:  # the builder's tolerance is an estimate: its product is further from T than it knew
+        refuse_rejected(result.verdict.reasons[0], result.arith, result.digits)
+    result.relative_residual = float(min(result.verdict.relative_residual, fmpq(2) ** 1000))  # inf for nothing
     refuse_inaccurate(result.relative_residual, max_relative_error, result.arith, result.digits)
 
 

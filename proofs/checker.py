@@ -61,6 +61,7 @@ class Verdict:
     reasons: tuple[str, ...] = ()  # empty when ok
     summary: str = ""
     where: tuple = ()  # (row, column) entries, from 1, where the product differs
+    relative_residual: object = None  # a tolerance claim that holds: max |product - matrix| / max |matrix|, bounded
 
 
 def _text(s):
@@ -228,7 +229,8 @@ def check_certificate(cert, *, matrix=None, max_factors=None, mode=None, fast=Fa
     except Exception as e:  # an object no JSON file can hold (API use): reject, never raise
         return _rejected(f"the certificate could not be checked ({type(e).__name__}); "
                          "it holds something that is not plain JSON")
-    return Verdict(True, (), _summary(accepted, cert, name if matrix is not None else ""))
+    relative = accepted.residual / accepted.largest if accepted.residual is not None and accepted.largest else None
+    return Verdict(True, (), _summary(accepted, cert, name if matrix is not None else ""), relative_residual=relative)
 
 
 def _claimed(cert, rejection, options):
