@@ -44,8 +44,8 @@ class AccuracyError(Exception):
     """A float64 or mp factorization that would be wrong beyond the allowed error; one sentence with the way out."""
 
 
-def _exponent(x) -> int:
-    """About ``log2 |x|`` of a nonzero rational (within 1)."""
+def binary_exponent(x) -> int:
+    """About ``log2 |x|`` of a nonzero rational (within 1), from the bit lengths alone."""
     return int(x.numerator).bit_length() - int(x.denominator).bit_length()
 
 
@@ -53,7 +53,7 @@ def scaled_rows(T) -> list[list[tuple[int, int]]]:
     """The entries of ``D_r T D_c`` as exact ``(numerator, denominator)`` pairs, ``D_r``, ``D_c`` powers of two
     making every row's and then every column's largest entry about 1 (LAPACK's equilibration, nothing rounded)."""
     rows = T.to_list()
-    e = [[_exponent(x) if x else None for x in row] for row in rows]
+    e = [[binary_exponent(x) if x else None for x in row] for row in rows]
     r = [-max((x for x in row if x is not None), default=0) for row in e]
     c = [-max((row[j] + ri for row, ri in zip(e, r) if row[j] is not None), default=0) for j in range(len(rows))]
     return [[_times_power_of_two(x, ri + cj) for x, cj in zip(row, c)] for row, ri in zip(rows, r)]
@@ -93,7 +93,7 @@ def refuse_singular(T, arith: str, unit_roundoff, digits: int | None, rest_of: f
     condition = scaled_condition(T, digits if arith == "mp" else None)
     if n * condition * u < 1:
         return condition
-    where = "float64" if arith == "float64" else f"mp at {digits} digits"
+    where = _precision(arith, digits)
     # beyond 1/u an estimate at precision u only says how large cond is at least
     stated = f"about {condition:.1e}" if condition * u < 1 else f"{float(1 / u):.0e} or more"
     scaled = "rows and columns scaled by powers of two"
@@ -104,7 +104,7 @@ def refuse_singular(T, arith: str, unit_roundoff, digits: int | None, rest_of: f
                 f"singular in {where}: its cond ({scaled}) is {stated}, that of T only {rest_of:.2g}, because the "
                 "clearing couplings grow with every step")
         way = "a balanced --split, "
-    return _refuse(f"{what}; so n cond u >= 1 (n = {n}, u = {mpmath.nstr(u, 2)}) and no product of rounded factors "
+    _refuse(f"{what}; so n cond u >= 1 (n = {n}, u = {mpmath.nstr(u, 2)}) and no product of rounded factors "
                    "is known to be close to it", arith, digits, way)
 
 
@@ -112,16 +112,18 @@ def refuse_inaccurate(relative: float, allowed: float, arith: str, digits: int |
     """Raise :class:`AccuracyError` when the relative residual exceeds the allowed error."""
     if relative <= allowed:
         return
-    where = "float64" if arith == "float64" else f"mp at {digits} digits"
-    _refuse(f"the {where} factors multiply to T only within a relative residual of {relative:.1e} "
+    _refuse(f"the {_precision(arith, digits)} factors multiply to T only within a relative residual of {relative:.1e} "
             f"(max |product - T| / max |T|), above --max-relative-error {allowed:g}", arith, digits)
 
 
 def refuse_rejected(reason: str, arith: str, digits: int | None) -> None:
     """Raise :class:`AccuracyError`: the checker rejected the tolerance the builder claimed (its estimate)."""
-    where = "float64" if arith == "float64" else f"mp at {digits} digits"
-    _refuse(f"the {where} factors do not multiply to T within the tolerance their builder estimated ({reason})",
-            arith, digits)
+    _refuse(f"the {_precision(arith, digits)} factors do not multiply to T within the tolerance their builder "
+            f"estimated ({reason})", arith, digits)
+
+
+def _precision(arith: str, digits: int | None) -> str:
+    return "float64" if arith == "float64" else f"mp at {digits} digits"
 
 
 def _refuse(why: str, arith: str, digits: int | None, way: str = ""):

@@ -60,11 +60,11 @@ import math
 import random
 
 import numpy as np
-
 from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
 from construct import trace
+from construct.accuracy import binary_exponent
 from construct.arith import arithmetic
 from construct.balancing import balance, times_power_of_two
 from construct.conditioning import matrix_condition
@@ -559,12 +559,6 @@ def _condition(T: DomainMatrix, columns_scaled: bool = False) -> float:
         return math.inf
 
 
-def _column_scaled_condition(T: DomainMatrix) -> float:
-    """Which route goes first: a ``Q diag(s)`` (cond 1e5, columns scaled 1) is orthogonal to rotation levels, whose
-    backward error is then 4e-15 where LU levels, which the unscaled cond T chose, left 7e-12 (n = 64)."""
-    return _condition(T, columns_scaled=True)
-
-
 def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: str = "exact", digits: int = 50):
     """The levels method as a :class:`~construct.factorization.Factorization` (numeric ones carry a tolerance).
 
@@ -587,7 +581,9 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
     S = T * QQ(2) ** -e  # the word is built for S = 2^-e T, whose entries and pivots stay in float64's range
     condition = _condition(S)
     best = None
-    for route in routes(S, a, _column_scaled_condition(S)):
+    # the route by T with its columns scaled: Q diag(s) (cond T 1e5) is orthogonal to rotation levels, which they scale
+    # away, and got a backward error of 7e-12 from LU levels where rotation levels reach 4e-15 (n = 64)
+    for route in routes(S, a, _condition(S, columns_scaled=True)):
         built = build_word(S, mode, a, rng, route)
         if built is None:
             continue
@@ -620,13 +616,12 @@ def _range_exponent(T: DomainMatrix) -> int:
     power of two spread over the word (:func:`~construct.balancing.times_power_of_two`);
     entries spread over the whole range stay as they are, none flushed to 0.
     """
-    exponents = [int(x.numerator).bit_length() - int(x.denominator).bit_length()
-                 for row in T.to_list() for x in row if x]
+    exponents = [binary_exponent(x) for row in T.to_list() for x in row if x]
     e = (max(exponents) + min(exponents)) // 2
     return e if abs(e) > RANGE_BITS else 0
 
 
-#: Up to this ``cond_2`` of ``T`` with its columns scaled by powers of two, rotation levels go first (theory.md, section 7).
+#: Up to this ``cond_2`` of ``T`` with its columns scaled by powers of two rotation levels go first (theory.md, 7).
 ROTATION_CONDITION = 10.0
 
 

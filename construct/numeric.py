@@ -17,7 +17,6 @@ rigorously.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from decimal import Decimal
 

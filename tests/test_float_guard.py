@@ -11,7 +11,6 @@ import pytest
 from construct.accuracy import AccuracyError
 from construct.factor import factor
 from construct.matrices import from_rows
-from proofs.checker import check_certificate
 from tests.test_cli import call
 
 LEVELS_FLOAT = ("factor", "--method", "levels", "--arith", "float64")
