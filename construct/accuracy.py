@@ -108,12 +108,14 @@ def refuse_singular(T, arith: str, unit_roundoff, digits: int | None, rest_of: f
                    "is known to be close to it", arith, digits, way)
 
 
-def refuse_inaccurate(relative: float, allowed: float, arith: str, digits: int | None) -> None:
-    """Raise :class:`AccuracyError` when the relative residual exceeds the allowed error."""
+def refuse_inaccurate(relative: float, allowed: float, arith: str, digits: int | None, balanced: bool = True) -> None:
+    """Raise :class:`AccuracyError` when the relative residual exceeds the allowed error (``balanced``: the split,
+    else a balanced one is a way out too: the exact clearing of unequal splits grows)."""
     if relative <= allowed:
         return
     _refuse(f"the {_precision(arith, digits)} factors multiply to T only within a relative residual of {relative:.1e} "
-            f"(max |product - T| / max |T|), above --max-relative-error {allowed:g}", arith, digits)
+            f"(max |product - T| / max |T|), above --max-relative-error {allowed:g}", arith, digits,
+            "" if balanced else "a balanced --split, ")
 
 
 def refuse_rejected(reason: str, arith: str, digits: int | None) -> None:

@@ -135,7 +135,8 @@ def check_accuracy(result, max_relative_error: float) -> None:
     if not result.verdict.ok:  # the builder's tolerance is an estimate: its product is further from T than it knew
         refuse_rejected(result.verdict.reasons[0], result.arith, result.digits)
     result.relative_residual = float(min(result.verdict.relative_residual, fmpq(2) ** 1000))  # inf for nothing
-    refuse_inaccurate(result.relative_residual, max_relative_error, result.arith, result.digits)
+    refuse_inaccurate(result.relative_residual, max_relative_error, result.arith, result.digits,
+                      2 * result.word.p == result.word.n)
 
 
 def normalise(T) -> DomainMatrix:

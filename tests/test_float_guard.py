@@ -85,6 +85,18 @@ def test_ar1_whitening_with_split_10_is_refused_truthfully(capsys, tmp_path, mod
     refused(r, "balanced rest", "numerically singular", "that of T only 66", "--arith exact")
 
 
+def test_an_unequal_split_far_from_t_is_refused_and_not_written(capsys, tmp_path):
+    # split 1 at n = 24: the exact clearing's shears grow, and the rounded word misses T by 2e-2
+    path = save(tmp_path, "T.npy", np.random.default_rng(5).normal(size=(24, 24)))
+    out = tmp_path / "c.json"
+    r = call(capsys, *LEVELS_FLOAT, str(path), "--split", "1", "--out", str(out))
+    if r.returncode == 0:  # the well-conditioned route for unequal splits (issue 20, item 1) factored it
+        assert json.loads(out.read_text())["relative_residual"] < 1e-8
+        return
+    refused(r, "relative residual of", "above --max-relative-error 1e-08", "a balanced --split")
+    assert not out.exists()
+
+
 def test_ar1_whitening_balanced_is_factored_in_positive_mode(capsys, tmp_path):
     factored(capsys, save(tmp_path, "W.npy", ar1_whitening(64)), "--mode", "positive")
 
