@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sympy.polys.matrices import DomainMatrix
 
 from construct.couplings import Word
-from construct.numeric import exact_decimal, matrix_rows
+from construct.numeric import exact_decimal, matrix_rows, round_up
 
 FORMAT = "couplings.certificate/1"
 
@@ -65,7 +65,7 @@ class Factorization:
             if self.digits is not None:
                 cert["claims"]["digits"] = self.digits
         if self.relative_residual is not None:  # a report for the reader, not a claim: the checker decides tolerance
-            cert["relative_residual"] = float(f"{self.relative_residual:.2g}")
+            cert["relative_residual"] = float(round_up(self.relative_residual))
         if self.stages:
             cert["claims"]["stages"] = dict(self.stages)
         if self.mask is not None:

@@ -114,13 +114,13 @@ def tolerance(word: NumericWord, T, arith) -> str:
     Tn = arith.matrix(T)
     u = arith.unit_roundoff
     residual = np.max(np.abs(P - Tn))
-    return _round_up(4 * residual + 4 * (k + 1) * u * np.max(np.abs(Tn)))
+    return round_up(4 * residual + 4 * (k + 1) * u * np.max(np.abs(Tn)))
 
 
-def _round_up(x) -> str:
+def round_up(x) -> str:
     """A short decimal string ``>= x``: two significant digits, in mpmath so that no magnitude underflows.
 
-    >>> _round_up(2.31e-14), _round_up(mpmath.mpf("3e-400")), _round_up(0.0), _round_up(25)
+    >>> round_up(2.31e-14), round_up(mpmath.mpf("3e-400")), round_up(0.0), round_up(25)
     ('2.4e-14', '3.1e-400', '0', '2.6e1')
     """
     x = mpmath.mpf(x)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from construct.conditioning import conditioning, format_conditioning
 from construct.factorization import Factorization
-from construct.numeric import matrix_rows
+from construct.numeric import matrix_rows, round_up
 from construct.parse import InputError
 from construct.matrices import from_rows
 from proofs.matrix_file import counted
@@ -47,7 +47,7 @@ def format_table(f: Factorization) -> str:
         lines.append("")
     lines.append(format_conditioning(conditioning(f)))
     if f.relative_residual is not None:
-        lines.append(f"relative residual max |prod - T| / max |T| <= {f.relative_residual:.2g} "
+        lines.append(f"relative residual max |prod - T| / max |T| <= {float(round_up(f.relative_residual)):.2g} "
                      "(the factors as written, bounded by the independent checker)")
     if f.stages:
         lines.append("")
