@@ -134,7 +134,8 @@ def check_accuracy(result, max_relative_error: float) -> None:
     result.verdict = check_certificate(result.certificate(), matrix=T.to_list(), limits=OWN_LIMITS)
     if not result.verdict.ok:  # the builder's tolerance is an estimate: its product is further from T than it knew
         refuse_rejected(result.verdict.reasons[0], result.arith, result.digits)
-    result.relative_residual = float(min(result.verdict.relative_residual, fmpq(2) ** 1000))  # inf for nothing
+    # capped so that a residual beyond float64 (refused anyway) is still a number
+    result.relative_residual = float(min(result.verdict.relative_residual, fmpq(2) ** 1000))
     refuse_inaccurate(result.relative_residual, max_relative_error, result.arith, result.digits,
                       2 * result.word.p == result.word.n)
 
