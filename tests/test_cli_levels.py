@@ -63,8 +63,9 @@ def test_mp_digits_work_over_the_whole_range_the_help_gives(tmp_path):
     (tmp_path / "R.csv").write_text("0, 1\n-1, 0\n")
     for name, digits in [("T.csv", 5), ("T.csv", 330), ("T.csv", 1500), ("R.csv", 100_000)]:
         out = tmp_path / f"{digits}.json"
+        allowed = ["--max-relative-error", "1e-3"] if digits < 8 else []  # 5 digits cannot reach the default 1e-8
         r = couplings("factor", str(tmp_path / name), "--method", "levels", "--arith", "mp", "--digits", str(digits),
-                      "--out", str(out))
+                      "--out", str(out), *allowed)
         assert r.returncode == 0, (digits, r.stderr)
         tolerance = json.loads(out.read_text())["claims"]["tolerance"]
         assert int(tolerance.split("e")[1]) <= 2 - digits, (digits, tolerance)  # the precision asked for, used
