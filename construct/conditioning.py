@@ -175,7 +175,8 @@ def conditioning(f) -> dict:
         })
     with np.errstate(all="ignore"):
         P = block_product(factors, p, np.eye(n))
-        error = float(np.linalg.norm(P - T) / np.linalg.norm(T))
+        unit = np.ldexp(1.0, np.frexp(np.max(np.abs(T)))[1])  # a power of two: squares of subnormals underflow
+        error = float(np.linalg.norm((P - T) / unit) / np.linalg.norm(T / unit))
     return {
         "count": len(w),
         "factors": rows,
