@@ -180,3 +180,22 @@ def test_a_larger_matrix_with_the_same_leading_block_is_another_matrix():
     bigger = [[F(1), F(0), F(0)], [F(1), F(2), F(0)], [F(0), F(0), F(1)]]
     v = check_certificate(cert, matrix=bigger)
     assert not v.ok and "is for a 2x2 matrix but the given matrix is 3x3" in v.reasons[0]
+
+
+def test_given_rows_of_the_wrong_length_and_given_number_strings():
+    cert = make_cert(2, 1, [("lower", [[F(1)]], [F(2)])])
+    assert not check_certificate(cert, matrix=[[F(1), F(0), F(0)], [F(1), F(2), F(0)]]).ok
+    assert check_certificate(cert, matrix=[["1", "0"], ["1", "2.0"]]).ok
+    assert not check_certificate(cert, matrix=[["1", "0"], ["1", "2.5"]]).ok
+
+
+def test_exponents_and_digits_at_their_limits():
+    from proofs.checker import Limits
+    cert = make_cert(2, 1, [("lower", [[F(1000)]], [F(1)])], bound=1)
+    cert["factors"][0]["shear"] = [["1e3"]]
+    assert check_certificate(cert, limits=Limits(exponent=3)).ok
+    assert not check_certificate(cert, limits=Limits(exponent=2)).ok
+    cert["claims"]["digits"] = 1
+    assert check_certificate(cert).ok
+    cert["claims"]["digits"] = 0
+    assert not check_certificate(cert).ok
