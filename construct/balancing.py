@@ -103,7 +103,7 @@ def balance(factors, power=lambda k: 2.0**k, spare=0, target=0.0):
             kept = word
     worst, kinds, stats, halved = kept
     as_given = max(coupling_condition_bound(*s) for s in stats)
-    if not halved and worst >= as_given:
+    if not halved and not worst < as_given:  # also when no rescaling has a finite bound: then no path is meaningful
         return factors, as_given
     for i in halved:
         kind, shear, scale = factors[i]
@@ -118,6 +118,49 @@ def balance(factors, power=lambda k: 2.0**k, spare=0, target=0.0):
     return out, worst
 
 
+def times_power_of_two(factors, e: int, d: int, power=lambda k: 2.0**k):
+    """Factors of ``2^e`` times the product of ``factors`` (``d x d`` shears), with ``2^e`` spread evenly over them.
+
+    The rescaling above with ``D_0 = I`` and ``D_k = 2^e I``: every upper
+    factor moves ``a`` and every lower one ``b`` by about ``e / (k / 2)``, so
+    no number leaves the float64 range for a matrix whose entries do (a
+    Gaussian matrix times ``1e-310``, factored as the Gaussian one). Each
+    coupling's scales then lie about ``2^(2 e / k)`` from 1, which no word can
+    avoid: the scales' product over the word is ``det 2^e I = 2^(e n)``. A
+    kind missing from the word is added as an identity coupling.
+
+    >>> import numpy as np
+    >>> from construct.numeric import block_product
+    >>> word = [("lower", np.array([[3.0]]), [1.0]), ("upper", np.array([[1.0]]), [2.0])]
+    >>> scaled = times_power_of_two(word, -1030, 1)
+    >>> bool(np.all(block_product(scaled, 1, np.eye(2)) == 2.0**-1030 * block_product(word, 1, np.eye(2))))
+    True
+    >>> [(kind, float(S[0, 0]), [float(x) for x in c]) for kind, S, c in scaled] == [
+    ...     ("lower", 3.0, [2.0**-1030]), ("upper", 2.0**-1030, [2.0**-1029])]
+    True
+    """
+    if e == 0:
+        return factors
+    factors = list(factors)
+    for kind in ("lower", "upper"):
+        if all(k != kind for k, _, _ in factors):
+            factors.append((kind, np.zeros((d, d)) * power(0), None))
+    total = {kind: sum(k == kind for k, _, _ in factors) for kind in ("lower", "upper")}
+    seen = {"lower": 0, "upper": 0}
+    out, a, b = [], 0, 0  # the exponents of D_i on the kept and the scaled half
+    for kind, shear, scale in factors:
+        seen[kind] += 1
+        moved = e * seen[kind] // total[kind]  # ends at e with the last factor of the kind
+        old = scale if scale is not None else [power(0)] * shear.shape[0]
+        if kind == "lower":
+            out.append((kind, shear * power(a - b), [x * power(moved - b) for x in old]))
+            b = moved
+        else:
+            out.append((kind, shear * power(b - a), [x * power(moved - a) for x in old]))
+            a = moved
+    return out
+
+
 def _best_halving(kinds, stats, largest):
     """The factor whose halving lowers the sum of the rescaled word's bounds (to :data:`POWER`) most, or None.
 
@@ -125,6 +168,8 @@ def _best_halving(kinds, stats, largest):
     the least sums of the factors before it (per state) and after it, so
     every halving is priced by the three pieces alone.
     """
+    if not math.isfinite(largest):  # no rescaling has a finite bound: nothing to price halvings against
+        return None
     with np.errstate(over="ignore"):
         return _least_sum_halving(kinds, stats, largest)
 

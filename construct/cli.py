@@ -15,12 +15,17 @@ from __future__ import annotations
 import argparse
 import errno
 import json
+import math
 import os
+import re
 import sys
 from importlib import metadata
 
+import flint
+
 from construct.export import CHECK_TOLERANCE, LIBRARIES, CertificateRejected, check_flow, export_flow, save_flow
-from construct.factor import ARITHMETICS, MASK_NAMES, METHODS, MODES, factor
+from construct.accuracy import MAX_RELATIVE_ERROR, AccuracyError
+from construct.factor import ARITHMETICS, DIGITS, MASK_NAMES, MAX_MP_DIGITS, METHODS, MODES, OWN_LIMITS, factor
 from construct.matrices import bit_length
 from construct.parse import MAX_DIGITS, MAX_INPUT_BYTES, InputError, matrix_from_text, read_matrix
 from construct.explain import FORMATS as EXPLAIN_FORMATS, explain, format_explanation
@@ -28,10 +33,10 @@ from construct.report import format_latex, format_markdown, format_table
 from construct.sweep import FAMILY_NAMES, format_rows, sweep
 from construct.symbolic import format_symbolic, is_symbolic
 from proofs import checker
-from proofs.checker import CertificateUnreadable, Limits, check_certificate
+from proofs.checker import CertificateUnreadable, check_certificate
+from proofs.matrix_file import counted
 
-#: Limits for checking the builder's own certificates: its entries may be longer than a stranger's may
-OWN_LIMITS = Limits(entry_chars=10**12, total_chars=10**15)
+_EXPONENT = re.compile(r"[eE][+-]?([0-9]+)")
 
 #: The built-in example, chosen for a slide: it needs a row exchange (so the paper and levels methods show a
 #: swap network), det = 1 (so positive mode works too), and every factor of every method and mode has integer
@@ -72,6 +77,9 @@ def main(argv=None) -> int:
     except (InputError, CertificateUnreadable) as e:
         print(f"couplings: {e}", file=sys.stderr)
         return 2
+    except AccuracyError as e:  # a float or mp answer that could be wrong is refused, never printed
+        print(f"couplings: {e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("couplings: interrupted", file=sys.stderr)
         return 130
@@ -121,6 +129,25 @@ def positive_int(text: str) -> int:
     value = _integer(text, "a positive integer")
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0.
+
+    >>> positive_float("1e-8")
+    1e-08
+    >>> positive_float("0")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: expected a number > 0, got '0'
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
     return value
 
 
@@ -211,7 +238,17 @@ def build_parser() -> argparse.ArgumentParser:
         "left under the bound may halve the worst shears (the 'halving' stage of the count table); a T close to "
         "orthogonal gets rotation levels (the 'rotations' stage: three couplings of shear norm about 1 per level)",
     )
-    p.add_argument("--digits", type=int, default=50, help="significant digits for --arith mp (default %(default)s)")
+    p.add_argument("--digits", type=int, help=f"significant digits for --arith mp, 5 to {MAX_MP_DIGITS} (default "
+                   f"{DIGITS}); with another arithmetic it is refused, since it would change nothing")
+    p.add_argument(
+        "--max-relative-error",
+        type=positive_float,
+        default=MAX_RELATIVE_ERROR,
+        metavar="E",
+        help="float64 and mp: refuse (exit 1) factors whose product misses T by more than E max |T| in some entry, "
+        "as the independent checker bounds it, and a T that is numerically singular at the working precision "
+        "(n cond T u >= 1) (default %(default)s)",
+    )
     p.add_argument(
         "--mode",
         choices=MODES,
@@ -410,18 +447,42 @@ def slow_warning(T, method: str, arith: str = "exact") -> str | None:
             f"minutes; --method levels stays exact with shorter factors, and {fast}")
 
 
+def verify_options(cert: dict) -> str:
+    """The options ``couplings verify`` needs to read ``cert`` beyond its default limits ('' if it needs none).
+
+    >>> verify_options({"matrix": [["1", "2.5e-12000"]], "factors": [], "claims": {"tolerance": "1e-3"}})
+    '--max-exponent 12000'
+    """
+    numbers = [x for row in cert["matrix"] for x in row] + [cert["claims"].get("tolerance") or "0"]
+    for f in cert["factors"]:
+        numbers += [x for row in f["shear"] for x in row] + f["scale"]
+    longest = max(map(len, numbers))
+    exponent = 0 if "symbols" in cert else max(  # in an expression, e1 may be a symbol; numbers are decimals
+        (int(flint.fmpz(e)) for x in numbers for e in _EXPONENT.findall(x)), default=0)
+    options = [f"--max-entry-chars {longest}"] if longest > checker.LIMITS.entry_chars else []
+    return " ".join(options + ([f"--max-exponent {exponent}"] if exponent > checker.LIMITS.exponent else []))
+
+
 def run_factor(args) -> int:
     limits = {"max_digits": args.max_digits, "max_bytes": args.max_input_mb * 2**20}
+    if args.digits is not None and args.arith != "mp":
+        raise InputError(f"--digits sets the precision of --arith mp; with --arith {args.arith} it would change "
+                         "nothing (drop it, or add --arith mp --method levels)")
     T = read_matrix(args.input, **limits) if args.input else matrix_from_text(EXAMPLE, "the example")
     if sys.stderr.isatty() and (warning := slow_warning(T, args.method, args.arith)):
         print(f"couplings: {warning}", file=sys.stderr, flush=True)
     result = factor(T, method=args.method, mode=args.mode, mask=args.mask, seed=args.seed,
-                    arith=args.arith, digits=args.digits, split=args.split)
+                    arith=args.arith, digits=DIGITS if args.digits is None else args.digits, split=args.split,
+                    max_relative_error=args.max_relative_error)
     cert = result.certificate()
-    verdict = check_certificate(cert, matrix=None if is_symbolic(T) else T.to_list(),  # for the matrix read
-                                limits=OWN_LIMITS)
+    # numeric factorizations were checked against the matrix read inside factor (their residual decides there)
+    verdict = result.verdict or check_certificate(cert, matrix=None if is_symbolic(T) else T.to_list(),
+                                                  limits=OWN_LIMITS)
     if not verdict.ok:  # the builder is untrusted: never hand out a certificate the checker rejects
         raise RuntimeError(f"the built certificate does not check: {verdict.summary}")
+    if options := verify_options(cert):
+        print(f"couplings: note: the numbers of this certificate are beyond the default limits of verify; "
+              f"check it with 'couplings verify {args.out or 'CERT.json'} {options}'", file=sys.stderr)
     if args.out:
         try:
             with open(args.out, "w", encoding="utf-8") as fh:
@@ -477,8 +538,8 @@ def run_bounds(args) -> int:
         print(format_rows(rows))
         checked = sum(r["samples"] for r in rows)
         violations = sum(r["violations"] for r in rows)
-        print(f"\n{checked} certificates checked, {failed} failures, {violations} above the short method's target "
-              "(6, or 5 with an invertible off-diagonal block)")
+        print(f"\n{counted(checked, 'certificate')} checked, {counted(failed, 'failure')}, {violations} above the short "
+              "method's target (6, or 5 with an invertible off-diagonal block)")
     return 1 if failed else 0
 
 
@@ -553,7 +614,7 @@ def run_export(args) -> int:
         return 1
     if args.out:
         save_flow(flow, args.out)
-        print(f"{args.to} flow on {cert['n']} coordinates ({len(cert['factors'])} couplings) written to {args.out}")
+        print(f"{args.to} flow on {cert['n']} coordinates ({counted(len(cert['factors']), 'coupling')}) written to {args.out}")
     if args.check:
         worst = check_flow(flow, cert["matrix"], seed=args.seed)
         print("largest deviations on 4 random batches of 256 float64 points: "

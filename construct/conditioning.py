@@ -76,7 +76,9 @@ def uniform_coupling_condition(s: float, c: float) -> float:
     """
     if not math.isfinite(s) or not math.isfinite(c) or c == 0:
         return math.inf
-    return float(_largest_singular_value(s, abs(c)) ** 2 / abs(c))
+    sigma = _largest_singular_value(s, abs(c))
+    with np.errstate(over="ignore"):  # a condition number beyond float64 is inf
+        return float(sigma * (sigma / abs(c)))
 
 
 def coupling_condition_bound(s, s_inverse, high, low, x=0, y=0):
@@ -106,8 +108,9 @@ def coupling_condition_bound(s, s_inverse, high, low, x=0, y=0):
 
 
 def _largest_singular_value(s, c):
-    t = 1 + s * s + c * c
-    return np.sqrt((t + np.sqrt(np.maximum(t * t - 4 * c * c, 0.0))) / 2)
+    # of [[1, 0], [s, c]] (c >= 0), by the 2x2 formula (hypot(1 + c, s) + hypot(1 - c, s)) / 2: squaring s or c
+    # would overflow from 1e154 on (and make inf - inf = NaN), the hypotenuses only when the value itself does
+    return (np.hypot(1 + c, s) + np.hypot(1 - c, s)) / 2
 
 
 def coupling_condition(kind: str, S: np.ndarray, scale: np.ndarray, p: int) -> float:
@@ -172,7 +175,8 @@ def conditioning(f) -> dict:
         })
     with np.errstate(all="ignore"):
         P = block_product(factors, p, np.eye(n))
-        error = float(np.linalg.norm(P - T) / np.linalg.norm(T))
+        unit = np.ldexp(1.0, np.frexp(np.max(np.abs(T)))[1])  # a power of two: squares of subnormals underflow
+        error = float(np.linalg.norm((P - T) / unit) / np.linalg.norm(T / unit))
     return {
         "count": len(w),
         "factors": rows,

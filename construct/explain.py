@@ -31,6 +31,7 @@ from construct.short import regular_split
 from construct.symbolic import is_symbolic
 from construct.trace import Step, tracing
 from proofs.checker import LIMITS, Verdict, check_certificate
+from proofs.matrix_file import counted
 
 FORMATS = ("table", "markdown", "latex")
 
@@ -189,7 +190,7 @@ def format_explanation(e: Explanation, fmt: str = "table") -> str:
 def _title(e: Explanation) -> str:
     f = e.factorization
     n = f.word.n
-    return (f"Factoring the {n}x{n} matrix T into {f.count} couplings (method {f.method}, mode {f.mode}); "
+    return (f"Factoring the {n}x{n} matrix T into {counted(f.count, 'coupling')} (method {f.method}, mode {f.mode}); "
             f"split {f.word.p} + {n - f.word.p}")
 
 
@@ -207,7 +208,7 @@ def _product(e: Explanation) -> str:
 
 
 def _big(M) -> str:
-    return f"({M.shape[0]}x{M.shape[1]} matrix, entries up to {bit_length(M)} bits)"
+    return f"({M.shape[0]}x{M.shape[1]} matrix, entries up to {counted(bit_length(M), 'bit')})"
 
 
 def _text(e: Explanation) -> str:

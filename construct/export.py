@@ -40,16 +40,19 @@ needs NumPy only.
 >>> w.order, [(kind, shear.tolist(), scale.tolist()) for kind, shear, scale in w.factors]
 ([0, 1], [('lower', [[3.0]], [-2.0])])
 >>> first_negative_scale(w)
-'factor 0 (lower) has a negative scale (scale[0] = -2)'
+'factor F1 (lower) has a negative scale (scale entry 1 = -2)'
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from fractions import Fraction
 
 import numpy as np
 
+from construct.accuracy import AccuracyError
+from construct.numeric import exact_decimal
 from construct.parse import InputError, parse_number
 from construct.report import mask_order
 from proofs.checker import check_certificate, read_certificate
@@ -109,12 +112,12 @@ def read_float_word(cert) -> FloatWord:
     """
     n, p = cert["n"], cert["split"]
     factors = []
-    for i, f in enumerate(cert["factors"]):
-        label = f"an entry of factor {i} ({f['kind']})"
+    for i, f in enumerate(cert["factors"], 1):  # F1, F2, ... as the factor table labels them
+        label = f"an entry of factor F{i} ({f['kind']})"
         scale = _floats([f["scale"]], label)[0]
         if not scale.all():
             j = int(np.flatnonzero(scale == 0)[0])
-            raise ExportError(f"factor {i} ({f['kind']}): scale[{j}] = {f['scale'][j]} rounds to 0 in float64")
+            raise ExportError(f"factor F{i} ({f['kind']}): scale entry {j + 1} = {f['scale'][j]} rounds to 0 in float64")
         factors.append((f["kind"], _floats(f["shear"], label), scale))
     if not factors:
         factors = [_identity(n, p)]
@@ -129,10 +132,10 @@ def _identity(n: int, p: int):
 
 def first_negative_scale(word: FloatWord) -> str | None:
     """Which factor has a negative scale, as a phrase, or None if all scales are positive."""
-    for i, (kind, _, scale) in enumerate(word.factors):
+    for i, (kind, _, scale) in enumerate(word.factors, 1):
         if (scale < 0).any():
             j = int(np.flatnonzero(scale < 0)[0])
-            return f"factor {i} ({kind}) has a negative scale (scale[{j}] = {scale[j]:g})"
+            return f"factor F{i} ({kind}) has a negative scale (scale entry {j + 1} = {scale[j]:g})"
     return None
 
 
@@ -258,6 +261,7 @@ def export_flow(cert, to: str, *, sign_layer: bool = False):
     if "symbols" in cert:
         raise ExportError("the certificate has symbolic entries; a flow needs numbers (factor a numeric matrix)")
     word = read_float_word(cert)
+    refuse_inaccurate_flow(cert, word)
     if to == "zuko":
         return to_zuko(word)
     negative = first_negative_scale(word)
@@ -268,6 +272,33 @@ def export_flow(cert, to: str, *, sign_layer: bool = False):
         raise ExportError(f"{negative}, but FrEIA's couplings have positive scales only{fix} export with "
                           "--sign-layer (one fixed sign flip at the input, a FrEIA FixedLinearTransform)")
     return to_freia(move_signs(word) if negative else word)
+
+
+def refuse_inaccurate_flow(cert, word: FloatWord) -> None:
+    """Raise :class:`~construct.accuracy.AccuracyError` (the CLI exits 1) when the factors rounded to float64, as
+    the flow holds them, multiply to ``T`` only within more than ``CHECK_TOLERANCE max |T|`` in some entry.
+
+    The independent checker decides it rigorously, on a certificate of the
+    rounded factors claiming that tolerance: a flow is never written from
+    factors that are not ``T`` in float64 (long exact entries, or a float
+    certificate with a large tolerance).
+    """
+    largest = max(abs(parse_number(x, max_digits=None)) for row in cert["matrix"] for x in row)
+    allowed = Fraction(CHECK_TOLERANCE) * largest
+    rounded = {
+        "format": cert["format"], "n": cert["n"], "split": cert["split"], "mode": "any", "matrix": cert["matrix"],
+        "factors": [{"kind": kind, "shear": [[exact_decimal(x) for x in row] for row in shear.tolist()],
+                     "scale": [exact_decimal(x) for x in scale.tolist()]} for kind, shear, scale in word.factors],
+        "claims": {"method": "float64 flow", "count": len(word.factors), "bound": len(word.factors),
+                   "tolerance": f"{allowed.numerator}/{allowed.denominator}"},
+        **({"mask": cert["mask"]} if "mask" in cert else {}),
+    }
+    verdict = check_certificate(rounded)
+    if not verdict.ok:
+        raise AccuracyError(f"the certificate's factors rounded to float64, as a flow holds them, multiply to T only "
+                            f"within more than {CHECK_TOLERANCE:g} max |T| ({verdict.reasons[0].split('; ')[-1]}), "
+                            "so the flow would not be T; factor with --method levels (exact or float64), whose "
+                            "factors are well conditioned")
 
 
 def save_flow(flow, path: str) -> None:

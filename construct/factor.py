@@ -23,9 +23,13 @@ import math
 import random
 
 import flint
+import numpy as np
+from flint import fmpq
 from sympy import QQ, ZZ
 from sympy.polys.matrices import DomainMatrix
 
+from construct.accuracy import MAX_RELATIVE_ERROR, AccuracyError, refuse_inaccurate, refuse_rejected, refuse_singular
+from construct.arith import arithmetic
 from construct.levels import factor_levels
 from construct.matrices import from_rows, rank as matrix_rank
 from construct.paper import factor_paper
@@ -33,20 +37,35 @@ from construct.parse import InputError, negative_det_message
 from construct.short import factor_short
 from construct.splits import factor_split
 from construct.symbolic import factor_symbolic, is_symbolic
+from proofs.matrix_file import counted
+from proofs.checker import Limits, check_certificate
+
+#: Limits for checking the builder's own certificates: its entries may be longer than a stranger's may
+#: (``--arith mp --digits 100000`` writes numbers of 330000 digits and a tolerance near 1e-100000)
+OWN_LIMITS = Limits(entry_chars=10**12, exponent=10**12, total_chars=10**15)
 
 BUILDERS = {"short": factor_short, "paper": factor_paper, "levels": factor_levels}
 METHODS = tuple(BUILDERS)
 ARITHMETICS = ("exact", "float64", "mp")
+DIGITS = 50  # significant digits of --arith mp unless --digits says otherwise
+MAX_MP_DIGITS = 100_000  # the most --digits allows: a 2x2 matrix takes about 2 s
 MODES = ("any", "positive")
 MASK_NAMES = ("half", "checkerboard", "alternate")
 
 
 def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None, seed: int = 0,
-           arith: str = "exact", digits: int = 50, split: int | None = None):
+           arith: str = "exact", digits: int = DIGITS, split: int | None = None,
+           max_relative_error: float = MAX_RELATIVE_ERROR):
     """Couplings whose product is ``T``, as a :class:`~construct.factorization.Factorization`.
 
     ``arith`` is ``exact``, ``float64`` or ``mp`` (mpmath at ``digits``
     significant digits); only the levels method runs in floating point.
+    A float64 or mp factorization is checked by the independent checker
+    against ``T`` (``verdict``, ``relative_residual``: an upper bound on
+    ``max |product - T| / max |T|``); :class:`~construct.accuracy.AccuracyError`
+    is raised, with the way out, when ``T`` is numerically singular at the
+    working precision or the relative residual exceeds ``max_relative_error``
+    (:mod:`construct.accuracy`). Exact factorizations are exact.
 
     ``split`` is the number ``p`` of coordinates lower couplings keep
     (default: the mask's, else ``floor(n/2)``); unequal splits go through
@@ -81,13 +100,24 @@ def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None,
             f"the {method} method is exact only (its similarities from cyclic bases are too ill-conditioned "
             f"for floating point); use --method levels with --arith {arith}"
         )
-    if arith == "mp" and not (isinstance(digits, int) and 5 <= digits <= 100_000):
-        raise InputError(f"--digits must be an integer from 5 to 100000, got {digits}")
+    if arith == "mp" and not (isinstance(digits, int) and 5 <= digits <= MAX_MP_DIGITS):
+        raise InputError(f"--digits must be an integer from 5 to {MAX_MP_DIGITS}, got {digits}")
+    if arith != "exact":
+        if not max_relative_error > 0:
+            raise InputError(f"--max-relative-error must be a number > 0, got {max_relative_error}")
+        unit_roundoff = arithmetic(arith, digits).unit_roundoff
+        condition = refuse_singular(T, arith, unit_roundoff, digits)
 
     def balanced(S):
-        if method == "levels":
+        if method != "levels":
+            return BUILDERS[method](S, mode, random.Random(seed))
+        if arith != "exact" and S.shape != blocked.shape:  # the rest of an unequal split, after exact clearing
+            refuse_singular(S, arith, unit_roundoff, digits, condition)
+        try:
             return factor_levels(S, mode, random.Random(seed), arith, digits)
-        return BUILDERS[method](S, mode, random.Random(seed))
+        except np.linalg.LinAlgError as e:  # an exactly zero pivot in floating point, which the estimate missed
+            raise AccuracyError(f"the {arith} LU of the matrix factored failed ({e}), so it is numerically singular "
+                                "at this precision; use --arith exact, or --arith mp with more --digits") from None
 
     # an unequal split in float64 or mp: levels of the split's sizes, whose shears stay bounded (the exact
     # clearing of construct/splits.py rounds badly); where they fail, the clearing
@@ -98,7 +128,22 @@ def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None,
             blocked, p, balanced, random.Random(seed), "LULUL" if method == "short" else None)
     result.matrix = T
     result.mask = None if order == sorted(order) else bits
+    if arith != "exact":
+        check_accuracy(result, max_relative_error)
     return result
+
+
+def check_accuracy(result, max_relative_error: float) -> None:
+    """Check a numeric factorization against its matrix with the independent checker; record the verdict and the
+    relative residual, and raise :class:`AccuracyError` when it exceeds ``max_relative_error``."""
+    T = result.matrix
+    result.verdict = check_certificate(result.certificate(), matrix=T.to_list(), limits=OWN_LIMITS)
+    if not result.verdict.ok:  # the builder's tolerance is an estimate: its product is further from T than it knew
+        refuse_rejected(result.verdict.reasons[0], result.arith, result.digits)
+    # capped so that a residual beyond float64 (refused anyway) is still a number
+    result.relative_residual = float(min(result.verdict.relative_residual, fmpq(2) ** 1000))
+    refuse_inaccurate(result.relative_residual, max_relative_error, result.arith, result.digits,
+                      2 * result.word.p == result.word.n)
 
 
 def normalise(T) -> DomainMatrix:
@@ -193,7 +238,7 @@ def mask_bits(mask, n: int, split: int | None = None) -> list[int]:
     if len(bits) != n or any(b not in (0, 1) for b in bits):
         raise InputError(f"the mask must list {n} entries, each 0 or 1; got {bits}")
     if split is not None and sum(bits) != split:
-        raise InputError(f"the mask keeps {sum(bits)} coordinates but --split is {split}")
+        raise InputError(f"the mask keeps {counted(sum(bits), 'coordinate')} but --split is {split}")
     if not 1 <= sum(bits) <= n - 1:
         raise InputError(f"the mask keeps {sum(bits)} of {n} coordinates; a coupling needs at least one kept and one changed")
     return bits

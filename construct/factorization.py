@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sympy.polys.matrices import DomainMatrix
 
 from construct.couplings import Word
-from construct.numeric import exact_decimal, matrix_rows
+from construct.numeric import exact_decimal, matrix_rows, round_up
 
 FORMAT = "couplings.certificate/1"
 
@@ -38,6 +38,9 @@ class Factorization:
     arith: str = "exact"
     digits: int | None = None
     tolerance: str | None = None
+    #: numeric factorizations: the independent checker's verdict on the certificate, and its residual over max |T|
+    verdict: object = None
+    relative_residual: float | None = None
 
     @property
     def count(self) -> int:
@@ -61,6 +64,8 @@ class Factorization:
             cert["claims"].update(tolerance=self.tolerance, arith=self.arith)
             if self.digits is not None:
                 cert["claims"]["digits"] = self.digits
+        if self.relative_residual is not None:  # a report for the reader, not a claim: the checker decides tolerance
+            cert["relative_residual"] = float(round_up(self.relative_residual))
         if self.stages:
             cert["claims"]["stages"] = dict(self.stages)
         if self.mask is not None:

@@ -70,8 +70,9 @@ from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
 from construct import trace
+from construct.accuracy import binary_exponent
 from construct.arith import arithmetic
-from construct.balancing import balance
+from construct.balancing import balance, times_power_of_two
 from construct.conditioning import matrix_condition
 from construct.couplings import Coupling, Word
 from construct.factorization import Factorization
@@ -85,6 +86,7 @@ from construct.swap_network import (
     signed_permutation,
     two_involutions,
 )
+from proofs.matrix_file import counted
 
 
 def levels_bound(n: int) -> int:
@@ -532,12 +534,12 @@ def _record_steps(a, perm, L, U, pivots, levels, coords, rounds, X, Y, E):
     for t, level in enumerate(levels):
         splits = "; ".join(f"A = {parts(A)}, B = {parts(B)}" for A, B in level)
         frame = ", ".join(str(c + 1) for c in coords[t])
-        trace.record(f"level {t}", f"Splits {splits}. The blocks L[B, A] L[A, A]^-1 of this level form one unit lower "
+        trace.record(f"level {t + 1} of {len(levels)}", f"Splits {splits}. The blocks L[B, A] L[A, A]^-1 of this level form one unit lower "
                      f"coupling L(X_{t}) and the blocks U[A, A]^-1 U[A, B] one unit upper coupling U(Y_{t}) in the "
                      f"frame that puts the coordinates {frame} at positions 1..{n} (with signs).",
                      (f"X_{t}", a.to_domain_matrix(X[t])), (f"Y_{t}", a.to_domain_matrix(Y[t])))
     swaps = "; ".join(", ".join(f"{p + 1} <-> {q + 1}" for p, q, _ in r) for r in rounds) or "none"
-    trace.record("swap network", f"The pivot permutation P, up to signs, is {len(rounds)} round(s) of cross swaps: "
+    trace.record("swap network", f"The pivot permutation P, up to signs, is {counted(len(rounds), 'round')} of cross swaps: "
                  f"{swaps} (construct/swap_network.py).")
     trace.record("pivots in the finest frame", "E (the pivots D, signed and reordered to the last frame) "
                  "becomes the scales of the two middle couplings.", ("E", diagonal(E)))
@@ -602,10 +604,17 @@ def _oriented(pairs, t, flipped=frozenset()):
 GOAL = 10
 
 
-def _condition(T: DomainMatrix) -> float:
-    """``cond_2(T)`` in float64 (infinite when ``T`` does not fit in float64)."""
+def _condition(T: DomainMatrix, columns_scaled: bool = False) -> float:
+    """``cond_2(T)`` in float64 (infinite when ``T`` does not fit in float64); ``columns_scaled``: of ``T`` with
+    its columns scaled to norm about 1 by powers of two, as rotation levels scale them."""
     try:
-        return matrix_condition(arithmetic("float64").matrix(T))
+        A = arithmetic("float64").matrix(T)
+        if columns_scaled:
+            largest = np.max(np.abs(A), axis=0)
+            largest[largest == 0] = 1.0
+            norms = largest * np.linalg.norm(A / largest, axis=0)  # without squaring entries from 1e154 on
+            A = A * np.exp2(-np.round(np.log2(norms)))
+        return matrix_condition(A)
     except (OverflowError, ValueError):
         return math.inf
 
@@ -655,13 +664,18 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
             S = a.to_domain_matrix(shear)
             w.append(Coupling(kind, S, tuple(scale) if scale is not None else (S.domain.one,) * S.shape[0]))
         return Factorization(T, w, mode, "levels", levels_bound(n), stages, stage_bounds)
-    condition = _condition(T)
+    e = _range_exponent(T) if a.name == "float64" else 0
+    S = T * QQ(2) ** -e  # the word is built for S = 2^-e T, whose entries and pivots stay in float64's range
+    condition = _condition(S)
     best = None
-    for route in routes(T, a, condition):
-        built = build_word(T, mode, a, rng, route)
+    # the route by T with its columns scaled: Q diag(s) (cond T 1e5) is orthogonal to rotation levels, which they scale
+    # away, and got a backward error of 7e-12 from LU levels where rotation levels reach 4e-15 (n = 64)
+    for route in routes(S, a, _condition(S, columns_scaled=True)):
+        built = build_word(S, mode, a, rng, route)
         if built is None:
             continue
         factors, stages, stage_bounds = built
+        factors = times_power_of_two(factors, e, d, a.power2)
         spare = levels_bound(n) - len(factors)
         balanced, largest = balance(factors, power=a.power2, spare=spare, target=GOAL * condition)
         stages["halving"], stage_bounds["halving"] = len(balanced) - len(factors), (spare, "")
@@ -779,15 +793,34 @@ def split_qr_levels(T: DomainMatrix, p: int, rng: random.Random, a, mode: str = 
     return w.factors, rotated[1], rotated[2], len(upper)
 
 
-#: Up to this ``cond_2 T`` rotation levels are tried first (theory.md, section 7).
+#: Float64 words are built for ``2^-e T`` when the entries' middle exponent ``e`` is beyond ``RANGE_BITS``.
+RANGE_BITS = 256
+
+
+def _range_exponent(T: DomainMatrix) -> int:
+    """``e`` halfway between the exponents of the largest and the smallest nonzero ``|T_ij|``, or 0 when that is
+    within ``RANGE_BITS`` of 0.
+
+    Uniformly huge or tiny entries (a Gaussian matrix times ``1e-310``, whose
+    pivots' reciprocals overflow) are factored at the scale of 1, and the
+    power of two spread over the word (:func:`~construct.balancing.times_power_of_two`);
+    entries spread over the whole range stay as they are, none flushed to 0.
+    """
+    exponents = [binary_exponent(x) for row in T.to_list() for x in row if x]
+    e = (max(exponents) + min(exponents)) // 2
+    return e if abs(e) > RANGE_BITS else 0
+
+
+#: Up to this ``cond_2`` of ``T`` with its columns scaled by powers of two rotation levels go first (theory.md, 7).
 ROTATION_CONDITION = 10.0
 
 
 def routes(T: DomainMatrix, a, condition: float):
     """The routes to try, in order: ``"lu"`` (LU levels) and, in float64 and mp, ``"rotations"`` (rotation levels).
 
-    Rotation levels come first for a ``T`` close to orthogonal
-    (``cond T <= ROTATION_CONDITION``), where the tangents LU levels carry grow
+    Rotation levels come first for a ``T`` close to orthogonal up to the
+    scales of its columns (``condition``, of ``T`` with its columns scaled by
+    powers of two, at most ``ROTATION_CONDITION``), where the tangents LU levels carry grow
     like ``sqrt(d)``; they are not tried for a signed permutation, which LU
     levels factor exactly.
 

@@ -47,6 +47,7 @@ from construct.parse import InputError
 from construct.short import ROUTES, either_orientation, factor_short, small_shear, with_first_shear
 from proofs.checker import check_certificate
 from proofs.lower_bounds import ARGUMENTS, FAST_ARGUMENTS, check_witness, lower_bound_witness
+from proofs.matrix_file import counted
 
 #: Groebner budget (seconds) when the lemmas leave a gap; k = 3 at d = 2 takes about a second.
 GROEBNER_SECONDS = 20.0
@@ -76,7 +77,7 @@ class Minimal:
         if self.lower == self.upper:
             return None
         ks = f"{self.lower}" if self.lower == self.upper - 1 else f"{self.lower} ... {self.upper - 1}"
-        return f"a proof that T is not a product of {ks} couplings, or a product of fewer than {self.upper}"
+        return f"a proof that T is not a product of {ks} {'coupling' if ks == '1' else 'couplings'}, or a product of fewer than {self.upper}"
 
     def to_json(self) -> dict:
         return {
@@ -106,7 +107,7 @@ def format_minimal(m: Minimal) -> str:
     else:
         w = m.lower_witness
         lines.append(f"  lower {m.lower}: lemma {w['argument']} (proofs/lower_bounds.py): "
-                     f"not a product of {w['k']} couplings")
+                     f"not a product of {counted(w['k'], 'coupling')}")
         lines += [f"    - {r}" for r in w["statement"].split(": ", 1)[1].split("; ")]
     if m.missing:
         lines.append(f"  missing: {m.missing}")

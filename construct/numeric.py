@@ -17,10 +17,10 @@ rigorously.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from decimal import Decimal
 
+import flint
 import mpmath
 import numpy as np
 import scipy.sparse
@@ -37,7 +37,8 @@ def exact_decimal(x) -> str:
         return "0"
     if exp >= 0:
         return ("-" if sign else "") + str(man << exp)
-    return str(Decimal((sign, tuple(map(int, str(man * 5**-exp))), exp)))
+    digits = str(flint.fmpz(man) * flint.fmpz(5) ** -exp)  # str(int) refuses more than 4300 digits
+    return str(Decimal((sign, tuple(map(int, digits)), exp)))
 
 
 def matrix_rows(M) -> list:
@@ -113,14 +114,21 @@ def tolerance(word: NumericWord, T, arith) -> str:
     Tn = arith.matrix(T)
     u = arith.unit_roundoff
     residual = np.max(np.abs(P - Tn))
-    return _round_up(4 * residual + 4 * (k + 1) * u * np.max(np.abs(Tn)))
+    return round_up(4 * residual + 4 * (k + 1) * u * np.max(np.abs(Tn)))
 
 
-def _round_up(x) -> str:
-    """A short decimal string ``>= x`` (two significant digits)."""
-    x = float(mpmath.mpf(x)) if not isinstance(x, float) else x
+def round_up(x) -> str:
+    """A short decimal string ``>= x``: two significant digits, in mpmath so that no magnitude underflows.
+
+    >>> round_up(2.31e-14), round_up(mpmath.mpf("3e-400")), round_up(0.0), round_up(25)
+    ('2.4e-14', '3.1e-400', '0', '2.6e1')
+    """
+    x = mpmath.mpf(x)
     if x <= 0:
         return "0"
-    e = math.floor(math.log10(x)) - 1
-    m = math.ceil(x / 10.0**e * (1 + 1e-12))
-    return f"{m}e{e}"
+    e = int(mpmath.floor(mpmath.log10(x))) - 1
+    m = int(mpmath.ceil(x / mpmath.mpf(10) ** e * (1 + mpmath.mpf(10) ** -12)))
+    while m >= 100:  # x rounded up to the next power of ten, or log10 rounded across one
+        m, e = -(-m // 10), e + 1
+    whole, tenths = divmod(m, 10)  # m 10^e = whole.tenths 10^(e + 1)
+    return f"{whole}" + (f".{tenths}" if tenths else "") + (f"e{e + 1}" if e + 1 else "")

@@ -1,7 +1,11 @@
 """Read a square matrix exactly, from CSV text, JSON, Matrix Market or ``.npy``; no float is ever rounded.
 
 Text is parsed digit by digit: ``0.1`` is ``1/10``, not the nearest double.
-A ``.npy`` float is taken as the exact binary value it stores.
+A ``.npy`` float is taken as the exact binary value it stores. Numbers, CSV
+splitting and Matrix Market files follow the trusted reader of ``verify
+--matrix``, :mod:`proofs.matrix_file`, whose docstring documents the grammar;
+this module is a superset: it adds messages, size limits, and cells that are
+rational expressions in symbols (read with SymPy, :mod:`construct.symbolic`).
 
 >>> parse_number(" -2/7 "), parse_number("1.5E+2"), parse_number(".5")
 (Fraction(-2, 7), Fraction(150, 1), Fraction(1, 2))
@@ -31,7 +35,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import sys
 from fractions import Fraction
 from pathlib import Path
@@ -40,14 +43,13 @@ import flint
 import numpy as np
 from sympy.polys.matrices import DomainMatrix
 
+from proofs.matrix_file import NONFINITE, NUMBER, MatrixUnreadable, counted, csv_rows, mtx_rows, parse_cell
+
 from .matrices import from_rows
 
 MAX_DIGITS = 400  # per entry, numerator and denominator each: every float64 value fits (at most 324 digits)
 MAX_INPUT_BYTES = 16 * 2**20
 _NPY_MAGIC = b"\x93NUMPY"
-_DECIMAL = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?")
-_FRACTION = re.compile(r"([+-]?[0-9]+)/([0-9]+)")
-_NONFINITE = {"inf", "infinity", "nan"}
 
 
 class InputError(ValueError):
@@ -58,10 +60,6 @@ def negative_det_message(what: str) -> str:
     """Why a matrix with negative determinant has no positive-mode factorization."""
     return (f"{what}, but couplings with positive scales all have det > 0, "
             "so no factorization exists in positive mode (use --mode any)")
-
-
-def _int(digits: str) -> int:
-    return int(flint.fmpz(digits.removeprefix("+")))  # plain int() refuses strings of more than 4300 digits
 
 
 def _digits(x: int) -> int:
@@ -91,9 +89,12 @@ def _show(s: str) -> str:
 def parse_number(text: str, max_digits: int | None = MAX_DIGITS) -> Fraction:
     """The exact rational written in ``text``: an integer, a decimal, scientific notation or ``p/q``.
 
-    Its numerator and denominator may have at most ``max_digits`` digits each
-    (``None``: no limit); the size is bounded from the text before any big
-    number is built, so ``1e999999999`` is refused at once.
+    The grammar is the trusted reader's, :data:`proofs.matrix_file.NUMBER`
+    (documented at the top of :mod:`proofs.matrix_file`), and the value is
+    :func:`proofs.matrix_file.parse_cell`'s; this function adds the messages
+    and the size limit: the numerator and denominator may have at most
+    ``max_digits`` digits each (``None``: no limit), bounded from the text
+    before any big number is built, so ``1e999999999`` is refused at once.
     On failure the ``ValueError`` message completes "the entry is ...".
 
     >>> [str(parse_number(s)) for s in ["3", "+5", "5.", "0.1", "1e-3", " -2/7 "]]
@@ -110,26 +111,30 @@ def parse_number(text: str, max_digits: int | None = MAX_DIGITS) -> Fraction:
     s = text.strip()
     if not s:
         raise ValueError("empty")
-    if s.lstrip("+-").lower() in _NONFINITE:
+    if s.lstrip("+-").lower() in NONFINITE:
         raise ValueError(f"not finite: {_show(s)}; only finite numbers can be factored")
-    if m := _FRACTION.fullmatch(s):
-        _bound(s, max(len(m[1].lstrip("+-").lstrip("0")), len(m[2].lstrip("0"))), max_digits)
-        if _int(m[2]) == 0:
-            raise ValueError(f"not a number: {_show(s)} (zero denominator)")
-        return check_digits(Fraction(_int(m[1]), _int(m[2])), s, max_digits)
-    m = _DECIMAL.fullmatch(s)
-    if not m or not (m[2] or m[3]):
+    m = NUMBER.fullmatch(s)
+    if not m:
         raise ValueError(f"not a number: {_show(s)}")
-    sign, frac = m[1], (m[3] or "").rstrip("0")
-    significand = (m[2] + frac).lstrip("0")
-    if not significand:
-        return Fraction(0)  # 0e999999999 is 0; its exponent is never evaluated
-    if m[4] and len(m[4].lstrip("+-").lstrip("0")) > 18:
-        raise ValueError(f"too long: {_show(s)} has an exponent of more than 18 digits")
-    exp = _int(m[4] or "0") - len(frac)
-    _bound(s, max(len(significand) + max(exp, 0), -exp), max_digits)
-    value = check_digits(Fraction(_int(significand)) * Fraction(10) ** exp, s, max_digits)
-    return -value if sign == "-" else value
+    _, numerator, denominator, whole, frac, exp = m.groups()
+    if denominator is not None:
+        _bound(s, max(len(numerator.lstrip("0")), len(denominator.lstrip("0"))), max_digits)
+        if not denominator.strip("0"):
+            raise ValueError(f"not a number: {_show(s)} (zero denominator)")
+    else:
+        if not (whole or frac):
+            raise ValueError(f"not a number: {_show(s)}")
+        significand = ((whole or "") + (frac or "").rstrip("0")).lstrip("0")
+        if not significand:
+            return Fraction(0)  # 0e999999999 is 0; its exponent is never evaluated
+        if exp and len(exp.lstrip("+-").lstrip("0")) > 18:
+            raise ValueError(f"too long: {_show(s)} has an exponent of more than 18 digits")
+        shift = int(exp or "0") - len((frac or "").rstrip("0"))
+        _bound(s, max(len(significand) + max(shift, 0), -shift), max_digits)
+    q = parse_cell(s, max_exponent=math.inf)
+    if q is None:  # the grammar matched, so it is parse_cell's own bound: exponents of at most 12 characters
+        raise ValueError(f"too long: {_show(s)} has an exponent of more than 12 characters")
+    return check_digits(Fraction(int(q.p), int(q.q)), s, max_digits)
 
 
 def _bound(text: str, estimate: int, max_digits: int | None) -> None:
@@ -149,7 +154,7 @@ def _to_matrix(rows: list, name: str, cell=parse_number, max_digits: int | None 
         raise InputError(f"{name} is empty")
     for i, row in enumerate(rows[1:], 2):
         if len(row) != len(rows[0]):
-            raise InputError(f"{name} is not square: row {i} has {len(row)} entries but row 1 has {len(rows[0])}")
+            raise InputError(f"{name} is not square: row {i} has {counted(len(row), 'entry', 'entries')} but row 1 has {len(rows[0])}")
     if len(rows) != len(rows[0]):
         raise InputError(f"{name} is {len(rows)}x{len(rows[0])}, not square")
     out, symbolic = [[None] * len(row) for row in rows], {}
@@ -160,7 +165,7 @@ def _to_matrix(rows: list, name: str, cell=parse_number, max_digits: int | None 
             except ValueError as e:
                 from construct.symbolic import has_symbols  # imported here: it reads numbers with this module
 
-                if not (isinstance(x, str) and has_symbols(x) and x.strip().lstrip("+-").lower() not in _NONFINITE):
+                if not (isinstance(x, str) and has_symbols(x) and x.strip().lstrip("+-").lower() not in NONFINITE):
                     raise InputError(f"cell ({i + 1}, {j + 1}) of {name} is {e}") from None
                 symbolic[i, j] = x
     if symbolic:
@@ -171,14 +176,15 @@ def _to_matrix(rows: list, name: str, cell=parse_number, max_digits: int | None 
 
 
 def matrix_from_text(text: str, name: str = "input", max_digits: int | None = MAX_DIGITS) -> DomainMatrix:
-    """Matrix from CSV text: one row a line, cells split by commas, or by whitespace if there is no comma.
+    """Matrix from CSV text, split into cells by :func:`proofs.matrix_file.csv_rows`: one row a line, cells split
+    by commas (``"2"`` in quotes is ``2``), or by whitespace if there is no comma.
 
     Blank lines and lines starting with ``#`` are ignored; a leading byte order mark is dropped.
     """
-    lines = [line.strip() for line in text.removeprefix("\ufeff").splitlines()]
-    lines = [line for line in lines if line and not line.startswith("#")]
-    comma = any("," in line for line in lines)
-    rows = [line.split(",") if comma else line.split() for line in lines]
+    try:
+        rows = csv_rows(text, name)
+    except MatrixUnreadable as e:
+        raise InputError(str(e)) from None
     return _to_matrix(rows, name, lambda x: parse_number(x, max_digits), max_digits)
 
 
@@ -278,101 +284,23 @@ def _from_npy(path: Path, name: str, max_digits: int | None = MAX_DIGITS, max_by
     return _to_matrix(rows, name, exact)
 
 
-#: Matrix Market qualifiers this reader accepts, and why it refuses the others.
-_MTX_FIELDS = ("real", "integer")
-_MTX_SYMMETRIES = ("general", "symmetric", "skew-symmetric")
-_MTX_REFUSED = {
-    "pattern": "a pattern matrix (no values, only where the nonzeros are), which has no numbers to factor",
-    "complex": "complex numbers; only real numbers can be factored",
-    "hermitian": "a Hermitian (complex) matrix; only real numbers can be factored",
-}
-
-
 def _from_mtx(text: str, name: str, max_digits: int | None = MAX_DIGITS, max_bytes: int | None = MAX_INPUT_BYTES) -> DomainMatrix:
-    """Matrix from Matrix Market text: ``coordinate`` or ``array``, ``real`` or ``integer``,
-    ``general``, ``symmetric`` or ``skew-symmetric``; every value read exactly, as in CSV.
-
-    A symmetric file lists one triangle (``a_ji = a_ij``), a skew-symmetric one
-    the strict triangle (``a_ji = -a_ij``, zero diagonal); ``array`` lists
-    values column by column. Missing coordinate entries are zero.
+    """Matrix from Matrix Market text, read by :func:`proofs.matrix_file.mtx_rows` (``coordinate`` or ``array``,
+    ``real`` or ``integer``, ``general``, ``symmetric`` or ``skew-symmetric``); every value read exactly, as in CSV.
 
     >>> _from_mtx("%%MatrixMarket matrix coordinate real symmetric\\n2 2 2\\n1 1 0.5\\n2 1 -3\\n", "T.mtx").to_list()
     [[1/2, -3], [-3, 0]]
-    >>> _from_mtx("%%MatrixMarket matrix array integer skew-symmetric\\n2 2\\n7\\n", "T.mtx").to_list()
-    [[0, -7], [7, 0]]
-    >>> _from_mtx("%%MatrixMarket matrix coordinate pattern general\\n1 1 1\\n1 1\\n", "P.mtx")
-    Traceback (most recent call last):
-    ...
-    construct.parse.InputError: P.mtx holds a pattern matrix (no values, only where the nonzeros are), which has no numbers to factor
     """
-    lines = text.removeprefix("\ufeff").splitlines()
-    banner = lines[0].split() if lines else []
-    if len(banner) != 5 or banner[0].lower() != "%%matrixmarket":
-        raise InputError(f"{name} is not a Matrix Market file (its first line should be "
-                         "'%%MatrixMarket matrix coordinate|array real|integer general|symmetric|skew-symmetric')")
-    obj, layout, field, symmetry = (w.lower() for w in banner[1:])
-    for word in (field, symmetry):
-        if word in _MTX_REFUSED:
-            raise InputError(f"{name} holds {_MTX_REFUSED[word]}")
-    if obj != "matrix" or layout not in ("coordinate", "array") or field not in _MTX_FIELDS or symmetry not in _MTX_SYMMETRIES:
-        raise InputError(f"{name} is a Matrix Market '{' '.join(banner[1:])}' file; this reader takes a matrix in "
-                         "coordinate or array layout, real or integer, general, symmetric or skew-symmetric")
-    rows = [(k, line.split()) for k, line in enumerate(lines[1:], 2) if line.strip() and not line.lstrip().startswith("%")]
-    if not rows:
-        raise InputError(f"{name} has no size line")
-    (k, size), body = rows[0], rows[1:]
-    if len(size) != (3 if layout == "coordinate" else 2) or not all(w.isdigit() for w in size):
-        raise InputError(f"line {k} of {name} should give the size as '{'rows columns entries' if layout == 'coordinate' else 'rows columns'}', got {' '.join(size)!r}")
-    m, n = int(size[0]), int(size[1])
-    if m != n or n == 0:
-        raise InputError(f"{name} is {m}x{n}, not a non-empty square matrix")
-    if max_bytes is not None and n * n > max_bytes:
-        raise InputError(f"{name} declares a {n}x{n} matrix, above the input limit of {max_bytes} entries "
-                         "(raise it with --max-input-mb)")
-
     def value(k, text):
         try:
-            x = parse_number(text, max_digits)
+            return parse_number(text, max_digits)
         except ValueError as e:
             raise InputError(f"line {k} of {name}: the entry is {e}") from None
-        if field == "integer" and x.denominator != 1:
-            raise InputError(f"line {k} of {name}: {text!r} is not an integer, but the file declares integer entries")
-        return x
 
-    out = [[Fraction(0)] * n for _ in range(n)]
-    if layout == "coordinate":
-        declared, seen = int(size[2]), set()
-        if len(body) != declared:
-            raise InputError(f"{name} declares {declared} entries but lists {len(body)}")
-        for k, words in body:
-            if len(words) != 3 or not (words[0].isdigit() and words[1].isdigit()):
-                raise InputError(f"line {k} of {name} should be 'row column value', got {' '.join(words)!r}")
-            i, j = int(words[0]) - 1, int(words[1]) - 1
-            if not (0 <= i < n and 0 <= j < n):
-                raise InputError(f"line {k} of {name}: position ({i + 1}, {j + 1}) is outside the {n}x{n} matrix")
-            entries = [(i, j)] if symmetry == "general" or i == j else [(i, j), (j, i)]
-            if symmetry == "skew-symmetric" and i == j:
-                raise InputError(f"line {k} of {name}: a skew-symmetric matrix has no diagonal entries, got ({i + 1}, {j + 1})")
-            if any(e in seen for e in entries):
-                raise InputError(f"line {k} of {name}: the entry ({i + 1}, {j + 1}) is given twice")
-            seen.update(entries)
-            x = value(k, words[2])
-            out[i][j] = x
-            if len(entries) == 2:
-                out[j][i] = -x if symmetry == "skew-symmetric" else x
-    else:
-        # column by column: all of it (general), the lower triangle (symmetric) or the strict one (skew)
-        cells = [(i, j) for j in range(n) for i in range(n)
-                 if symmetry == "general" or i > j or (i == j and symmetry == "symmetric")]
-        values = [(k, w) for k, words in body for w in words]
-        if len(values) != len(cells):
-            raise InputError(f"{name} should list {len(cells)} values for a {symmetry} {n}x{n} array, got {len(values)}")
-        for (i, j), (k, w) in zip(cells, values):
-            x = value(k, w)
-            out[i][j] = x
-            if i != j and symmetry != "general":
-                out[j][i] = -x if symmetry == "skew-symmetric" else x
-    return from_rows(out)
+    try:
+        return from_rows(mtx_rows(text, name, value, max_bytes, " (raise it with --max-input-mb)"))
+    except MatrixUnreadable as e:
+        raise InputError(str(e)) from None
 
 
 def _read_limited(fh, name: str, max_bytes: int | None) -> bytes:

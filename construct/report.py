@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from construct.conditioning import conditioning, format_conditioning
 from construct.factorization import Factorization
-from construct.numeric import matrix_rows
+from construct.numeric import matrix_rows, round_up
 from construct.parse import InputError
 from construct.matrices import from_rows
+from proofs.matrix_file import counted
 
 #: Above this size the factors are summarised instead of printed in full.
 FULL_SIZE = 8
@@ -29,7 +30,7 @@ FULL_SIZE = 8
 
 def format_table(f: Factorization) -> str:
     w = f.word
-    lines = [f"{w.n}x{w.n} matrix, split {w.p} + {w.n - w.p}, mode {f.mode}, method {f.method}: {f.count} couplings"]
+    lines = [f"{w.n}x{w.n} matrix, split {w.p} + {w.n - w.p}, mode {f.mode}, method {f.method}: {counted(f.count, 'coupling')}"]
     if f.mask is not None:
         lines.append("mask (1 = kept by lower couplings): " + "".join(map(str, f.mask)))
         order = ", ".join(str(i + 1) for i in mask_order(f.mask))
@@ -45,6 +46,9 @@ def format_table(f: Factorization) -> str:
             lines += grid(matrix_rows(c.shear), "  ", cell)
         lines.append("")
     lines.append(format_conditioning(conditioning(f)))
+    if f.relative_residual is not None:
+        lines.append(f"relative residual max |prod - T| / max |T| <= {float(round_up(f.relative_residual)):.2g} "
+                     "(the factors as written, bounded by the independent checker)")
     if f.stages:
         lines.append("")
         lines.append(f"{'stage':<14} {'count':>5} {'ours <=':>8} {'paper <=':>8}")
@@ -100,7 +104,7 @@ def format_latex(f: Factorization) -> str:
         masked = f"\n% mask {''.join(map(str, f.mask))}: each factor is a coupling after reordering the coordinates to " + \
             ", ".join(str(i + 1) for i in mask_order(f.mask)) + "; shown here in the original order"
     return (
-        f"% {f.count} couplings ({f.word.kinds()}), method {f.method}, mode {f.mode}{masked}\n"
+        f"% {counted(f.count, 'coupling')} ({f.word.kinds()}), method {f.method}, mode {f.mode}{masked}\n"
         f"\\[\n{bmatrix(f.matrix.to_list())}\n=\n{body}\n\\]"
     )
 

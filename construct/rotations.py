@@ -106,7 +106,7 @@ def polar_rotation_shears(M: flint.arb_mat, a: int, bits: int):
     R = _join(RAA, RAB, RBA, WB.transpose() * M22)
     triple = _join(_identity(a), RAB, X, _identity(M.nrows() - a) + X * RAB) * _join(
         _identity(a), _zeros(a, M.nrows() - a), X, _identity(M.nrows() - a))
-    if _largest(triple - R) > 2.0 ** (-bits / 2):
+    if _largest(triple - R) > _power_of_two(-bits // 2):
         raise ValueError("the polar factors do not give the rotation")
     return X, RAB.mid(), WA, WB
 
@@ -117,21 +117,27 @@ def _polar(X: flint.arb_mat, bits: int) -> flint.arb_mat:
     (Higham, *Functions of Matrices*, 8.6)."""
     for _ in range(100):
         Z = X * (X.transpose() * X).inv()
-        g = math.sqrt(_frobenius(Z) / _frobenius(X))
+        g = math.sqrt(float(_frobenius(Z) / _frobenius(X)))
         scale = flint.arb(g) if abs(g - 1) > 0.01 else flint.arb(1)
         following = ((X * scale + Z / scale) / 2).mid()
         change, X = _frobenius(following - X), following
-        if change <= 2.0 ** (-bits / 2) * _frobenius(X):  # one more step: quadratic convergence
+        if change <= _power_of_two(-bits // 2) * _frobenius(X):  # one more step: quadratic convergence
             return ((X + X * (X.transpose() * X).inv()) / 2).mid()
     raise ValueError("the polar iteration did not converge")
 
 
-def _frobenius(X) -> float:
-    return math.sqrt(float((X.transpose() * X).trace().mid()))
+# Sizes are compared as exact points (midpoints, radius 0), never as floats: at more than 2148 bits
+# of working precision 2^(-bits/2) underflows in float64 and the iteration would stop early.
+def _frobenius(X) -> flint.arb:
+    return (X.transpose() * X).trace().mid().sqrt().mid()
 
 
-def _largest(X) -> float:
-    return max(abs(float(x.mid())) for x in X.entries())
+def _largest(X) -> flint.arb:
+    return max(abs(x.mid()) for x in X.entries())
+
+
+def _power_of_two(k: int) -> flint.arb:
+    return flint.arb(2) ** k
 
 
 def _blocks(M, a):

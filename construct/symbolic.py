@@ -29,6 +29,7 @@ from construct.factorization import Factorization
 from construct.matrices import from_rows
 from construct.parse import MAX_DIGITS, InputError, parse_number
 from construct.report import mask_order, original_factors
+from proofs.matrix_file import counted
 from proofs.rational_functions import parse, tokens
 
 #: Largest symbolic matrix factored: rational functions grow fast with n, and teaching needs small ones.
@@ -184,7 +185,7 @@ def format_symbolic(f: SymbolicFactorization, fmt: str = "table", verdict: str =
     K, w = f.matrix.domain, f.word
     matrices = [("T", f.matrix)] + [(f"F_{i}", M) for i, M in enumerate(original_factors(f), 1)]
     title = (f"{w.n}x{w.n} matrix over QQ({', '.join(f.symbols)}), split {w.p} + {w.n - w.p}, mode any, "
-             f"method {f.method}: {f.count} couplings ({w.kinds() or 'identity'})")
+             f"method {f.method}: {counted(f.count, 'coupling')} ({w.kinds() or 'identity'})")
     masked = f"mask {''.join(map(str, f.mask))} (1 = kept by lower couplings); the factors are shown in the " \
         "original coordinates" if f.mask is not None else ""
     if fmt == "table":

@@ -10,21 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from proofs.checker import FORMAT, CertificateUnreadable, Verdict, check_certificate, check_file
+from tests.reference_checker import dense, matmul
 
 # ---------------------------------------------------------------- tiny builder (Fractions)
-
-
-def dense(kind, shear, scale, n, p):
-    m = [[Fraction(int(i == j)) for j in range(n)] for i in range(n)]
-    first_row, first_col = (p, 0) if kind == "lower" else (0, p)
-    for r, (row, s) in enumerate(zip(shear, scale)):
-        m[first_row + r][first_col:first_col + len(row)] = row
-        m[first_row + r][first_row + r] = s
-    return m
-
-
-def matmul(a, b):
-    return [[sum(x * y for x, y in zip(row, col)) for col in zip(*b)] for row in a]
 
 
 def make_cert(n, p, factors, mode="any", mask=None, bound=None):
@@ -141,7 +129,7 @@ def test_identity_with_no_factors_and_extra_keys():
 
 
 def test_positive_mode_rejects_negative_scale():
-    rejected(dict(HAND, mode="positive"), 'factor 1 (upper): scale[0] is -3, but mode "positive"')
+    rejected(dict(HAND, mode="positive"), 'factor 2 (upper): scale[1] is -3, but mode "positive"')
 
 
 # ---------------------------------------------------------------- generated certificates
@@ -221,22 +209,22 @@ def test_malformed_numbers(bad, path):
 
 
 def test_reasons_name_the_problem():
-    rejected(tampered(HAND, ("matrix", 1, 1), ".5"), 'matrix[1][1] is ".5", expected an exact number string')
-    rejected(tampered(HAND, ("matrix", 1, 1), "1e10001"), 'matrix[1][1] is "1e10001", whose exponent is beyond')
-    rejected(tampered(HAND, ("factors", 0, "shear", 0, 0), 1), "factor 0 (lower): shear[0][0] is 1, expected")
+    rejected(tampered(HAND, ("matrix", 1, 1), ".5"), 'matrix[2][2] is ".5", expected an exact number string')
+    rejected(tampered(HAND, ("matrix", 1, 1), "1e10001"), 'matrix[2][2] is "1e10001", whose exponent is beyond')
+    rejected(tampered(HAND, ("factors", 0, "shear", 0, 0), 1), "factor 1 (lower): shear[1][1] is 1, expected")
     rejected(tampered(HAND, ("factors", 1, "scale", 0), "7/0"),
-             'factor 1 (upper): scale[0] is "7/0", which has a zero denominator')
+             'factor 2 (upper): scale[1] is "7/0", which has a zero denominator')
     rejected(tampered(HAND, ("factors", 1, "scale", 0), "0"),
-             "factor 1 (upper): scale[0] is 0, scales must be nonzero")
-    rejected(tampered(HAND, ("matrix", 1), ["1"]), "matrix row 1 has 1 entries, expected 2")
-    rejected(tampered(HAND, ("matrix", 0, 1), "2"), "differs from matrix at entry (0, 1)")
-    rejected(tampered(MASKED, ("matrix", 3, 2), "1"), "differs from matrix at entry (3, 2)")
-    rejected(tampered(HAND, ("factors", 0, "kind"), "middle"), 'factor 0: kind is "middle"')
+             "factor 2 (upper): scale[1] is 0, scales must be nonzero")
+    rejected(tampered(HAND, ("matrix", 1), ["1"]), "matrix row 2 has 1 entry, expected 2")
+    rejected(tampered(HAND, ("matrix", 0, 1), "2"), "differs from matrix at entry (1, 2)")
+    rejected(tampered(MASKED, ("matrix", 3, 2), "1"), "differs from matrix at entry (4, 3)")
+    rejected(tampered(HAND, ("factors", 0, "kind"), "middle"), 'factor 1: kind is "middle"')
     rejected(dict(HAND, claims=dict(HAND["claims"], count=True)), "claims.count is true, expected an integer")
     rejected(dict(HAND, split=2), "split is 2, expected an integer with 0 < split < n = 2")
     rejected(dict(HAND, mode="Any"), 'mode is "Any"')
     rejected(dict(HAND, format="couplings.certificate/0"), 'format is "couplings.certificate/0"')
-    rejected(tampered(HAND, ("factors", 0, "note"), "x"), 'factor 0 has the keys ["kind", "note", "scale", "shear"]')
+    rejected(tampered(HAND, ("factors", 0, "note"), "x"), 'factor 1 has the keys ["kind", "note", "scale", "shear"]')
     rejected({k: v for k, v in HAND.items() if k != "matrix"}, "the certificate is missing the key(s) matrix")
     rejected(dict(MASKED, mask=[0, 1, 1, 1]), "mask has 3 ones, expected split = 2")
     rejected(dict(HAND, claims=dict(HAND["claims"], stages={"lower": -1})), "claims.stages is")
@@ -288,8 +276,8 @@ def test_huge_or_deep_input_is_rejected_quickly():
     for _ in range(100_000):
         deep = [deep]
     rejected(dict(HAND, mode=deep), "mode is a list")
-    rejected(tampered(HAND, ("matrix", 0, 0), deep), "matrix[0][0] is a list")
-    rejected(tampered(HAND, ("matrix", 0, 0), Fraction(-3)), "matrix[0][0] is a Fraction")
+    rejected(tampered(HAND, ("matrix", 0, 0), deep), "matrix[1][1] is a list")
+    rejected(tampered(HAND, ("matrix", 0, 0), Fraction(-3)), "matrix[1][1] is a Fraction")
 
 
 json_values = st.recursive(

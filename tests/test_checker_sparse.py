@@ -11,7 +11,9 @@ from fractions import Fraction
 import pytest
 
 import proofs.checker
-from proofs.checker import LIMITS, _blocks, check_certificate
+import proofs.kernel
+from proofs.checker import LIMITS, check_certificate
+from proofs.kernel import _blocks
 from tests.test_checker import make_cert, rejected
 
 
@@ -61,7 +63,7 @@ def test_sparse_certificates_agree_with_fractions(seed):
 
 @pytest.mark.parametrize("seed", range(3))
 def test_sparse_certificates_with_balls(seed, monkeypatch):
-    monkeypatch.setattr(proofs.checker, "EXACT_TOLERANCE_N", 1)  # decide tolerance claims with ball arithmetic
+    monkeypatch.setattr(proofs.kernel, "EXACT_TOLERANCE_N", 1)  # decide tolerance claims with ball arithmetic
     rng = random.Random(10 + seed)
     cert = make_cert(10, 5, sparse_factors(rng, 10, 5, 10))
     cert["claims"]["tolerance"] = "1e-20"
@@ -72,10 +74,12 @@ def test_sparse_certificates_with_balls(seed, monkeypatch):
 
 
 def test_blocks_group_connected_entries():
-    where = [(0, 3), (1, 0), (2, 1), (2, 0), (3, 2)]
-    blocks = _blocks(where, [1, 2, 3, 4, 5], 4, 4, 0)
-    assert blocks == [([0], [3], [1]), ([1, 2], [0, 1], [2, 0, 4, 3]), ([3], [2], [5])]
-    assert _blocks([(0, 0), (0, 1), (1, 0), (1, 1)], [1, 2, 3, 4], 2, 2, 0) == [(range(2), range(2), [1, 2, 3, 4])]
+    entries = {(0, 3): 1, (1, 0): 2, (2, 1): 3, (2, 0): 4, (3, 2): 5}
+    blocks = sorted(_blocks(entries, 4, 4))
+    assert blocks == [([0], [3], {(0, 3): 1}), ([1, 2], [0, 1], {(1, 0): 2, (2, 1): 3, (2, 0): 4}),
+                      ([3], [2], {(3, 2): 5})]
+    dense = {(i, j): 1 for i in range(2) for j in range(2)}
+    assert _blocks(dense, 2, 2) == [([0, 1], [0, 1], dense)]
 
 
 def test_levels_like_certificate_is_cheap_within_the_default_limits(monkeypatch):

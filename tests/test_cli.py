@@ -82,7 +82,7 @@ def test_factor_out_then_verify(tmp_path):
     data["matrix"][1][1] = "2"
     cert.write_text(json.dumps(data))
     v = run("verify", str(cert))
-    assert v.returncode == 1 and "differs from matrix at entry (1, 1)" in v.stderr
+    assert v.returncode == 1 and "differs from matrix at entry (2, 2)" in v.stderr
 
 
 @pytest.mark.parametrize("fmt", ["json", "latex", "table"])
@@ -358,3 +358,13 @@ def test_latex_equation_holds_as_printed(mask, method, capsys):
         product = matmul(product, F)
     assert product == T and len(factors) >= 3
     assert ("% mask" in r.stdout) == (mask != "half")
+
+
+def test_counts_of_one_are_singular_and_tolerances_short_decimals(tmp_path, capsys):
+    """Messages once said "1 couplings", "keeps 1 coordinates" and "tolerance 24e-15"."""
+    (tmp_path / "T.csv").write_text("2, 1\n0, 1\n")
+    assert call(capsys, "factor", str(tmp_path / "T.csv")).stdout.splitlines()[0].endswith(": 1 coupling")
+    assert " into 1 coupling (" in call(capsys, "explain", str(tmp_path / "T.csv")).stdout.splitlines()[0]
+    one_sentence_exit_2(call(capsys, "factor", "--mask", "1,0,0,0", "--split", "2"), "keeps 1 coordinate but")
+    cert = json.loads(call(capsys, "factor", "--method", "levels", "--arith", "float64", "--format", "json").stdout)
+    assert re.fullmatch(r"[1-9](\.[0-9])?e-1[0-9]", cert["claims"]["tolerance"]), cert["claims"]["tolerance"]

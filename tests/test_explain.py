@@ -25,7 +25,7 @@ EXPECTED_STEPS = {
     "paper": ["LUP decomposition", "swap-network round 1 of 1", "signs moved into the triangular factors",
               "lower triangular stage", "similarity from cyclic bases", "balancing the diagonal blocks",
               "upper triangular stage", "similarity from cyclic bases", "balancing the diagonal blocks"],
-    "levels": ["LU with row pivoting", "level 0", "level 1", "swap network", "pivots in the finest frame"],
+    "levels": ["LU with row pivoting", "level 1 of 2", "level 2 of 2", "swap network", "pivots in the finest frame"],
 }
 
 

@@ -28,6 +28,7 @@ from construct.cli import main  # noqa: E402
 from construct.export import ExportError, check_flow, export_flow, run_flow, save_flow  # noqa: E402
 from construct.factor import factor  # noqa: E402
 from construct.matrices import from_rows  # noqa: E402
+from construct.report import format_table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "certificates" / "valid"
@@ -152,7 +153,7 @@ def test_freia_refuses_negative_scales_naming_the_factor_and_suggesting_positive
     path.write_text(json.dumps(cert))
     assert main(["export", str(path), "--to", "freia", "--out", str(tmp_path / "f.pt")]) == 2
     err = capsys.readouterr().err
-    assert re.search(r"factor \d+ \((lower|upper)\) has a negative scale \(scale\[\d+\] = -", err)
+    assert re.search(r"factor F\d+ \((lower|upper)\) has a negative scale \(scale entry \d+ = -", err)
     assert "--mode positive" in err and "--sign-layer" in err and err.count("\n") == 1
     assert not (tmp_path / "f.pt").exists()
     with pytest.raises(ExportError, match="det T < 0 rules out --mode positive"):
@@ -246,9 +247,21 @@ def test_export_usage_errors_exit_2_with_one_sentence(tmp_path, capsys, args, me
     assert message in err and err.count("\n") == 1
 
 
+def test_export_names_a_factor_as_the_factor_table_does(tmp_path, capsys):
+    """export once said "factor 5" for what the factor table calls F6: both count from 1."""
+    A = [[-1, 0, 0, 0], [0, -1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]
+    result = factor(from_rows(A), method="levels", mode="any")
+    negative = [line.split()[0] for line in format_table(result).splitlines()
+                if re.match(r"F\d+ = .*scale \[[^]]*-", line)]
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(result.certificate()))
+    assert main(["export", str(path), "--to", "freia", "--out", str(tmp_path / "f.pt")]) == 2
+    assert f"factor {negative[0]} (" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("matrix, shear, scale, message", [
-    ([["1", "0"], ["1e400", "1"]], "1e400", "1", "factor 0 (lower) is beyond the float64 range"),
-    ([["1", "0"], ["0", "1e-400"]], "0", "1e-400", "factor 0 (lower): scale[0] = 1e-400 rounds to 0 in float64"),
+    ([["1", "0"], ["1e400", "1"]], "1e400", "1", "factor F1 (lower) is beyond the float64 range"),
+    ([["1", "0"], ["0", "1e-400"]], "0", "1e-400", "factor F1 (lower): scale entry 1 = 1e-400 rounds to 0 in float64"),
 ])
 def test_export_refuses_entries_beyond_float64_with_exit_2(tmp_path, capsys, matrix, shear, scale, message):
     path = tmp_path / "c.json"

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from construct.cli import main, slow_warning
 from construct.matrices import from_rows
 from construct.parse import InputError, read_matrix
+from proofs.matrix_file import MatrixUnreadable, read_cells
+from proofs.matrix_file import read_matrix as trusted_read_matrix
 from tests.test_cli import run_on_terminal
 
 
@@ -99,6 +101,59 @@ def test_factor_a_matrix_market_file_certifies_the_matrix_it_holds(tmp_path, cap
     assert code == 0
     cert = json.loads(out)
     assert [[Fraction(x) for x in row] for row in cert["matrix"]] == MTX_CASES["coordinate real general"][1]
+
+
+@pytest.mark.parametrize("variant", MTX_CASES)
+def test_the_trusted_reader_reads_every_matrix_market_variant_as_factor_does(variant, tmp_path):
+    """``verify --matrix T.mtx`` once exited 2 ("not square: row 1 has 5 entries"): it read .mtx as CSV."""
+    path = mtx(tmp_path, MTX_CASES[variant][0])
+    trusted = [[Fraction(int(q.p), int(q.q)) for q in row] for row in trusted_read_matrix(path)]
+    assert trusted == fractions(read_matrix(path)) == MTX_CASES[variant][1]
+
+
+@pytest.mark.parametrize("text, words", [
+    ("%%MatrixMarket matrix coordinate pattern general\n2 2 2\n1 1\n2 2\n", ["pattern matrix"]),
+    ("%%MatrixMarket matrix coordinate real general\n2 2 1\n3 1 1\n", ["(3, 1) is outside the 2x2 matrix"]),
+    ("%%MatrixMarket matrix coordinate integer general\n1 1 1\n1 1 1.5\n", ["'1.5' is not an integer"]),
+    ("%%MatrixMarket matrix coordinate real general\n1 1 1\n1 1 x\n", ["line 3", "'x' is not a number"]),
+    ("%%MatrixMarket matrix coordinate real general\n100000 100000 0\n", ["100000x100000"]),
+])
+def test_the_trusted_reader_refuses_what_factor_refuses_in_a_matrix_market_file(text, words, tmp_path):
+    path = mtx(tmp_path, text)
+    with pytest.raises(MatrixUnreadable) as info:
+        trusted_read_matrix(path)
+    for w in words:
+        assert w in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize("name, text", [
+    ("T.mtx", MTX_CASES["coordinate real general"][0]),
+    ("T.csv", '"1", "0.5", 0, 2\n0, 1, "-2/7", 0\n1e-3, 0, 1, 0\n0, 0, 0, "4"\n'),
+    ("T.txt", "1 0.5 0 2\n0 1 -2/7 0\n1e-3 0 1 0\n0 0 0 4\n"),
+    ("T.json", '[["1", 0.5, 0, 2], [0, 1, "-2/7", 0], [1e-3, 0, 1, 0], [0, 0, 0, "4"]]'),
+])
+def test_verify_matrix_reads_what_factor_reads(name, text, tmp_path, capsys):
+    path = tmp_path / name
+    path.write_text(text)
+    code, _, err = call(capsys, "factor", str(path), "--out", str(tmp_path / "cert.json"))
+    assert code == 0, err
+    code, out, err = call(capsys, "verify", str(tmp_path / "cert.json"), "--matrix", str(path))
+    assert code == 0 and f"its matrix is {path}" in out, err
+
+
+def test_the_trusted_reader_returns_symbolic_cells_as_their_text(tmp_path):
+    (tmp_path / "S.csv").write_text('a, " 2*x + 1"\n0, (a - b)/c\n')
+    (tmp_path / "S.json").write_text('[["a", "2*x + 1"], [0, "(a - b)/c"]]')
+    for name in ("S.csv", "S.json"):
+        assert read_cells(tmp_path / name) == [["a", "2*x + 1"], [0, "(a - b)/c"]]
+        with pytest.raises(MatrixUnreadable, match=r'cell \(1, 1\) of .* is not a number: "a"'):
+            trusted_read_matrix(tmp_path / name)  # numbers only, as before
+    (tmp_path / "bad.csv").write_text("sin(x), 1\n0, inf\n")
+    with pytest.raises(MatrixUnreadable, match=r"cell \(1, 1\) .* rational expression: .*calls the function sin"):
+        read_cells(tmp_path / "bad.csv")
+    (tmp_path / "inf.csv").write_text("x, 1\n0, inf\n")
+    with pytest.raises(MatrixUnreadable, match=r'cell \(2, 2\) of .* is not a number: "inf"'):
+        read_cells(tmp_path / "inf.csv")
 
 
 def markdown_matrices(text):

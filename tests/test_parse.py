@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from sympy import QQ
 
 from construct.parse import InputError, matrix_from_text, parse_number, read_matrix
+from proofs.matrix_file import MatrixUnreadable, parse_cell
+from proofs.matrix_file import read_matrix as trusted_read_matrix
 
 
 def entries(M):
@@ -278,7 +280,7 @@ def test_json_round_trip(tmp_path_factory, rows):
         ("[]", ["T.json is empty"]),
         ("[[]]", ["T.json is empty"]),
         ("", ["not valid JSON"]),
-        ("[[1, 2], [3]]", ["not square", "row 2 has 1 entries but row 1 has 2"]),
+        ("[[1, 2], [3]]", ["not square", "row 2 has 1 entry but row 1 has 2"]),
         ("[[1, 2, 3], [4, 5, 6]]", ["2x3, not square"]),
         ('[[1, 2], [3, "a@c"]]', ["(2, 2)", "not a number", "a@c"]),
         ("[[1, true], [3, 4]]", ["(1, 2)", "not a number", "true"]),
@@ -393,3 +395,51 @@ def test_npy_huge_declared_shape_refused_before_allocating(tmp_path):
     p = huge_header_npy(tmp_path / "short.npy", (3, 3))
     with pytest.raises(InputError, match="short.npy is truncated"):
         read_matrix(p)
+
+
+# ---------------------------------------------------------------- one grammar, one CSV splitting
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text("0123456789+-./eE x", max_size=7))
+def test_the_builder_reads_numbers_by_the_trusted_grammar(s):
+    """parse_number reads what proofs.matrix_file.parse_cell reads, to the same value, and nothing else
+    (it adds messages and the digit limit: at most 7 characters stay far within it)."""
+    trusted = parse_cell(s, max_exponent=10**6)
+    try:
+        value = parse_number(s, max_digits=None)
+    except ValueError:
+        assert trusted is None, s
+    else:
+        assert trusted is not None and value == Fraction(int(trusted.p), int(trusted.q)), s
+
+
+@pytest.mark.parametrize("text, words", [
+    ("1,2,\n3,4,\n", ["T.csv is 2x3, not square", "every row ends with a comma", "separated by commas, not ended"]),
+    ("1;2\n3;4\n", ["';', which does not separate cells", "separated by commas"]),
+    ("1;2\n", ["';'"]),
+    ("1,2\n3\n", ["row 2 has 1 entry but row 1 has 2", "read as comma-separated cells, one row a line"]),
+    ("1 2 3\n4 5 6\n", ["2x3, not square", "separated by whitespace (no line has a comma)"]),
+])
+def test_csv_separator_errors_say_what_was_expected(text, words, tmp_path):
+    """A trailing comma once gave only "is 2x3, not square", ``1;2`` "is 2x1"; both readers say the same."""
+    p = tmp_path / "T.csv"
+    p.write_text(text)
+    with pytest.raises(InputError) as builder:
+        read_matrix(p)
+    with pytest.raises(MatrixUnreadable) as trusted:
+        trusted_read_matrix(p)
+    assert str(builder.value) == str(trusted.value)
+    for w in words:
+        assert w in str(builder.value), str(builder.value)
+
+
+def test_csv_quotes_are_read_by_both_readers(tmp_path):
+    """A quoted ``"2"``, as spreadsheets write it, was once "not a number"."""
+    p = tmp_path / "T.csv"
+    p.write_text('"1", "2"\n"-2/7",4\n')
+    assert entries(read_matrix(p)) == [[1, 2], [Fraction(-2, 7), 4]]
+    assert [[Fraction(int(q.p), int(q.q)) for q in row] for row in trusted_read_matrix(p)] == entries(read_matrix(p))
+    p.write_text('"1" "2"\n3 "4"\n')
+    assert entries(read_matrix(p)) == [[1, 2], [3, 4]]
+    assert str(matrix_from_text('a, "2*x + 1"\n0, 1').to_Matrix()) == "Matrix([[a, 2*x + 1], [0, 1]])"

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from construct.factor import factor
 from construct.families import FAMILIES, sample
 from construct.matrices import blocks, from_rows
+from construct.short import ROUTES
 from tests.helpers import assert_factors
 
 FAMILY_NAMES = sorted(FAMILIES)
@@ -23,12 +24,22 @@ def expected_bound(T):
     return 5 if Q.rank() == d or R.rank() == d else 6
 
 
+ROUTE_BOUNDS = {f"short:{name}": bound for name, _, bound in ROUTES}
+
+
+def assert_route(method, count, bound):
+    """The route is one that exists, the count within its bound, and six only without an invertible
+    off-diagonal block (``bound`` 6: :func:`expected_bound`)."""
+    assert method in ROUTE_BOUNDS and count <= ROUTE_BOUNDS[method], (method, count)
+    assert method != "short:six" or bound == 6, method
+
+
 @settings(max_examples=60, deadline=None)
 @given(family=st.sampled_from(FAMILY_NAMES), d=st.integers(1, 5), seed=st.integers(0, 2**32))
 def test_short_any_mode_at_most_six(family, d, seed):
     T = sample(family, random.Random(seed), d)
     f = assert_factors(T, "short", "any", seed=seed, bound=expected_bound(T))
-    assert f.method != "short:paper"
+    assert_route(f.method, f.count, expected_bound(T))
 
 
 @settings(max_examples=40, deadline=None)
@@ -36,7 +47,7 @@ def test_short_any_mode_at_most_six(family, d, seed):
 def test_short_positive_mode_at_most_six(family, d, seed):
     T = sample(family, random.Random(seed), d, positive=True)
     f = assert_factors(T, "short", "positive", seed=seed, bound=6)
-    assert f.method != "short:paper"
+    assert_route(f.method, f.count, expected_bound(T))
 
 
 def permutation_input(perm, mode):
@@ -63,7 +74,7 @@ def check_permutations(cases):
         results = pool.map(factor_permutation, cases, chunksize=16)
     assert len(results) == len(cases)
     for (perm, mode), (count, method, bound) in zip(cases, results):
-        assert method != "short:paper", perm
+        assert_route(method, count, bound)
         assert count <= bound, (perm, mode, count)  # 5 when an off-diagonal block is invertible, else 6
 
 
@@ -88,7 +99,8 @@ def test_short_random_permutations_n10_n12_in_six(n, data, mode):
     """30 Hypothesis-drawn permutations for n = 10 and 12."""
     perm = data.draw(st.permutations(range(n)))
     count, method, bound = factor_permutation((perm, mode))
-    assert method != "short:paper" and count <= bound
+    assert_route(method, count, bound)
+    assert count <= bound
 
 
 @settings(max_examples=25, deadline=None)
@@ -135,7 +147,7 @@ def test_block_antidiagonal_reversal(d, mode):
     if mode == "positive" and T.det() < 0:
         T = from_rows([[-x for x in rows[0]]] + rows[1:])
     f = assert_factors(T, "short", mode, bound=expected_bound(T))
-    assert f.method != "short:paper"
+    assert_route(f.method, f.count, expected_bound(T))
 
 
 def test_sparse_domain_matrix_is_normalised():
@@ -209,7 +221,7 @@ def _with_positive_det(T):
 @settings(max_examples=40, deadline=None)
 @given(name=st.sampled_from(HARD_FAMILIES), d=st.integers(1, 5), seed=st.integers(0, 2**32),
        mode=st.sampled_from(["any", "positive"]))
-def test_hard_families_within_six_without_the_paper_route(name, d, seed, mode):
+def test_hard_families_within_six_by_a_route_that_exists(name, d, seed, mode):
     """Derogatory matrices, scalar and zero blocks, blocks sharing eigenvalues (d = 1..5)."""
     T = _hard_family(name, d, random.Random(seed))
     if T.det() == 0:
@@ -217,17 +229,17 @@ def test_hard_families_within_six_without_the_paper_route(name, d, seed, mode):
     if mode == "positive":
         T = _with_positive_det(T)
     f = assert_factors(T, "short", mode, seed=seed, bound=expected_bound(T))
-    assert f.method != "short:paper"
+    assert_route(f.method, f.count, expected_bound(T))
 
 
 @pytest.mark.parametrize("name", ["scalar blocks", "scalar matrix", "jordan blocks", "half swap"])
 @pytest.mark.parametrize("mode", ["any", "positive"])
-def test_hard_families_d8_within_six_without_the_paper_route(name, mode):
+def test_hard_families_d8_within_six_by_a_route_that_exists(name, mode):
     T = _hard_family(name, 8, random.Random(8))
     if mode == "positive":
         T = _with_positive_det(T)
     f = assert_factors(T, "short", mode, bound=expected_bound(T))
-    assert f.method != "short:paper"
+    assert_route(f.method, f.count, expected_bound(T))
 
 
 def sparse_invertible(rng, d):

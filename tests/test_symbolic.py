@@ -10,6 +10,7 @@ import copy
 import json
 import shutil
 import subprocess
+import sys
 from fractions import Fraction
 from functools import reduce
 from operator import mul
@@ -207,8 +208,8 @@ def cert_two():
     return certificate_of(TWO)[1]
 
 
-@pytest.mark.parametrize("tamper, reason", [
-    (lambda c: c["factors"][1].update(shear=[["b + 1"]]), "differs from matrix at entry (0, 1)"),
+TAMPERINGS = [
+    (lambda c: c["factors"][1].update(shear=[["b + 1"]]), "differs from matrix at entry (1, 2)"),
     (lambda c: c.update(conditions=["a"]), "has the factor a*d - b*c, which divides no listed condition"),
     (lambda c: c.update(conditions=["a*d - b*c"]), "has the factor a, which divides no listed condition"),
     (lambda c: c.update(conditions=["a", "a*d - b*c", "b - b"]), "which is zero"),
@@ -224,7 +225,10 @@ def cert_two():
     (lambda c: c["factors"][0].update(shear=[[1]]), "expected an exact number string"),
     (lambda c: c["matrix"][0].__setitem__(0, "a^1001"), "exponents must be whole numbers"),
     (lambda c: c["matrix"][0].__setitem__(0, "(a + b + c + d + 1)^1000"), "products of terms, beyond the limit"),
-])
+]
+
+
+@pytest.mark.parametrize("tamper, reason", TAMPERINGS)
 def test_the_checker_rejects_a_tampered_symbolic_certificate(tamper, reason):
     cert = cert_two()
     tamper(cert)
@@ -249,9 +253,10 @@ def test_every_string_must_be_defined_as_written_where_the_conditions_hold():
     assert check_certificate(cert).ok
 
 
-def test_the_checker_refuses_to_compare_a_symbolic_certificate_with_a_matrix_file():
+def test_the_checker_compares_a_symbolic_certificate_with_a_matrix_as_rational_functions():
     verdict = check_certificate(cert_two(), matrix=[[1, 2], [3, 4]])
-    assert not verdict.ok and "cannot be compared with a matrix file" in verdict.reasons[0]
+    assert not verdict.ok and "the certificate is for another matrix" in verdict.reasons[0]
+    assert check_certificate(cert_two(), matrix=[["a", "b"], ["c", "(d*a)/a"]]).ok
 
 
 def test_the_checker_bounds_the_work_of_a_symbolic_product():
@@ -356,3 +361,49 @@ def test_symbolic_latex_compiles_in_a_document(tmp_path, capsys):
         done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "sym.tex"],
                               cwd=tmp_path, capture_output=True, timeout=120)
         assert done.returncode == 0 and (tmp_path / "sym.pdf").exists()
+
+
+def test_verify_conditions_accepts_only_certificates_whose_conditions_follow(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(cert_two()))  # conditions a and a*d - b*c
+    checker = [sys.executable, "-m", "proofs.checker", str(path)]
+    ok = subprocess.run(checker + ["--conditions", "a^2*(a*d - b*c)"], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    only_det = subprocess.run(checker + ["--conditions", "a*d - b*c"], capture_output=True, text=True)
+    assert only_det.returncode == 1 and "needs the condition a != 0" in only_det.stderr
+    allowed = tmp_path / "allowed.txt"
+    allowed.write_text("# what I allow\na\na*d - b*c\n")
+    assert subprocess.run(checker + ["--conditions", str(allowed)], capture_output=True).returncode == 0
+
+
+def test_verify_matrix_reads_a_symbolic_csv(tmp_path):
+    path, csv, other = tmp_path / "c.json", tmp_path / "T.csv", tmp_path / "U.csv"
+    path.write_text(json.dumps(cert_two()))
+    csv.write_text(TWO)
+    other.write_text("a, b\nc, d + 1\n")
+    checker = [sys.executable, "-m", "proofs.checker", str(path), "--matrix"]
+    ok = subprocess.run(checker + [str(csv)], capture_output=True, text=True)
+    assert ok.returncode == 0 and "its matrix is" in ok.stdout, ok.stderr
+    wrong = subprocess.run(checker + [str(other)], capture_output=True, text=True)
+    assert wrong.returncode == 1 and "differs from" in wrong.stderr and "at entry (2, 2)" in wrong.stderr
+
+
+def test_a_certificate_may_declare_up_to_100_symbols():
+    cert = cert_two()
+    cert["symbols"] += [f"x{k}" for k in range(96)]
+    assert check_certificate(cert).ok
+    cert["symbols"].append("x96")
+    assert "distinct names" in check_certificate(cert).reasons[0]
+
+
+def test_allowed_conditions_in_the_api_and_symbol_names_up_to_100_characters():
+    cert = cert_two()
+    assert check_certificate(cert, conditions=["a", "a*d - b*c"]).ok
+    assert check_certificate(cert, conditions=["a^2*(a*d - b*c)/7"]).ok
+    v = check_certificate(cert, conditions=["a*d - b*c"])
+    assert not v.ok and "needs the condition a != 0" in v.reasons[0]
+    assert "is not a rational function" in check_certificate(cert, conditions=["sin(a)"]).reasons[0]
+    for length in (100, 101):  # the certificate of [[z..z, b], [c, d]]
+        name = "z" * length
+        renamed = certificate_of(TWO.replace("a", name))[1]
+        assert check_certificate(renamed).ok is (length == 100)
