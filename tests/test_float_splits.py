@@ -14,6 +14,7 @@ import scipy.stats
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from construct.accuracy import AccuracyError
 from construct.arith import arithmetic
 from construct.conditioning import conditioning
 from construct.factor import factor
@@ -117,14 +118,16 @@ def test_singular_values_spread_to_1e6_take_the_qr_route(arith, p):
 
 
 def test_a_numerically_singular_input_gets_a_certificate_not_an_internal_error():
-    """Unit lower triangular with -1 below the diagonal, n = 65: cond T = 7e17, beyond the targets (refusing by
-    the residual is not this test's business), but building must not fail: when rescaling changes nothing, unit
-    couplings keep no scale, which the residual of the routes' choice must read as ones."""
+    """Unit lower triangular with -1 below the diagonal, n = 65: cond T = 7e17, beyond the targets. Building must
+    not fail (when rescaling changes nothing, unit couplings keep no scale, which the residual of the routes'
+    choice must read as ones); factor then refuses it as numerically singular in float64."""
     n = 65
     T = from_rows((np.eye(n) - np.tril(np.ones((n, n)), -1)).tolist())
     with np.errstate(all="ignore"):
-        f = factor(T, method="levels", arith="float64", split=8)
-    assert check_certificate(f.certificate(), matrix=exact_rows(T)).ok
+        f = factor_split_levels(T, 8, random.Random(0), arithmetic("float64"))
+        assert check_certificate(f.certificate(), matrix=exact_rows(T)).ok
+        with pytest.raises(AccuracyError, match="numerically singular in float64"):
+            factor(T, method="levels", arith="float64", split=8)
 
 
 def test_a_pivot_that_vanishes_in_float64_gives_no_word():
