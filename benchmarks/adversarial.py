@@ -22,12 +22,12 @@ import scipy.stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from construct.accuracy import AccuracyError  # noqa: E402
-from construct.arith import arithmetic  # noqa: E402
-from construct.conditioning import conditioning, coupling_condition  # noqa: E402
-from construct.factor import factor  # noqa: E402
-from construct.levels import build_word  # noqa: E402
-from construct.matrices import from_rows  # noqa: E402
+from construct.core.accuracy import AccuracyError  # noqa: E402
+from construct.core.arith import arithmetic  # noqa: E402
+from construct.core.conditioning import conditioning, coupling_condition  # noqa: E402
+from construct.core.matrices import from_rows  # noqa: E402
+from construct.front.factor import factor  # noqa: E402
+from construct.methods.levels import build_word  # noqa: E402
 
 
 def as_built(T, d, route):

@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from construct.factor import METHODS, factor  # noqa: E402
-from construct.families import sample  # noqa: E402
-from construct.matrices import bit_length  # noqa: E402
+from construct.core.matrices import bit_length  # noqa: E402
+from construct.front.factor import METHODS, factor  # noqa: E402
+from construct.front.families import sample  # noqa: E402
 from proofs.checker import check_certificate  # noqa: E402
 
 

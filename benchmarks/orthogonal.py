@@ -19,10 +19,10 @@ import scipy.stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from construct.conditioning import conditioning  # noqa: E402
-from construct.factor import factor  # noqa: E402
-from construct.levels import levels_bound  # noqa: E402
-from construct.matrices import from_rows  # noqa: E402
+from construct.core.conditioning import conditioning  # noqa: E402
+from construct.core.matrices import from_rows  # noqa: E402
+from construct.front.factor import factor  # noqa: E402
+from construct.methods.levels import levels_bound  # noqa: E402
 
 
 def main(argv=None):

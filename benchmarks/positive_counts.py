@@ -21,9 +21,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from construct.factor import factor  # noqa: E402
-from construct.families import FAMILIES, sample  # noqa: E402
-from construct.matrices import from_rows  # noqa: E402
+from construct.core.matrices import from_rows  # noqa: E402
+from construct.front.factor import factor  # noqa: E402
+from construct.front.families import FAMILIES, sample  # noqa: E402
 
 
 def excess(f, d: int) -> tuple[int, int]:

@@ -3,11 +3,11 @@
     python benchmarks/split_counts.py [--samples 6]
 
 For each (n, p) below: every family of ``couplings bounds`` (odd sizes as
-invertible minors, ``construct/sweep.py``), ``--samples`` matrices each,
+invertible minors, ``construct/front/sweep.py``), ``--samples`` matrices each,
 both modes, factored with the short method and checked by the independent
 checker; prints one Markdown row per (n, p): the number of clearing steps
 ``k``, the largest count measured in each mode, the bounds proved for the
-three methods (any mode; short: :func:`~construct.splits.split_bound` with
+three methods (any mode; short: :func:`~construct.methods.splits.split_bound` with
 ``short=True``, 8 for odd ``n`` and ``|n - 2p| = 1``) and the
 parameter-count lower bound.
 """
@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from construct.families import FAMILIES  # noqa: E402
-from construct.splits import parameter_lower_bound, peels  # noqa: E402
-from construct.sweep import proved_bound, sweep  # noqa: E402
+from construct.front.families import FAMILIES  # noqa: E402
+from construct.front.sweep import proved_bound, sweep  # noqa: E402
+from construct.methods.splits import parameter_lower_bound, peels  # noqa: E402
 
 CASES = [(4, 2), (3, 1), (5, 2), (7, 3), (9, 4), (8, 3), (6, 4), (9, 2), (6, 1), (8, 1), (9, 1)]
 

@@ -8,7 +8,7 @@ For each size ``n`` and split ``p`` (every ``p < n/2`` for ``n <= 17``, else
 (those of ``benchmarks/adversarial.py`` and ``cond 1e6``, singular values
 ``1 .. 1e-6`` between random orthogonal matrices; by default Gaussian and a
 random orthogonal matrix): couplings, the bound the certificate claims, the bound
-of the exact route (clearing to the balanced split, ``construct/splits.py``),
+of the exact route (clearing to the balanced split, ``construct/methods/splits.py``),
 the largest factor condition number over ``cond T``, the float64 backward
 error ``||fl(F_1 ... F_k) - T||_F / ||T||_F``, and the time of ``factor``
 (wall seconds, and as a multiple of one ``scipy.linalg.lu`` of the same matrix,
@@ -31,11 +31,11 @@ import scipy.linalg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adversarial import families  # noqa: E402  (benchmarks/adversarial.py)
-from construct.conditioning import conditioning  # noqa: E402
-from construct.factor import factor  # noqa: E402
-from construct.levels import levels_bound  # noqa: E402
-from construct.matrices import from_rows  # noqa: E402
-from construct.splits import split_bound  # noqa: E402
+from construct.core.conditioning import conditioning  # noqa: E402
+from construct.core.matrices import from_rows  # noqa: E402
+from construct.front.factor import factor  # noqa: E402
+from construct.methods.levels import levels_bound  # noqa: E402
+from construct.methods.splits import split_bound  # noqa: E402
 
 SIZES = (16, 17, 64, 65, 256, 257)
 FAMILIES = ("gaussian", "orthogonal")

@@ -30,9 +30,9 @@ import scipy.linalg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from construct.conditioning import conditioning  # noqa: E402
-from construct.factor import factor  # noqa: E402
-from construct.matrices import bit_length, from_rows  # noqa: E402
+from construct.core.conditioning import conditioning  # noqa: E402
+from construct.core.matrices import bit_length, from_rows  # noqa: E402
+from construct.front.factor import factor  # noqa: E402
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 

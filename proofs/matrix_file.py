@@ -1,7 +1,7 @@
 """Read the matrix a certificate must be for (``verify --matrix``): trusted, standard library and python-flint only.
 
 The formats are those ``couplings factor`` reads (it reads them with this
-module's grammar: :mod:`construct.parse`): CSV text, a JSON list of rows or an
+module's grammar: :mod:`construct.front.parse`): CSV text, a JSON list of rows or an
 object with a ``"matrix"`` key, a Matrix Market ``.mtx`` file (``coordinate``
 or ``array``, ``real`` or ``integer``, ``general``, ``symmetric`` or
 ``skew-symmetric``), or a ``.npy`` array of integers or floats (each float

@@ -6,7 +6,7 @@ factors is recomputed from the certificate's strings with python-flint and
 compared with ``T`` itself (reordered by the mask), not with ``cert["matrix"]``,
 and the checker is asked to accept it against ``T``.
 
->>> from construct.matrices import from_rows
+>>> from construct.core.matrices import from_rows
 >>> f = assert_factors(from_rows([[0, 1], [1, 0]]), "short", "any")
 >>> f.count
 3
@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from flint import fmpq, fmpq_mat, fmpz
 
-from construct.factor import factor
+from construct.front.factor import factor
 from proofs.checker import Limits, check_certificate
 
 

@@ -1,4 +1,4 @@
-"""Rescaling and halving (construct/balancing.py): the same product exactly, within the spare count, and a
+"""Rescaling and halving (construct/methods/balancing.py): the same product exactly, within the spare count, and a
 largest condition-number bound that is a bound and never worse."""
 
 import math
@@ -8,9 +8,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from construct.balancing import balance
-from construct.balancing import _stats
-from construct.conditioning import coupling_condition, coupling_condition_bound
+from construct.core.conditioning import coupling_condition, coupling_condition_bound
+from construct.methods.balancing import balance
+from construct.methods.balancing import _stats
 
 
 @st.composite
@@ -93,7 +93,7 @@ def test_with_uniform_scales_the_bound_is_the_condition_number_and_balance_never
 @given(words())
 def test_halvings_beyond_the_target_each_cut_the_largest_bound_by_the_gain(word):
     """Above the target every halving that helps is kept; at or below it only those worth GAIN per two couplings."""
-    from construct.balancing import GAIN
+    from construct.methods.balancing import GAIN
 
     d, factors = word
     rescaled = largest_bound(balance(factors)[0])

@@ -267,11 +267,11 @@ def test_couplings_verify_runs_the_same_code(tmp_path):
     cert, csv = tmp_path / "c.json", tmp_path / "T.csv"
     cert.write_text(json.dumps(HAND))
     csv.write_text("-3, 1\n-6, 5/2\n")
-    a = subprocess.run([sys.executable, "-m", "construct.cli", "verify", str(cert), "--max-factors", "1"], capture_output=True)
+    a = subprocess.run([sys.executable, "-m", "construct", "verify", str(cert), "--max-factors", "1"], capture_output=True)
     b = run(cert, "--max-factors", "1")
     assert a.returncode == b.returncode == 1 and a.stdout == b.stdout == b""
     assert a.stderr == b.stderr == b"not verified: the certificate has 2 factors, more than the required at most 1\n"
-    piped = subprocess.run([sys.executable, "-m", "construct.cli", "verify", "-", "--matrix", str(csv), "--max-factors", "2"],
+    piped = subprocess.run([sys.executable, "-m", "construct", "verify", "-", "--matrix", str(csv), "--max-factors", "2"],
                            input=json.dumps(HAND).encode(), capture_output=True)
     assert piped.returncode == 0 and piped.stdout == run(cert, "--matrix", csv).stdout.replace(
         str(csv).encode(), str(csv).encode())

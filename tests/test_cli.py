@@ -11,12 +11,12 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from construct import sweep as sweep_module
-from construct.cli import EXAMPLE, main
-from construct.factor import METHODS
+from construct.front import sweep as sweep_module
+from construct.front.cli import EXAMPLE, main
+from construct.front.factor import METHODS
 from tests.test_parse import huge_header_npy
 
-CLI = [sys.executable, "-m", "construct.cli"]
+CLI = [sys.executable, "-m", "construct"]
 
 
 def run(*args, stdin=None):

@@ -8,7 +8,7 @@ import numpy as np
 
 
 def couplings(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "construct.cli", *args], input=stdin,
+    return subprocess.run([sys.executable, "-m", "construct", *args], input=stdin,
                           capture_output=True, text=True, timeout=300)
 
 

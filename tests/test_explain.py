@@ -9,12 +9,12 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from construct import trace
-from construct.cli import EXAMPLE, main
-from construct.explain import explain, format_explanation
-from construct.factor import METHODS, MODES, factor
-from construct.matrices import from_rows
-from construct.parse import matrix_from_text
+from construct.core import trace
+from construct.core.matrices import from_rows
+from construct.front.cli import EXAMPLE, main
+from construct.front.explain import explain, format_explanation
+from construct.front.factor import METHODS, MODES, factor
+from construct.front.parse import matrix_from_text
 
 T_EXAMPLE = matrix_from_text(EXAMPLE)
 
@@ -209,9 +209,9 @@ def test_explain_levels_with_mixing_shows_only_the_run_that_was_used(monkeypatch
     """With no growth threshold the levels method always retries on T R; its first run's steps are dropped."""
     import math
 
-    import construct.levels
+    import construct.methods.levels
 
-    monkeypatch.setattr(construct.levels, "GROWTH_BITS", -math.inf)
+    monkeypatch.setattr(construct.methods.levels, "GROWTH_BITS", -math.inf)
     rows = [[3, 4, -8, -1, 7, 6, 3, 0], [6, 2, 9, -3, 7, -5, 0, -5], [-6, -1, 8, -5, 0, -6, -7, 1],
             [6, 8, -6, 2, 4, 1, -3, 8], [6, 5, 7, -1, -8, 8, -9, -7], [3, -9, 6, 1, -2, 1, -7, -3],
             [9, -2, -2, -5, 8, 5, -7, -7], [1, 7, 6, -6, 0, 8, 0, -6]]

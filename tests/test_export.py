@@ -24,11 +24,11 @@ zuko = pytest.importorskip("zuko", reason=REASON)
 FrEIA = pytest.importorskip("FrEIA", reason=REASON)
 import FrEIA.framework  # noqa: E402
 
-from construct.cli import main  # noqa: E402
-from construct.export import ExportError, check_flow, export_flow, run_flow, save_flow  # noqa: E402
-from construct.factor import factor  # noqa: E402
-from construct.matrices import from_rows  # noqa: E402
-from construct.report import format_table  # noqa: E402
+from construct.core.matrices import from_rows  # noqa: E402
+from construct.front.cli import main  # noqa: E402
+from construct.front.export import ExportError, check_flow, export_flow, run_flow, save_flow  # noqa: E402
+from construct.front.factor import factor  # noqa: E402
+from construct.front.report import format_table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "certificates" / "valid"
@@ -284,7 +284,7 @@ def test_readme_whitening_example_runs_and_whitens(tmp_path):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     code = re.search(r"## Export to flow libraries.*?```python\n(.*?)```", readme, re.S)[1]
     assert len(code.strip().splitlines()) <= 12
-    code = code.replace('"couplings ', f'"{sys.executable} -m construct.cli ')
+    code = code.replace('"couplings ', f'"{sys.executable} -m construct ')
     run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert run.returncode == 0, run.stderr
@@ -293,7 +293,7 @@ def test_readme_whitening_example_runs_and_whitens(tmp_path):
 
 
 def test_the_command_line_and_export_module_import_without_torch():
-    code = "import sys, construct.cli, construct.export; print(sorted({'torch', 'zuko', 'FrEIA'} & set(sys.modules)))"
+    code = "import sys, construct.front.cli, construct.front.export; print(sorted({'torch', 'zuko', 'FrEIA'} & set(sys.modules)))"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert run.returncode == 0 and run.stdout.strip() == "[]", run.stderr

@@ -8,9 +8,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from construct.accuracy import AccuracyError
-from construct.factor import factor
-from construct.matrices import from_rows
+from construct.core.accuracy import AccuracyError
+from construct.core.matrices import from_rows
+from construct.front.factor import factor
 from tests.test_cli import call
 
 LEVELS_FLOAT = ("factor", "--method", "levels", "--arith", "float64")

@@ -3,7 +3,7 @@
 Targets on well-conditioned inputs: the factors rounded to float64 multiply
 back to ``T`` within a relative backward error of 1e-12, and no factor is
 worse conditioned than ``100 cond T``; every certificate, built through
-:func:`construct.factor.factor`, is accepted by the checker against ``T``.
+:func:`construct.front.factor.factor`, is accepted by the checker against ``T``.
 """
 
 import random
@@ -14,12 +14,13 @@ import scipy.stats
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from construct.accuracy import AccuracyError
-from construct.arith import arithmetic
-from construct.conditioning import conditioning
-from construct.factor import factor
-from construct.levels import capacity_splits, factor_split_levels, frames, split_levels_bound
-from construct.matrices import from_rows
+from construct.core.accuracy import AccuracyError
+from construct.core.arith import arithmetic
+from construct.core.conditioning import conditioning
+from construct.core.matrices import from_rows
+from construct.front.factor import factor
+from construct.methods.frames import capacity_splits, frames
+from construct.methods.levels import factor_split_levels, split_levels_bound
 from proofs.checker import check_certificate
 from tests.helpers import exact_rows
 

@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from construct.cli import main, slow_warning
-from construct.matrices import from_rows
-from construct.parse import InputError, read_matrix
+from construct.core.errors import InputError
+from construct.core.matrices import from_rows
+from construct.front.cli import main, slow_warning
+from construct.front.parse import read_matrix
 from proofs.matrix_file import MatrixUnreadable, read_cells
 from proofs.matrix_file import read_matrix as trusted_read_matrix
 from tests.test_cli import run_on_terminal

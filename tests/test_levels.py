@@ -14,20 +14,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from construct.accuracy import AccuracyError
-from construct.factor import factor
-from construct.levels import (
-    MAX_ROUNDS,
-    frames,
-    level_splits,
-    levels_bound,
-    network,
-    round_edges,
-    t_join,
-)
-from construct.matrices import from_rows
-from construct.swap_network import joined_involution_rounds, merge_disjoint, permutation_rounds, signed_permutation
-from construct.parse import InputError
+from construct.core.accuracy import AccuracyError
+from construct.core.errors import InputError
+from construct.core.matrices import from_rows
+from construct.front.factor import factor
+from construct.methods.frames import frames, level_splits, network, round_edges, t_join
+from construct.methods.levels import MAX_ROUNDS, levels_bound
+from construct.methods.swap_network import joined_involution_rounds, merge_disjoint, permutation_rounds, signed_permutation
 from proofs.checker import check_certificate
 from tests.helpers import assert_factors, exact_rows
 
@@ -317,7 +310,7 @@ def test_levels_float64_certificate_checks_against_the_input(d, mode):
 
 
 def test_levels_float64_backward_error_and_conditioning_gaussian_d32():
-    from construct.conditioning import conditioning
+    from construct.core.conditioning import conditioning
 
     A = float_matrix(64, 7)
     s = conditioning(factor(from_rows(A.tolist()), method="levels", arith="float64"))
@@ -344,8 +337,8 @@ def test_numeric_arithmetic_refused_by_exact_only_methods():
 
 def test_levels_exact_entries_no_longer_than_three_times_the_inverse():
     """Integer 32x32 input, entries in [-9, 9]: factor entries at most 3x the bits of T^-1's."""
-    from construct.conditioning import conditioning
-    from construct.matrices import bit_length
+    from construct.core.conditioning import conditioning
+    from construct.core.matrices import bit_length
 
     rng = random.Random(5)
     T = from_rows([[rng.randint(-9, 9) for _ in range(32)] for _ in range(32)])
@@ -361,7 +354,7 @@ def wilkinson(n):
 
 def test_block_pivoting_keeps_wilkinson_factors_small_without_mixing():
     """Partial pivoting grows Wilkinson's matrix like 2^n; choosing rows by volume does not (exact: factors as built)."""
-    from construct.conditioning import conditioning
+    from construct.core.conditioning import conditioning
 
     f = factor(from_rows(wilkinson(64).tolist()), method="levels")
     s = conditioning(f)
@@ -370,7 +363,7 @@ def test_block_pivoting_keeps_wilkinson_factors_small_without_mixing():
 
 
 def _largest_condition(factors, d):
-    from construct.conditioning import coupling_condition
+    from construct.core.conditioning import coupling_condition
 
     return max(coupling_condition(kind, S, np.ones(S.shape[0]) if c is None else np.array(c, dtype=float), d)
                for kind, S, c in factors)
@@ -395,7 +388,7 @@ def block_diagonal(n, seed):
                               "block-diagonal-64", "orthogonal-128", "orthogonal-256"])
 def test_float64_levels_largest_factor_condition_at_most_times_cond_T(T, times):
     """The goal ``max factor cond <= 10 cond T`` (orthogonal inputs go through the rotation levels, theory.md 7)."""
-    from construct.conditioning import conditioning
+    from construct.core.conditioning import conditioning
 
     n = T.shape[0]
     f = factor(from_rows(T.tolist()), method="levels", arith="float64")
@@ -408,9 +401,9 @@ def test_float64_levels_largest_factor_condition_at_most_times_cond_T(T, times):
                          ids=["wilkinson-64", "block-diagonal-64", "gaussian-256"])
 def test_float64_factors_at_least_gain_times_better_conditioned_than_the_word_as_built(T, gain):
     """Against the word as built (pivots in the middle, no rescaling, no halving)."""
-    from construct.arith import arithmetic
-    from construct.conditioning import conditioning
-    from construct.levels import build_with_mixing
+    from construct.core.arith import arithmetic
+    from construct.core.conditioning import conditioning
+    from construct.methods.levels import build_with_mixing
 
     n = T.shape[0]
     built, _, _ = build_with_mixing(from_rows(T.tolist()), "any", arithmetic("float64"), random.Random(0))
@@ -421,7 +414,7 @@ def test_float64_factors_at_least_gain_times_better_conditioned_than_the_word_as
 @pytest.mark.parametrize("n", [2, 22, 64])
 def test_spread_pivots_gives_each_part_one_scale_and_leaves_the_middle_only_the_fine_variation(n):
     """Exponents growing along the coordinates (from -3 to 3) keep at most 3 in the middle, for any n."""
-    from construct.levels import spread_pivots
+    from construct.methods.levels import spread_pivots
 
     levels = level_splits(n)
     exponents = [6 * c / n - 3 for c in range(n)]
@@ -438,7 +431,7 @@ def test_spread_pivots_gives_each_part_one_scale_and_leaves_the_middle_only_the_
 def test_spread_pivots_leaves_an_outlying_pivot_in_the_middle():
     """One pivot 2^-254 among 2s (a unit lower triangular T with -1 below the diagonal): no part takes more than
     SPREAD, so its neighbours get no large opposite scales."""
-    from construct.levels import SPREAD, spread_pivots
+    from construct.methods.levels import SPREAD, spread_pivots
 
     n = 256
     lower, upper = spread_pivots(level_splits(n), [1.0] * (n - 1) + [-254.0])
@@ -452,7 +445,7 @@ def upper_minus_ones(n):
 
 
 def test_upper_growth_is_mixed_away_in_float64():
-    from construct.conditioning import conditioning
+    from construct.core.conditioning import conditioning
 
     f = factor(from_rows(upper_minus_ones(44).tolist()), method="levels", arith="float64")
     s = conditioning(f)

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from construct.couplings import Word, lower, upper
-from construct.matrices import blocks, from_rows, identity, permutation_matrix
-from construct.cli import main
-from construct.minimal import algebraic_four_word, four_word, minimal
-from construct.short import ROUTES
+from construct.core.couplings import Word, lower, upper
+from construct.core.matrices import blocks, from_rows, identity, permutation_matrix
+from construct.front.cli import main
+from construct.front.minimal import algebraic_four_word, four_word, minimal
+from construct.methods.short import ROUTES
 from proofs.checker import check_certificate
 from proofs.lower_bounds import check_witness, load_witnesses, lower_bound_witness
 
@@ -162,7 +162,7 @@ def test_cli_json_has_lower_upper_and_mode(tmp_path, capsys):
 def test_cli_refuses_negative_determinant_in_positive_mode(tmp_path):
     path = tmp_path / "T.csv"
     path.write_text("0,1\n1,0\n")
-    r = subprocess.run([sys.executable, "-m", "construct.cli", "minimal", str(path), "--mode", "positive"],
+    r = subprocess.run([sys.executable, "-m", "construct", "minimal", str(path), "--mode", "positive"],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 2 and "det" in r.stderr and "Traceback" not in r.stderr
 

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from construct.families import FAMILIES, sample
-from construct.lup import lup
-from construct.matrices import from_rows, permutation_matrix
-from construct.swap_network import swap_network, two_involutions
+from construct.core.matrices import from_rows, permutation_matrix
+from construct.front.families import FAMILIES, sample
+from construct.methods.lup import lup
+from construct.methods.swap_network import swap_network, two_involutions
 from tests.helpers import assert_factors
 
 modes = st.sampled_from(["any", "positive"])
@@ -98,7 +98,7 @@ def test_certificate_is_for_the_input_matrix(mask):
     """The certificate states the matrix that was factored, and its factors multiply to it.
 
     Mutation this catches (tried): delete ``result.matrix = T`` from
-    ``construct/factor.py`` and drop the paper builder's upper-triangular stage
+    ``construct/front/factor.py`` and drop the paper builder's upper-triangular stage
     (``word = permutation * lower``, certified as ``Factorization(word.matrix(), ...)``).
     The certificate then still passes the checker, because it states the
     product of its own factors, but it is for another matrix.

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sympy import QQ
 
-from construct.parse import InputError, matrix_from_text, parse_number, read_matrix
+from construct.core.errors import InputError
+from construct.front.parse import matrix_from_text, parse_number, read_matrix
 from proofs.matrix_file import MatrixUnreadable, parse_cell
 from proofs.matrix_file import read_matrix as trusted_read_matrix
 

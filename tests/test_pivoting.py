@@ -1,4 +1,4 @@
-"""Block pivoting (construct/pivoting.py): the row order bounds every lower level block by 1 + DELTA."""
+"""Block pivoting (construct/core/pivoting.py): the row order bounds every lower level block by 1 + DELTA."""
 
 import random
 
@@ -7,9 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from construct.families import sample
-from construct.levels import level_splits, levels_bound
-from construct.pivoting import DELTA, Singular, level_lu, maxvol_rows
+from construct.core.pivoting import DELTA, Singular, level_lu, maxvol_rows
+from construct.front.families import sample
+from construct.methods.frames import level_splits
+from construct.methods.levels import levels_bound
 from tests.helpers import assert_factors
 
 

@@ -1,10 +1,10 @@
-"""Tests for construct.regression: least-squares fits of random matrices by coupling products."""
+"""Tests for construct.front.regression: least-squares fits of random matrices by coupling products."""
 import math
 
 import numpy as np
 import pytest
 
-from construct.regression import coupling_product, fit_error, format_fit, plot_fit, run_fit
+from construct.front.regression import coupling_product, fit_error, format_fit, plot_fit, run_fit
 
 
 def test_d1_four_layers_fit_exactly_any_sign():

@@ -1,4 +1,4 @@
-"""Orthogonal T in float64: the rotation levels (construct/rotations.py), certified against the input."""
+"""Orthogonal T in float64: the rotation levels (construct/methods/rotations.py), certified against the input."""
 
 import math
 
@@ -8,12 +8,12 @@ import scipy.stats
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from construct.conditioning import conditioning, uniform_coupling_condition
-from construct.factor import factor
-from construct.levels import levels_bound
-from construct.matrices import from_rows
-from construct.levels import routes
-from construct.rotations import rotation_shears
+from construct.core.conditioning import conditioning, uniform_coupling_condition
+from construct.core.matrices import from_rows
+from construct.front.factor import factor
+from construct.methods.levels import levels_bound
+from construct.methods.levels import routes
+from construct.methods.rotations import rotation_shears
 from proofs.checker import check_certificate
 from tests.helpers import exact_rows
 
@@ -110,7 +110,7 @@ def test_rotation_shears_norm_at_most_one_and_reassemble(a, b, seed):
 
 
 def test_signed_permutations_keep_lu_levels_which_factor_them_exactly():
-    from construct.arith import arithmetic
+    from construct.core.arith import arithmetic
 
     P = np.eye(8)[[3, 0, 6, 1, 7, 2, 5, 4]] * np.array([1, -1, 1, 1, -1, 1, 1, 1])
     assert routes(from_rows(P.tolist()), arithmetic("float64"), 1.0) == ["lu"]

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from construct.factor import factor
-from construct.families import FAMILIES, sample
-from construct.matrices import blocks, from_rows
-from construct.short import ROUTES
+from construct.core.matrices import blocks, from_rows
+from construct.front.factor import factor
+from construct.front.families import FAMILIES, sample
+from construct.methods.short import ROUTES
 from tests.helpers import assert_factors
 
 FAMILY_NAMES = sorted(FAMILIES)
@@ -179,7 +179,7 @@ def test_integer_domain_matrix_is_normalised(method):
 
 def _hard_family(name, d, rng):
     """A matrix of a family where the five-coupling route's genericity conditions are tight (docs/theory.md)."""
-    from construct.matrices import block_diagonal, identity, join, zeros
+    from construct.core.matrices import block_diagonal, identity, join, zeros
 
     def invertible():
         while True:
@@ -254,7 +254,7 @@ def sparse_invertible(rng, d):
 @given(d=st.integers(1, 6), seed=st.integers(0, 2**32))
 def test_completing_shear_makes_the_off_diagonal_blocks_invertible(d, seed):
     """The six route's deterministic ``g``: ``Q0 - g S0`` invertible for every invertible ``T`` (theory, section 4)."""
-    from construct.short import completing_shear
+    from construct.methods.short import completing_shear
 
     T = sparse_invertible(random.Random(seed), d)
     P0, Q0, R0, S0 = blocks(T, d)
@@ -266,7 +266,7 @@ def test_completing_shear_makes_the_off_diagonal_blocks_invertible(d, seed):
 @given(d=st.integers(1, 7), data=st.data())
 def test_regular_split_fails_exactly_when_the_trace_is_2d_minus_2(d, data):
     """For ``det G = 1``: ``regular_split`` succeeds iff ``trace G != 2d - 2`` (theory, section 5, (C3))."""
-    from construct.short import regular_split
+    from construct.methods.short import regular_split
 
     coefficients = data.draw(st.lists(st.integers(-4, 4), min_size=d - 1, max_size=d - 1))
     if d > 1 and data.draw(st.booleans()):
@@ -288,8 +288,8 @@ def test_regular_split_fails_exactly_when_the_trace_is_2d_minus_2(d, data):
        d=st.integers(1, 8), seed=st.integers(0, 2**32))
 def test_a_random_diagonal_scaling_makes_hard_matrices_nonderogatory(name, d, seed):
     """The lemma of theory section 5 on hard ``K``: ``Psi K`` has a cyclic vector for a random diagonal ``Psi``."""
-    from construct.gadgets import cyclic_basis
-    from construct.matrices import scale_rows
+    from construct.core.gadgets import cyclic_basis
+    from construct.core.matrices import scale_rows
 
     rng = random.Random(seed)
     if name == "identity":
@@ -316,8 +316,8 @@ def test_a_random_diagonal_scaling_makes_hard_matrices_nonderogatory(name, d, se
 @given(d=st.integers(1, 7), seed=st.integers(0, 2**32), derogatory=st.booleans())
 def test_completed_cyclic_vector_exists_exactly_for_nonderogatory_matrices(d, seed, derogatory):
     """Jordan forms with repeated eigenvalues, conjugated: one Jordan block per eigenvalue, or (derogatory) two blocks for 1."""
-    from construct.gadgets import _completed_cyclic_vector, _krylov
-    from construct.matrices import rank
+    from construct.core.gadgets import _completed_cyclic_vector, _krylov
+    from construct.core.matrices import rank
 
     rng = random.Random(seed)
     if derogatory and d < 2:
@@ -346,9 +346,9 @@ def test_five_route_with_the_spread_free_scales_of_the_theory(monkeypatch, mode)
     """``F = I`` gives a derogatory ``G`` (similar to ``diag(1/9, 3, 3)``); the spread draws succeed."""
     from fractions import Fraction
 
-    from construct import short
-    from construct.gadgets import _is_derogatory
-    from construct.matrices import join
+    from construct.methods import short
+    from construct.core.gadgets import _is_derogatory
+    from construct.core.matrices import join
 
     monkeypatch.setattr(short, "SMALL_TRIES", 1)  # every try after F = I is a spread draw (theory, section 5)
     M = from_rows([[1, 1, 0], [0, 1, 1], [1, 0, 1]])
@@ -366,7 +366,7 @@ def test_five_route_with_the_spread_free_scales_of_the_theory(monkeypatch, mode)
 @pytest.mark.parametrize("mode", ["any", "positive"])
 def test_five_route_finds_a_good_free_diagonal_on_the_grid_without_random_draws(monkeypatch, mode):
     """The proof's grid alone (no random draws) ends with a good ``F``, also where ``F = I`` is bad."""
-    from construct import short
+    from construct.methods import short
 
     monkeypatch.setattr(short, "TRIES", 0)
     rng = random.Random(5)
@@ -377,7 +377,7 @@ def test_five_route_finds_a_good_free_diagonal_on_the_grid_without_random_draws(
 
 
 def test_no_route_left_is_an_internal_error_never_a_longer_certificate(monkeypatch):
-    from construct import short
+    from construct.methods import short
 
     monkeypatch.setattr(short, "ROUTES", [(name, lambda T, positive, rng: None, bound)
                                           for name, _, bound in short.ROUTES])

@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sympy import QQ
 
-from construct.couplings import Word, lower, upper
-from construct.matrices import from_rows
-from construct.short import generalized_inverse
+from construct.core.couplings import Word, lower, upper
+from construct.core.matrices import from_rows
+from construct.methods.short import generalized_inverse
 from tests.helpers import assert_factors
 
 ISSUE_12 = [[-11, -3, -3, -3], [9, QQ(7, 2), 3, 3], [12, QQ(5, 2), QQ(5, 2), 3], [-6, QQ(-1, 2), -3, 0]]
@@ -98,7 +98,7 @@ def test_issue_12_matrix_from_the_command_line(tmp_path):
     """``couplings factor`` prints 3 factors, and ``couplings verify`` accepts the certificate."""
     src, cert = tmp_path / "T.csv", tmp_path / "cert.json"
     src.write_text("-11, -3, -3, -3\n9, 7/2, 3, 3\n12, 5/2, 5/2, 3\n-6, -1/2, -3, 0\n")
-    cli = [sys.executable, "-m", "construct.cli"]
+    cli = [sys.executable, "-m", "construct"]
     r = subprocess.run([*cli, "factor", str(src), "--out", str(cert)], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert "method short:three: 3 couplings" in r.stdout and "F3 =" in r.stdout and "F4 =" not in r.stdout
@@ -145,8 +145,8 @@ def test_a_wrong_word_is_an_internal_error_with_the_matrix_saved(monkeypatch, ca
     import re
     import tempfile
 
-    from construct import short
-    from construct.cli import main
+    from construct.methods import short
+    from construct.front.cli import main
 
     def wrong_two(T, positive, rng):
         return Word(T.shape[0], T.shape[0] // 2, [lower(from_rows([[1]]))], QQ)

@@ -10,10 +10,9 @@ import random
 import pytest
 from sympy.polys.matrices import DomainMatrix
 
-from construct.couplings import Word, lower, upper
-from construct.families import sample
-from construct.gadgets import similarity_pair
-from construct.matrices import (
+from construct.core.couplings import Word, lower, upper
+from construct.core.gadgets import similarity_pair
+from construct.core.matrices import (
     blocks,
     charpoly,
     diagonal,
@@ -25,7 +24,8 @@ from construct.matrices import (
     scale_columns,
     scale_rows,
 )
-from construct.short import _five_unit, regular_split
+from construct.front.families import sample
+from construct.methods.short import _five_unit, regular_split
 from tests.helpers import assert_factors
 
 
@@ -42,7 +42,7 @@ def test_no_pure_python_rank_or_charpoly(method, monkeypatch):
 
         return f
 
-    import construct.factor as factor_module
+    import construct.front.factor as factor_module
 
     monkeypatch.setattr(factor_module, "validate", lambda *args, **kwargs: None)  # its rank test is not a builder's
     for name in ("rank", "rref", "charpoly"):

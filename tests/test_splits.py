@@ -1,4 +1,4 @@
-"""Every size and every split: unequal splits and odd n, reduced to the balanced methods (construct/splits.py).
+"""Every size and every split: unequal splits and odd n, reduced to the balanced methods (construct/methods/splits.py).
 
 Every factorization is checked against the input by the independent
 checker and by an independent product (tests/helpers.py), its count against
@@ -18,19 +18,19 @@ import sys
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from construct import splits
-from construct.couplings import Word, lower, upper
-from construct.factor import factor
-from construct.families import FAMILIES
-from construct.levels import levels_bound
-from construct.matrices import block_diagonal, blocks, from_rows, identity, permutation_matrix, rank
-from construct.parse import InputError
-from construct.short import factor_short
-from construct.splits import (
+from construct.core.couplings import Word, lower, upper
+from construct.core.errors import InputError
+from construct.core.matrices import block_diagonal, blocks, from_rows, identity, permutation_matrix, rank
+from construct.front.factor import factor
+from construct.front.families import FAMILIES
+from construct.front.sweep import sample_size
+from construct.methods import splits
+from construct.methods.levels import levels_bound
+from construct.methods.short import factor_short
+from construct.methods.splits import (
     ODD_SHORT_BOUND, absorbed_clearing, column_word, factor_split, generic_length, parameter_lower_bound, peels,
     reduction_bound, split_bound,
 )
-from construct.sweep import sample_size
 from proofs.checker import Limits, check_certificate
 from tests.helpers import assert_certificate_is_for, certificate_product, exact_rows
 
@@ -326,7 +326,7 @@ def test_levels_in_floating_point_on_unequal_splits_claims_a_tolerance_the_check
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "construct.cli", *map(str, args)], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "construct", *map(str, args)], capture_output=True, text=True)
 
 
 def test_cli_factors_odd_sizes_and_split_one_and_verify_accepts_them(tmp_path):
@@ -416,7 +416,7 @@ def test_odd_sizes_keep_the_plain_word_when_it_is_shorter_than_the_absorbed_one(
 def test_fit_jacobian_matches_finite_differences_on_unequal_splits(n, p, mode):
     import numpy as np
 
-    from construct.regression import _jacobian, _layout, _product
+    from construct.front.regression import _jacobian, _layout, _product
 
     k = 3
     theta = np.random.default_rng(n + p).normal(size=_layout(n, p, k)[1])
@@ -430,7 +430,7 @@ def test_fit_jacobian_matches_finite_differences_on_unequal_splits(n, p, mode):
 
 
 def test_fit_reaches_roundoff_with_split_one_once_there_are_enough_layers():
-    from construct.regression import run_fit
+    from construct.front.regression import run_fit
 
     result = run_fit(0, [2, 8], trials=2, seed=0, size=5, split=1)
     assert result["n"] == 5 and result["split"] == 1

@@ -18,10 +18,12 @@ from operator import mul
 import pytest
 from hypothesis import assume, given, settings, strategies as st
 
-from construct.factor import factor
-from construct.parse import InputError, matrix_from_text
-from construct.report import original_factors
-from construct.symbolic import MAX_CELL_WORK, is_symbolic
+from construct.core.errors import InputError
+from construct.front.factor import factor
+from construct.front.parse import matrix_from_text
+from construct.front.parse import MAX_CELL_WORK
+from construct.front.report import original_factors
+from construct.front.symbolic import is_symbolic
 from proofs.checker import Limits, check_certificate
 from proofs.rational_functions import MAX_POWER, Field, parse
 from tests.test_cli import call

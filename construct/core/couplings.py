@@ -8,7 +8,7 @@ factors alternating: appending merges neighbours of the same kind and drops
 identities.
 
 >>> from sympy import QQ
->>> from construct.matrices import from_rows
+>>> from construct.core.matrices import from_rows
 >>> w = Word(2, 1)
 >>> w.append(lower(from_rows([[3]])))
 >>> w.append(lower(from_rows([[-3]])))
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
-from construct.matrices import diagonal, identity, join, scale_columns, scale_rows, zeros
+from construct.core.matrices import diagonal, identity, join, scale_columns, scale_rows, zeros
 
 LOWER, UPPER = "lower", "upper"
 
@@ -140,7 +140,7 @@ class Word:
     def inverse(self) -> "Word":
         """The word of ``W^-1``.
 
-        >>> from construct.matrices import from_rows, identity
+        >>> from construct.core.matrices import from_rows, identity
         >>> w = Word(3, 1, [lower(from_rows([[1], [2]]), [QQ(3), QQ(1)]), upper(from_rows([[1, 5]]), [QQ(2)])])
         >>> w.matrix() * w.inverse().matrix() == identity(3)
         True
@@ -152,7 +152,7 @@ class Word:
 
         The new coordinates join the second group, so the split stays ``p``.
 
-        >>> from construct.matrices import from_rows
+        >>> from construct.core.matrices import from_rows
         >>> Word(2, 1, [upper(from_rows([[2]]))]).embedded(3).matrix().to_list()
         [[1, 2, 0], [0, 1, 0], [0, 0, 1]]
         """
@@ -194,7 +194,7 @@ class Word:
     def apply(self, V: DomainMatrix) -> DomainMatrix:
         """The product times ``V`` (``n x m``), factor by factor from the right: ``O(n^2 m)`` per factor.
 
-        >>> from construct.matrices import from_rows
+        >>> from construct.core.matrices import from_rows
         >>> w = Word(2, 1, [lower(from_rows([[3]])), upper(from_rows([[1]]), [QQ(2)])])
         >>> V = from_rows([[1, 0], [5, 1]])
         >>> w.apply(V) == w.matrix() * V

@@ -1,7 +1,7 @@
 """A finished factorization and its certificate (format ``couplings.certificate/1``).
 
->>> from construct.couplings import Word, upper
->>> from construct.matrices import from_rows
+>>> from construct.core.couplings import Word, upper
+>>> from construct.core.matrices import from_rows
 >>> T = from_rows([[1, 2], [0, 1]])
 >>> f = Factorization(T, Word(2, 1, [upper(from_rows([[2]]))]), "any", "short", 6)
 >>> cert = f.certificate()
@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from sympy.polys.matrices import DomainMatrix
 
-from construct.couplings import Word
-from construct.numeric import exact_decimal, matrix_rows, round_up
+from construct.core.couplings import Word
+from construct.core.numeric import exact_decimal, matrix_rows, round_up
 
 FORMAT = "couplings.certificate/1"
 

@@ -6,7 +6,7 @@ Outside :func:`tracing` the call returns at once, so building costs the same
 as without it; a step that needs extra work to show is guarded by
 :func:`active`.
 
->>> from construct.matrices import identity
+>>> from construct.core.matrices import identity
 >>> record("ignored", "nobody is tracing")
 >>> with tracing() as steps:
 ...     record("LU", "T = L U", ("L", identity(2)))

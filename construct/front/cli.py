@@ -23,15 +23,17 @@ from importlib import metadata
 
 import flint
 
-from construct.export import CHECK_TOLERANCE, LIBRARIES, CertificateRejected, check_flow, export_flow, save_flow
-from construct.accuracy import MAX_RELATIVE_ERROR, AccuracyError
-from construct.factor import ARITHMETICS, DIGITS, MASK_NAMES, MAX_MP_DIGITS, METHODS, MODES, OWN_LIMITS, factor
-from construct.matrices import bit_length
-from construct.parse import MAX_DIGITS, MAX_INPUT_BYTES, InputError, matrix_from_text, read_matrix
-from construct.explain import FORMATS as EXPLAIN_FORMATS, explain, format_explanation
-from construct.report import format_latex, format_markdown, format_table
-from construct.sweep import FAMILY_NAMES, format_rows, sweep
-from construct.symbolic import format_symbolic, is_symbolic
+from construct.core.accuracy import MAX_RELATIVE_ERROR, AccuracyError
+from construct.core.errors import InputError
+from construct.core.masks import MASK_NAMES
+from construct.core.matrices import bit_length
+from construct.front.explain import FORMATS as EXPLAIN_FORMATS, explain, format_explanation
+from construct.front.export import CHECK_TOLERANCE, LIBRARIES, CertificateRejected, check_flow, export_flow, save_flow
+from construct.front.factor import ARITHMETICS, DIGITS, MAX_MP_DIGITS, METHODS, MODES, OWN_LIMITS, factor
+from construct.front.parse import MAX_DIGITS, MAX_INPUT_BYTES, matrix_from_text, read_matrix
+from construct.front.report import format_latex, format_markdown, format_table
+from construct.front.sweep import FAMILY_NAMES, format_rows, sweep
+from construct.front.symbolic import format_symbolic, is_symbolic
 from proofs import checker
 from proofs.checker import CertificateUnreadable, check_certificate
 from proofs.matrix_file import counted
@@ -426,7 +428,7 @@ def slow_warning(T, method: str, arith: str = "exact") -> str | None:
     takes minutes on float data from n = 128). The warning names the fast
     path, ``--method levels --arith float64``.
 
-    >>> from construct.matrices import identity
+    >>> from construct.core.matrices import identity
     >>> slow_warning(identity(8), "short") is None, slow_warning(identity(64), "short")[:33]
     (True, 'factoring a 64x64 matrix (entries')
     """
@@ -586,7 +588,7 @@ def run_prove(args) -> int:
 
 
 def run_fit(args) -> int:
-    from construct.regression import format_fit, plot_fit, run_fit as fit
+    from construct.front.regression import format_fit, plot_fit, run_fit as fit
 
     layers = parse_layers(args.layers)
     n = 2 * args.dim if args.dim is not None else args.size or 4
@@ -627,7 +629,7 @@ def run_export(args) -> int:
     return 0
 
 def run_minimal(args) -> int:
-    from construct.minimal import format_minimal, minimal
+    from construct.front.minimal import format_minimal, minimal
 
     if not 0 <= args.groebner_seconds < float("inf"):
         raise InputError(f"--groebner-seconds must be a finite number >= 0, got {args.groebner_seconds}")

@@ -21,7 +21,7 @@ when ``X (Sigma G) X^-1 = E A`` for ``A = P^-1``, ``Sigma = S - R P^-1 Q``,
 ``G = F^-1`` (then ``b = X``); :func:`four_word` finds diagonals ``E, G``
 with equal characteristic polynomials, rational for ``d <= 3``.
 
->>> from construct.matrices import from_rows
+>>> from construct.core.matrices import from_rows
 >>> m = minimal(from_rows([[1, 2, 3, 4], [0, 1, 5, 6], [7, 8, 1, 0], [9, 1, 2, 1]]))
 >>> m.lower, m.upper, m.verdict
 (4, 4, 'exactly 4')
@@ -38,13 +38,13 @@ from fractions import Fraction
 from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
-from construct.couplings import Word, lower, upper
-from construct.factor import validate
-from construct.factorization import Factorization
-from construct.gadgets import cyclic_basis, similarity_pair
-from construct.matrices import blocks, charpoly, identity, inverse, scale_columns, scale_rows
-from construct.parse import InputError
-from construct.short import ROUTES, either_orientation, factor_short, small_shear, with_first_shear
+from construct.core.couplings import Word, lower, upper
+from construct.core.errors import InputError
+from construct.core.factorization import Factorization
+from construct.core.gadgets import cyclic_basis, similarity_pair
+from construct.core.matrices import blocks, charpoly, identity, inverse, scale_columns, scale_rows
+from construct.front.factor import validate
+from construct.methods.short import ROUTES, either_orientation, factor_short, small_shear, with_first_shear
 from proofs.checker import check_certificate
 from proofs.lower_bounds import ARGUMENTS, FAST_ARGUMENTS, check_witness, lower_bound_witness
 from proofs.matrix_file import counted
@@ -207,7 +207,7 @@ def _with_timeout(function, args, seconds):
 def four_word(T: DomainMatrix, positive: bool, rng: random.Random):
     """``T = L U L U`` or ``U L U L`` (four couplings), or ``None`` if no choice tried works.
 
-    >>> from construct.matrices import from_rows
+    >>> from construct.core.matrices import from_rows
     >>> T = from_rows([[1, 2, 3, 4], [0, 1, 5, 6], [7, 8, 1, 0], [9, 1, 2, 1]])
     >>> w = four_word(T, True, random.Random(0))
     >>> w.matrix() == T, w.kinds(), all(s > 0 for f in w for s in f.scale)
@@ -422,7 +422,7 @@ def equal_charpoly_scalings(A: DomainMatrix, Sigma: DomainMatrix, positive: bool
     of admissible ``t`` is visited. ``d = 3``: :func:`_scalings_3`.
     Larger ``d``: nothing (open).
 
-    >>> from construct.matrices import from_rows
+    >>> from construct.core.matrices import from_rows
     >>> A, Sigma = from_rows([[1, 2], [3, 4]]), from_rows([[5, 1], [1, -2]])
     >>> E, G = next(equal_charpoly_scalings(A, Sigma, True))
     >>> charpoly(scale_rows(E, A)) == charpoly(scale_columns(Sigma, G)), min(E + G) > 0

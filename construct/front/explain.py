@@ -1,13 +1,13 @@
 """``couplings explain``: how a factorization was built, step by step, for teaching.
 
-The builders record their steps (:mod:`construct.trace`: the LUP or LU
+The builders record their steps (:mod:`construct.core.trace`: the LUP or LU
 decomposition, the swap-network rounds, the triangular stages, the levels and
 their frames); for the short method, whose routes are tried in turn, the
 explanation states each route's test on ``T`` and its outcome. Then come the
 factors, labelled in product order (``L_1``, ``U_2``, ...), and the verdict of
 the independent checker on their product.
 
->>> from construct.matrices import from_rows
+>>> from construct.core.matrices import from_rows
 >>> e = explain(from_rows([[1, 0, 2, 0], [0, 1, 0, 3], [0, 0, 1, 0], [0, 0, 0, 1]]))
 >>> e.labels, [s.name for s in e.steps], e.verdict.ok
 (['U_1'], ['route short:two taken'], True)
@@ -22,14 +22,14 @@ from dataclasses import dataclass
 
 from sympy.polys.matrices import DomainMatrix
 
-from construct.factor import factor
-from construct.factorization import Factorization
-from construct.matrices import bit_length, blocks, inverse, join, rank, scale_columns
-from construct.parse import InputError
-from construct.report import FULL_SIZE, bmatrix, grid
-from construct.short import regular_split
-from construct.symbolic import is_symbolic
-from construct.trace import Step, tracing
+from construct.core.errors import InputError
+from construct.core.factorization import Factorization
+from construct.core.matrices import bit_length, blocks, inverse, join, rank, scale_columns
+from construct.core.trace import Step, tracing
+from construct.front.factor import factor
+from construct.front.report import FULL_SIZE, bmatrix, grid
+from construct.front.symbolic import is_symbolic
+from construct.methods.short import regular_split
 from proofs.checker import LIMITS, Verdict, check_certificate
 from proofs.matrix_file import counted
 
@@ -59,11 +59,11 @@ def explain(T: DomainMatrix, method: str = "short", mode: str = "any", seed: int
         used = max(i for i, s in enumerate(steps) if s.name == "LU with row pivoting")
         steps = [Step("mixing", "The level shears of T grew beyond 10^6, so the levels word is built for T R, R = U(B) "
                       "L(A) a random well-conditioned pair of couplings, and T = (word of T R) L(-A) U(-B) "
-                      "(construct/levels.py, build_with_mixing). The steps below are for T R.")] + steps[used:]
+                      "(construct/methods/levels.py, build_with_mixing). The steps below are for T R.")] + steps[used:]
     if 2 * p != n:
         steps.insert(0, Step("unequal split", f"With {p} of {n} coordinates kept by lower couplings, a few unit "
                              "couplings first reduce T to a balanced core of even size, whose couplings act as the "
-                             "identity on the cleared coordinates (construct/splits.py, factor_split). The steps "
+                             "identity on the cleared coordinates (construct/methods/splits.py, factor_split). The steps "
                              f"below build the core's couplings (method {f.method}), for U(-g) T' when both "
                              "off-diagonal blocks of the core T' are singular; where the reduction built more than "
                              "one core and kept the shortest word, the steps of each core follow in turn."))
@@ -111,7 +111,7 @@ def short_route_steps(T: DomainMatrix, taken: str, positive: bool, G=None) -> li
         return steps
     six = (f"Neither off-diagonal block is invertible (rank Q = {rank(Q)}, rank R = {rank(R)} of {d}), "
            "so one unit coupling L(g) or U(g) with small random g goes first to make one invertible, "
-           "and the five-coupling route factors the rest: six couplings (construct/short.py, _six).")
+           "and the five-coupling route factors the rest: six couplings (construct/methods/short.py, _six).")
     steps.append(Step(f"route short:six {'taken' if taken == 'six' else 'not taken'}", six))
     return steps
 
@@ -124,7 +124,7 @@ def _two_step(P, Q, R, S, taken: bool) -> Step:
     """``L(A, B) U(C, D) = [[C, D], [A C, A D + B]]`` and its mirror ``U(C, D) L(A, B)``."""
     test = ("Two couplings: L(A, B) U(C, D) = [[C, D], [A C, A D + B]], so T = L U exactly when the top-left "
             "block P is an invertible diagonal and the Schur complement S - R P^-1 Q is diagonal; mirrored, "
-            "T = U L when S is an invertible diagonal and P - Q S^-1 R is diagonal (construct/short.py, _two). ")
+            "T = U L when S is an invertible diagonal and P - Q S^-1 R is diagonal (construct/methods/short.py, _two). ")
     shown = [("P", P), ("S", S)]
     if _is_diagonal(P):
         shown.append(("S - R P^-1 Q", S - R * P.inv() * Q))
@@ -141,7 +141,7 @@ def _three_step(P, Q, R, S, taken: bool) -> Step:
             "P - Gamma and V21 D = beta - V22, and X = -(V11 D + V12) B. R may be singular: the first condition "
             "needs R and V21 to share their zeros and fixes the scales up to one factor per connected part of "
             "that pattern, which the kernel conditions may pin. The mirror L U L is the same test on J T J "
-            "(construct/short.py, _three_upper, three_scales; docs/theory.md, 'The short method'). ")
+            "(construct/methods/short.py, _three_upper, three_scales; docs/theory.md, 'The short method'). ")
     d = R.shape[0]
     V21 = join(P, Q, R, S).inv()[d:, :d]
     shown = [("R", R), ("V21", V21)]
@@ -167,8 +167,8 @@ def _five_step(P, Q, R, S, taken: bool, positive: bool, G=None) -> Step:
             "G = -Q F^-1 H E^-1 with E = diag(det, 1, ...) has determinant 1 (below, for the F that was kept). A conjugation diag(M, M) (unit couplings stay unit "
             "couplings) takes G to X Y, the product of the regular unipotent pair below (X unit lower, Y unit "
             "upper triangular, X Y with the characteristic polynomial of G). Then the last coupling L(f) makes "
-            "the top-left block X, and the middle three couplings pass the three-coupling test by construction; M comes from cyclic (Krylov) bases (construct/short.py, _five_upper, "
-            "regular_split; construct/gadgets.py, similarity_pair): the first similarity below (A = G, B = X Y), "
+            "the top-left block X, and the middle three couplings pass the three-coupling test by construction; M comes from cyclic (Krylov) bases (construct/methods/short.py, _five_upper, "
+            "regular_split; construct/core/gadgets.py, similarity_pair): the first similarity below (A = G, B = X Y), "
             "and the second (A = Y, B = X^-1) builds the middle three couplings. When a step degenerates another "
             "F is tried, and the similarities below belong to the choice that was kept.")
     shown = [("Q", Q), ("H = R - S Q^-1 P", H), ("G = -Q H E^-1", G)]

@@ -51,10 +51,11 @@ from fractions import Fraction
 
 import numpy as np
 
-from construct.accuracy import AccuracyError
-from construct.numeric import exact_decimal
-from construct.parse import InputError, parse_number
-from construct.report import mask_order
+from construct.core.accuracy import AccuracyError
+from construct.core.errors import InputError
+from construct.core.masks import mask_order
+from construct.core.numeric import exact_decimal
+from construct.front.parse import parse_number
 from proofs.checker import check_certificate, read_certificate
 
 LIBRARIES = ("zuko", "freia")
@@ -275,7 +276,7 @@ def export_flow(cert, to: str, *, sign_layer: bool = False):
 
 
 def refuse_inaccurate_flow(cert, word: FloatWord) -> None:
-    """Raise :class:`~construct.accuracy.AccuracyError` (the CLI exits 1) when the factors rounded to float64, as
+    """Raise :class:`~construct.core.accuracy.AccuracyError` (the CLI exits 1) when the factors rounded to float64, as
     the flow holds them, multiply to ``T`` only within more than ``CHECK_TOLERANCE max |T|`` in some entry.
 
     The independent checker decides it rigorously, on a certificate of the

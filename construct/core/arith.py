@@ -1,6 +1,6 @@
 """The linear algebra the levels method needs, in three arithmetics.
 
-One construction (:mod:`construct.levels`) runs on any of these. It needs an
+One construction (:mod:`construct.methods.levels`) runs on any of these. It needs an
 LU decomposition with row pivoting, two triangular solves on sub-blocks, and
 a way to assemble signed sub-blocks into a matrix:
 
@@ -11,7 +11,7 @@ a way to assemble signed sub-blocks into a matrix:
   object arrays.
 
 ``lu(T, splits)`` pivots by blocks: the row order is chosen in float64 by
-:func:`construct.pivoting.level_lu` for the level recursion ``splits``
+:func:`construct.core.pivoting.level_lu` for the level recursion ``splits``
 (partial pivoting where the matrix does not fit in float64 or is singular
 there), so the factors of all three arithmetics are equally well
 conditioned. It returns ``(perm, L, U, pivots)`` with ``T = P L D^-1 U``-style
@@ -21,7 +21,7 @@ unit). ``L`` and ``U`` may differ from ``L'``, ``U'`` by diagonal scalings,
 which cancel in the only quantities the construction takes from them,
 ``L[B, A] L[A, A]^-1`` and ``U[A, A]^-1 U[A, B]``.
 
->>> from construct.matrices import from_rows
+>>> from construct.core.matrices import from_rows
 >>> T = from_rows([[0, 2], [3, 1]])
 >>> for a in (Exact(), Float64(), MP(30)):
 ...     perm, L, U, pivots = a.lu(a.matrix(T), {(0, 2): 1})
@@ -43,7 +43,7 @@ from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 from sympy.polys.matrices._dfm import DFM
 
-from construct.pivoting import Singular, level_lu
+from construct.core.pivoting import Singular, level_lu
 
 
 class Exact:

@@ -13,7 +13,7 @@ upper one keeps ``b``:
 Powers of two are exact in binary floating point, so nothing is rounded
 (short of overflow and underflow).
 A coupling with shear ``S`` and scale ``c`` has condition number at most
-:func:`~construct.conditioning.coupling_condition_bound`, which needs only
+:func:`~construct.core.conditioning.coupling_condition_bound`, which needs only
 ``||S||_2``, ``||c^-1 S||_2`` and the extreme ``|c|``, so it follows every
 rescaling in closed form; for a uniform scale ``c I`` it is the condition
 number itself: about ``s^2`` at ``c = 1`` but about ``2 s`` at ``c = s``. So
@@ -41,7 +41,7 @@ Here ``L(8) U(1) L(1)`` (condition numbers 66, 2.6, 2.6) becomes
 >>> rescaled, largest = balance(word)
 >>> [(kind, float(S[0, 0]), [float(x) for x in c]) for kind, S, c in rescaled], round(largest, 1)
 ([('lower', 8.0, [4.0]), ('upper', 4.0, [1.0]), ('lower', 0.25, [0.25])], 20.2)
->>> from construct.conditioning import uniform_coupling_condition
+>>> from construct.core.conditioning import uniform_coupling_condition
 >>> [round(uniform_coupling_condition(s, c), 1) for s, c in [(8, 1), (8, 4), (4, 1), (0.25, 0.25)]]
 [66.0, 20.2, 17.9, 4.3]
 
@@ -50,7 +50,7 @@ With two spare couplings the shear 8 is halved, ``L(4) U(0) L(4)``, and then res
 >>> halved, _ = balance(word, spare=2)
 >>> [(kind, float(S[0, 0]), [float(x) for x in c]) for kind, S, c in halved][:3]
 [('lower', 4.0, [4.0]), ('upper', 0.0, [0.25]), ('lower', 0.25, [0.25])]
->>> from construct.conditioning import coupling_condition
+>>> from construct.core.conditioning import coupling_condition
 >>> [round(coupling_condition(kind, S, np.array(c), 1), 1) for kind, S, c in halved]
 [8.1, 4.0, 4.3, 8.1, 2.6]
 """
@@ -61,7 +61,7 @@ import math
 
 import numpy as np
 
-from construct.conditioning import coupling_condition_bound, norm2
+from construct.core.conditioning import coupling_condition_bound, norm2
 
 #: Exponents ``a, b`` range over ``-EXPONENT .. EXPONENT``.
 EXPONENT = 4
@@ -130,7 +130,7 @@ def times_power_of_two(factors, e: int, d: int, power=lambda k: 2.0**k):
     kind missing from the word is added as an identity coupling.
 
     >>> import numpy as np
-    >>> from construct.numeric import block_product
+    >>> from construct.core.numeric import block_product
     >>> word = [("lower", np.array([[3.0]]), [1.0]), ("upper", np.array([[1.0]]), [2.0])]
     >>> scaled = times_power_of_two(word, -1030, 1)
     >>> bool(np.all(block_product(scaled, 1, np.eye(2)) == 2.0**-1030 * block_product(word, 1, np.eye(2))))

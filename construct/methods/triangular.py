@@ -15,7 +15,7 @@ mirrored Whitehead gadget ``U L U L``. Joined with ``L_u(M)`` the word is
 matrices are handled by transposition.
 
 >>> import random
->>> from construct.matrices import from_rows
+>>> from construct.core.matrices import from_rows
 >>> T = from_rows([[2, 0, 0, 0], [1, -3, 0, 0], [4, 5, 1, 0], [0, 1, 7, 2]])
 >>> w = triangular_word(T, positive=False, rng=random.Random(0))
 >>> w.matrix() == T, len(w) <= 7
@@ -28,10 +28,10 @@ import random
 
 from sympy.polys.matrices import DomainMatrix
 
-from construct import trace
-from construct.couplings import Word, lower
-from construct.gadgets import block_diagonal_word, whitehead
-from construct.matrices import blocks, diagonal, diagonal_entries, from_rows, scale_columns
+from construct.core import trace
+from construct.core.couplings import Word, lower
+from construct.core.gadgets import block_diagonal_word, whitehead
+from construct.core.matrices import blocks, diagonal, diagonal_entries, from_rows, scale_columns
 
 
 def triangular_word(T: DomainMatrix, positive: bool, rng: random.Random) -> Word:
@@ -47,7 +47,7 @@ def triangular_word(T: DomainMatrix, positive: bool, rng: random.Random) -> Word
         side = "lower" if T.is_lower else "upper"
         trace.record(f"{side} triangular stage", f"Take out the diagonal: the {side} triangular matrix is "
                      "(its unit part) times Delta" + (", with |diagonal| in positive mode" if positive else "")
-                     + "; Delta is absorbed into the last two couplings (construct/triangular.py, triangular_word)."
+                     + "; Delta is absorbed into the last two couplings (construct/methods/triangular.py, triangular_word)."
                      + ("" if T.is_lower else " An upper triangular matrix is factored as the transpose of a lower one."),
                      ("Delta", diagonal(scale, K)), ("unit part", unit))
     if T.is_lower:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 from fractions import Fraction
 
-from construct.matrices import block_diagonal, from_rows, permutation_matrix
+from construct.core.matrices import block_diagonal, from_rows, permutation_matrix
 
 
 def _rows(rng, n, m, entry):

@@ -1,6 +1,6 @@
 """Exact LUP decomposition with row pivoting.
 
->>> from construct.matrices import from_rows, permutation_matrix
+>>> from construct.core.matrices import from_rows, permutation_matrix
 >>> T = from_rows([[0, 1], [2, 3]])
 >>> perm, L, U = lup(T)
 >>> permutation_matrix(perm) * L * U == T

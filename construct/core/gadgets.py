@@ -1,9 +1,9 @@
 """Small products of unit couplings with a known matrix (docs/theory.md, "Gadgets: the identities and their proofs").
 
-All gadgets work over any field and return :class:`~construct.couplings.Word`
+All gadgets work over any field and return :class:`~construct.core.couplings.Word`
 objects on ``n = 2d`` coordinates with ``p = d``.
 
->>> from construct.matrices import from_rows, block_diagonal
+>>> from construct.core.matrices import from_rows, block_diagonal
 >>> X = from_rows([[2, 1], [1, 1]])
 >>> whitehead(X).matrix() == block_diagonal(X, X.inv())
 True
@@ -17,9 +17,9 @@ import random
 
 from sympy.polys.matrices import DomainMatrix
 
-from construct import trace
-from construct.couplings import Word, lower, upper
-from construct.matrices import bit_length, charpoly, flint_matrix, identity, rank
+from construct.core import trace
+from construct.core.couplings import Word, lower, upper
+from construct.core.matrices import bit_length, charpoly, flint_matrix, identity, rank
 
 
 def cross_swap(Pi: DomainMatrix) -> Word:
@@ -72,7 +72,7 @@ def similarity(A: DomainMatrix, B: DomainMatrix, rng: random.Random, tries: int 
     ``S = K_B K_A^-1``. Unit vectors are tried first: they keep entries small.
 
     >>> import random
-    >>> from construct.matrices import from_rows
+    >>> from construct.core.matrices import from_rows
     >>> A, B = from_rows([[1, 1], [0, 2]]), from_rows([[2, 0], [5, 1]])
     >>> S = similarity(A, B, random.Random(0))
     >>> S * A == B * S, similarity(A, 2 * B, random.Random(0))
@@ -91,7 +91,7 @@ def similarity_pair(A: DomainMatrix, B: DomainMatrix, rng: random.Random, tries:
     flint inverts ``S`` (cheaper than ``K_B`` for the paper's triangular blocks).
 
     >>> import random
-    >>> from construct.matrices import from_rows, identity
+    >>> from construct.core.matrices import from_rows, identity
     >>> S, Si = similarity_pair(from_rows([[1, 1], [0, 2]]), from_rows([[2, 0], [5, 1]]), random.Random(0))
     >>> S * Si == identity(2)
     True
@@ -102,7 +102,7 @@ def similarity_pair(A: DomainMatrix, B: DomainMatrix, rng: random.Random, tries:
     S = KB * KA.inv()
     trace.record("similarity from cyclic bases", "A and B share their characteristic polynomial and have cyclic "
                  "vectors, so with the Krylov bases K_A = [v, A v, ...] and K_B, S = K_B K_A^-1 gives "
-                 "S A S^-1 = B (construct/gadgets.py, similarity_pair).", ("A", A), ("B", B), ("S", S))
+                 "S A S^-1 = B (construct/core/gadgets.py, similarity_pair).", ("A", A), ("B", B), ("S", S))
     return S, KA * KB.inv() if bit_length(KB) < bit_length(KA) else S.inv()
 
 
@@ -114,7 +114,7 @@ def cyclic_basis(A: DomainMatrix, rng: random.Random, tries: int = 12):
     ``A`` is nonderogatory.
 
     >>> import random
-    >>> from construct.matrices import from_rows
+    >>> from construct.core.matrices import from_rows
     >>> cyclic_basis(from_rows([[0, 1], [1, 0]]), random.Random(0)).to_list()
     [[1, 0], [0, 1]]
     >>> cyclic_basis(from_rows([[2, 0], [0, 2]]), random.Random(0)) is None
@@ -136,7 +136,7 @@ def cyclic_basis(A: DomainMatrix, rng: random.Random, tries: int = 12):
 def _is_derogatory(A: DomainMatrix) -> bool:
     """The minimal polynomial is shorter than the characteristic one (flint's ``minpoly`` over ``QQ``).
 
-    >>> from construct.matrices import from_rows
+    >>> from construct.core.matrices import from_rows
     >>> _is_derogatory(from_rows([[2, 0], [0, 2]])), _is_derogatory(from_rows([[2, 1], [0, 2]]))
     (True, False)
     """
@@ -164,7 +164,7 @@ def _completed_cyclic_vector(A: DomainMatrix):
     short method", section 5), so one of ``lam = 1..d+1`` reaches it, and at
     the end the space holds every ``e_i``.
 
-    >>> from construct.matrices import from_rows
+    >>> from construct.core.matrices import from_rows
     >>> _completed_cyclic_vector(from_rows([[1, 0, 0], [0, 2, 0], [0, 0, 3]]))
     [1, 1, 1]
     """

@@ -5,8 +5,8 @@ largest entry (computed in float64), its largest bit length when exact, and
 the relative backward error ``||fl(F_1 ... F_k) - T||_F / ||T||_F`` of the
 factors rounded to float64.
 
->>> from construct.factor import factor
->>> from construct.matrices import from_rows
+>>> from construct.front.factor import factor
+>>> from construct.core.matrices import from_rows
 >>> s = conditioning(factor(from_rows([[0, 1], [1, 0]]), method="levels"))
 >>> s["count"], s["backward_error"], [round(float(f["cond"]), 3) for f in s["factors"]]
 (4, 0.0, [2.618, 2.618, 2.618, 1.0])
@@ -19,8 +19,8 @@ import math
 import numpy as np
 import scipy.linalg
 
-from construct.matrices import bit_length, from_rows
-from construct.numeric import block_product, matrix_rows
+from construct.core.matrices import bit_length, from_rows
+from construct.core.numeric import block_product, matrix_rows
 
 
 def _float(x) -> float:

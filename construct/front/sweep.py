@@ -9,8 +9,8 @@ violation, counted per row and saved like a failing certificate.
 
 Rows are per family, size ``n``, split ``p`` (default ``floor(n/2)``),
 method and mode. Odd sizes and unequal splits go through the reduction of
-``construct/splits.py``; their counts are checked against the bound proved
-for them (:func:`~construct.splits.split_bound`: 8 for the short method on
+``construct/methods/splits.py``; their counts are checked against the bound proved
+for them (:func:`~construct.methods.splits.split_bound`: 8 for the short method on
 the near-balanced split of odd ``n``), the short method's targets only for
 balanced splits.
 
@@ -32,12 +32,12 @@ import sys
 import time
 from pathlib import Path
 
-from construct.factor import factor
-from construct.families import FAMILIES, sample
-from construct.levels import levels_bound
-from construct.matrices import blocks, from_rows, inverse
-from construct.paper import STAGE_BOUNDS
-from construct.splits import split_bound
+from construct.core.matrices import blocks, from_rows, inverse
+from construct.front.factor import factor
+from construct.front.families import FAMILIES, sample
+from construct.methods.levels import levels_bound
+from construct.methods.paper import STAGE_BOUNDS
+from construct.methods.splits import split_bound
 from proofs.checker import Limits, check_certificate
 
 SHORT_TARGET = 6
@@ -48,7 +48,7 @@ SHORT_TARGET_INVERTIBLE = 5
 def invertible_offdiagonal(T) -> bool:
     """Whether the top-right or the bottom-left ``d x d`` block of ``T`` is invertible.
 
-    >>> from construct.matrices import from_rows
+    >>> from construct.core.matrices import from_rows
     >>> invertible_offdiagonal(from_rows([[1, 2], [0, 1]])), invertible_offdiagonal(from_rows([[1, 0], [0, 1]]))
     (True, False)
     """

@@ -12,7 +12,7 @@ network") has the argument.
 >>> word, signs = swap_network([1, 0, 3, 2])
 >>> len(word) <= 13
 True
->>> from construct.matrices import permutation_matrix, diagonal
+>>> from construct.core.matrices import permutation_matrix, diagonal
 >>> word.matrix() == permutation_matrix([1, 0, 3, 2]) * diagonal(signs)
 True
 """
@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from sympy import QQ
 
-from construct import trace
-from construct.couplings import Word
-from construct.gadgets import cross_swap
-from construct.matrices import from_rows
+from construct.core import trace
+from construct.core.couplings import Word
+from construct.core.gadgets import cross_swap
+from construct.core.matrices import from_rows
 
 
 def two_involutions(perm, rng=None):
@@ -242,7 +242,7 @@ def swap_network(perm, K=QQ):
         if trace.active():
             swaps = ", ".join(f"{i + 1} <-> {j + 1}" for i, j in pairs)
             trace.record(f"swap-network round {k} of {len(rounds)}", f"Swaps {swaps} at once with the cross swap "
-                         "G(Pi) = U(Pi) L(-Pi^T) U(Pi) (construct/gadgets.py, cross_swap).",
+                         "G(Pi) = U(Pi) L(-Pi^T) U(Pi) (construct/core/gadgets.py, cross_swap).",
                          ("Pi", from_rows(Pi, K)), ("G(Pi)", cross_swap(from_rows(Pi, K)).matrix()))
     images, signs = signed_permutation([[(p, q, 1) for p, q in r] for r in rounds], n)
     assert images == list(perm)

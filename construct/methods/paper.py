@@ -8,7 +8,7 @@ diagonal of ``S U`` has the sign of ``det T`` times ``det N = 1``, so in
 positive mode it splits into a positive scale and an even number of ``-1``.
 
 >>> import random
->>> from construct.matrices import from_rows
+>>> from construct.core.matrices import from_rows
 >>> T = from_rows([[0, 1, 2, 3], [1, 0, 0, 1], [2, 2, 1, 0], [5, 0, 1, 1]])
 >>> f = factor_paper(T, "any", random.Random(0))
 >>> f.word.matrix() == T, f.count <= 47
@@ -21,12 +21,12 @@ import random
 
 from sympy.polys.matrices import DomainMatrix
 
-from construct.factorization import Factorization
-from construct import trace
-from construct.lup import lup
-from construct.matrices import diagonal, permutation_matrix, scale_columns, scale_rows
-from construct.swap_network import swap_network
-from construct.triangular import triangular_word
+from construct.core import trace
+from construct.core.factorization import Factorization
+from construct.core.matrices import diagonal, permutation_matrix, scale_columns, scale_rows
+from construct.methods.lup import lup
+from construct.methods.swap_network import swap_network
+from construct.methods.triangular import triangular_word
 
 #: Per stage: (this construction's bound, the paper's bound; Koehler, Mehta, Risteski).
 STAGE_BOUNDS = {"permutation": (13, 21), "lower": (7, 13), "upper": (7, 13), "total": (27, 47)}
@@ -37,7 +37,7 @@ def factor_paper(T: DomainMatrix, mode: str, rng: random.Random) -> Factorizatio
     perm, L, U = lup(T)
     if trace.active():
         trace.record("LUP decomposition", "Gaussian elimination with row exchanges gives T = P L U, "
-                     "P a permutation, L unit lower and U upper triangular (construct/lup.py, lup).",
+                     "P a permutation, L unit lower and U upper triangular (construct/methods/lup.py, lup).",
                      ("P", permutation_matrix(perm, T.domain)), ("L", L), ("U", U))
     network, signs = swap_network(perm, T.domain)
     positive = mode == "positive"

@@ -7,7 +7,7 @@ three unit couplings, :func:`column_word`), and ``T'`` has size ``n - r`` and
 the same split. Repeating this ``k = ceil((n - 2p) / p)`` times leaves a
 balanced ``2p x 2p`` matrix for the balanced method; its couplings, and the
 inner reductions', act on the cleared coordinates as the identity
-(:meth:`~construct.couplings.Word.embedded`). The ``X`` and ``Y`` words of
+(:meth:`~construct.core.couplings.Word.embedded`). The ``X`` and ``Y`` words of
 consecutive steps merge at their ends, so the reduction costs at most
 ``4k + 2`` couplings (``docs/theory.md``; 4 for odd ``n >= 5``, below). A
 split with ``p > n - p`` is the mirror image (the halves exchanged, lower
@@ -28,8 +28,8 @@ generic pattern is retried on random preconditionings ``L(-G) T U(-H)``
 (the shorter word is kept; a measured gain, not needed for the bound).
 
 >>> import random
->>> from construct.matrices import from_rows
->>> from construct.short import factor_short
+>>> from construct.core.matrices import from_rows
+>>> from construct.methods.short import factor_short
 >>> T = from_rows([[0, 1, 2], [1, 0, 0], [3, 1, 1]])
 >>> f = factor_split(T, 1, lambda S: factor_short(S, "any", random.Random(0)))
 >>> f.word.matrix() == T, f.word.p, f.word.kinds(), f.bound
@@ -45,12 +45,12 @@ import numpy as np
 from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
-from construct.arith import arithmetic
-from construct.couplings import LOWER, Coupling, Word, lower, upper
-from construct.factorization import Factorization
-from construct.matrices import blocks, from_rows, identity, inverse, join, rank, zeros
-from construct.numeric import NumericWord, exact_decimal, tolerance
-from construct.short import completing_shear
+from construct.core.arith import arithmetic
+from construct.core.couplings import LOWER, Coupling, Word, lower, upper
+from construct.core.factorization import Factorization
+from construct.core.matrices import blocks, from_rows, identity, inverse, join, rank, zeros
+from construct.core.numeric import NumericWord, exact_decimal, tolerance
+from construct.methods.short import completing_shear
 
 
 def peels(n: int, p: int) -> int:
@@ -133,7 +133,7 @@ def factor_split(T: DomainMatrix, p: int, balanced, rng: random.Random | None = 
     """Couplings of the split ``p`` whose product is ``T``, through ``balanced`` on the balanced rest.
 
     ``balanced`` maps a ``2s x 2s`` matrix (``s = min(p, n - p)``) to its
-    :class:`~construct.factorization.Factorization`; the result claims
+    :class:`~construct.core.factorization.Factorization`; the result claims
     :func:`split_bound` of that factorization's bound (8 for odd ``n``,
     ``|n - 2p| = 1``, when it comes from the short method). The clearing
     couplings are computed exactly; when ``balanced`` is numeric (the levels
@@ -228,7 +228,7 @@ def absorbed_clearing(T: DomainMatrix, p: int):
 
     Here the top of the last column is zero, and ``U(-H)`` subtracts column 0 from it:
 
-    >>> from construct.matrices import permutation_matrix
+    >>> from construct.core.matrices import permutation_matrix
     >>> order, G, H = absorbed_clearing(permutation_matrix([0, 4, 1, 2, 3]), 2)
     >>> order, G.is_zero_matrix, H.to_list()
     ([0, 1, 2, 3, 4], True, [[0, 0, 1], [0, 0, 0]])
@@ -311,7 +311,7 @@ def _balanced_word(T: DomainMatrix, balanced):
     """``(word, inner factorization)`` of the balanced rest, ``U_u(g)`` first if both off-diagonal blocks are singular.
 
     Then ``U_u(-g) T`` has an invertible top-right block (``g`` from
-    :func:`~construct.short.completing_shear`), where the short method needs
+    :func:`~construct.methods.short.completing_shear`), where the short method needs
     at most five couplings, and ``U_u(g)`` merges into the last factor of
     the clearing word before it, an upper coupling: free for every method.
     """
@@ -347,7 +347,7 @@ def column_word(V: DomainMatrix, p: int) -> Word:
     clearing of rows relies on. ``D' = 0`` when the top ``p`` rows of ``V``
     have rank ``r``: then ``X = L U``.
 
-    >>> from construct.matrices import from_rows
+    >>> from construct.core.matrices import from_rows
     >>> V = from_rows([[0], [2], [5]])
     >>> X = column_word(V, 1)
     >>> X.kinds(), X.matrix()[:, 2:] == V

@@ -1,13 +1,13 @@
 """The public entry point: validate a matrix, pick a method, apply a mask.
 
->>> from construct.matrices import from_rows
+>>> from construct.core.matrices import from_rows
 >>> f = factor(from_rows([[0, 1], [1, 0]]), method="paper")
 >>> f.word.matrix() == from_rows([[0, 1], [1, 0]]), f.method
 (True, 'paper')
 >>> factor(from_rows([[1, 2], [2, 4]]))
 Traceback (most recent call last):
 ...
-construct.parse.InputError: the matrix is singular (rank 1 of 2), so it is not a product of couplings
+construct.core.errors.InputError: the matrix is singular (rank 1 of 2), so it is not a product of couplings
 
 Any ``DomainMatrix`` over ``ZZ`` or ``QQ`` is accepted, sparse or dense: it is
 converted to a dense matrix over ``QQ`` first, which the builders assume.
@@ -19,7 +19,6 @@ converted to a dense matrix over ``QQ`` first, which the builders assume.
 
 from __future__ import annotations
 
-import math
 import random
 
 import flint
@@ -28,16 +27,16 @@ from flint import fmpq
 from sympy import QQ, ZZ
 from sympy.polys.matrices import DomainMatrix
 
-from construct.accuracy import MAX_RELATIVE_ERROR, AccuracyError, refuse_inaccurate, refuse_rejected, refuse_singular
-from construct.arith import arithmetic
-from construct.levels import factor_levels
-from construct.matrices import from_rows, rank as matrix_rank
-from construct.paper import factor_paper
-from construct.parse import InputError, negative_det_message
-from construct.short import factor_short
-from construct.splits import factor_split
-from construct.symbolic import factor_symbolic, is_symbolic
-from proofs.matrix_file import counted
+from construct.core.accuracy import MAX_RELATIVE_ERROR, AccuracyError, refuse_inaccurate, refuse_rejected, refuse_singular
+from construct.core.arith import arithmetic
+from construct.core.errors import InputError, negative_det_message
+from construct.core.masks import mask_bits
+from construct.core.matrices import from_rows, rank as matrix_rank
+from construct.front.symbolic import factor_symbolic, is_symbolic
+from construct.methods.levels import factor_levels
+from construct.methods.paper import factor_paper
+from construct.methods.short import factor_short
+from construct.methods.splits import factor_split
 from proofs.checker import Limits, check_certificate
 
 #: Limits for checking the builder's own certificates: its entries may be longer than a stranger's may
@@ -50,27 +49,24 @@ ARITHMETICS = ("exact", "float64", "mp")
 DIGITS = 50  # significant digits of --arith mp unless --digits says otherwise
 MAX_MP_DIGITS = 100_000  # the most --digits allows: a 2x2 matrix takes about 2 s
 MODES = ("any", "positive")
-MASK_NAMES = ("half", "checkerboard", "alternate")
-
-
 def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None, seed: int = 0,
            arith: str = "exact", digits: int = DIGITS, split: int | None = None,
            max_relative_error: float = MAX_RELATIVE_ERROR):
-    """Couplings whose product is ``T``, as a :class:`~construct.factorization.Factorization`.
+    """Couplings whose product is ``T``, as a :class:`~construct.core.factorization.Factorization`.
 
     ``arith`` is ``exact``, ``float64`` or ``mp`` (mpmath at ``digits``
     significant digits); only the levels method runs in floating point.
     A float64 or mp factorization is checked by the independent checker
     against ``T`` (``verdict``, ``relative_residual``: an upper bound on
-    ``max |product - T| / max |T|``); :class:`~construct.accuracy.AccuracyError`
+    ``max |product - T| / max |T|``); :class:`~construct.core.accuracy.AccuracyError`
     is raised, with the way out, when ``T`` is numerically singular at the
     working precision or the relative residual exceeds ``max_relative_error``
-    (:mod:`construct.accuracy`). Exact factorizations are exact.
+    (:mod:`construct.core.accuracy`). Exact factorizations are exact.
 
     ``split`` is the number ``p`` of coordinates lower couplings keep
     (default: the mask's, else ``floor(n/2)``); unequal splits go through
-    :mod:`construct.splits`, exactly, except with the levels method in
-    float64 or mp (:func:`~construct.levels.factor_split_levels`).
+    :mod:`construct.methods.splits`, exactly, except with the levels method in
+    float64 or mp (:func:`~construct.methods.levels.factor_split_levels`).
     ``mask`` is a mask name or a 0/1 list (1 = kept by a lower coupling);
     the factors are then couplings on that mask. ``T`` may be sparse or over
     ``ZZ``; it is normalised to a dense matrix over ``QQ`` first.
@@ -120,7 +116,7 @@ def factor(T: DomainMatrix, method: str = "short", mode: str = "any", mask=None,
                                 "at this precision; use --arith exact, or --arith mp with more --digits") from None
 
     # an unequal split in float64 or mp: levels of the split's sizes, whose shears stay bounded (the exact
-    # clearing of construct/splits.py rounds badly); where they fail, the clearing
+    # clearing of construct/methods/splits.py rounds badly); where they fail, the clearing
     numeric_split = method == "levels" and arith != "exact" and 2 * p != len(bits)
     result = factor_levels(blocked, mode, random.Random(seed), arith, digits, p) if numeric_split else None
     if result is None:
@@ -154,11 +150,11 @@ def normalise(T) -> DomainMatrix:
     >>> normalise([[1, 2], [3, 4]])
     Traceback (most recent call last):
     ...
-    construct.parse.InputError: expected a SymPy DomainMatrix over ZZ or QQ, got a list (use construct.matrices.from_rows)
+    construct.core.errors.InputError: expected a SymPy DomainMatrix over ZZ or QQ, got a list (use construct.core.matrices.from_rows)
     """
     if not isinstance(T, DomainMatrix):
         raise InputError(
-            f"expected a SymPy DomainMatrix over ZZ or QQ, got a {type(T).__name__} (use construct.matrices.from_rows)"
+            f"expected a SymPy DomainMatrix over ZZ or QQ, got a {type(T).__name__} (use construct.core.matrices.from_rows)"
         )
     if T.domain not in (ZZ, QQ):
         raise InputError(f"the matrix is over {T.domain}; only matrices over ZZ or QQ can be factored exactly")
@@ -201,44 +197,3 @@ def full_rank_modular(T: DomainMatrix) -> bool:
     return flint.nmod_mat(num, p).rank() == n
 
 
-def mask_bits(mask, n: int, split: int | None = None) -> list[int]:
-    """The 0/1 list of a mask name or list; 1 marks a coordinate kept by lower couplings.
-
-    ``split`` is the number of ones it must have (default: ``floor(n/2)``
-    for ``half``, whatever a named or listed mask has); ``half`` keeps the
-    first ``split`` coordinates.
-
-    >>> mask_bits("alternate", 4), mask_bits("checkerboard", 4), mask_bits(None, 4), mask_bits("half", 5, 1)
-    ([1, 0, 1, 0], [1, 0, 0, 1], [1, 1, 0, 0], [1, 0, 0, 0, 0])
-    >>> mask_bits(None, 5, 5)
-    Traceback (most recent call last):
-    ...
-    construct.parse.InputError: --split must be from 1 to n - 1 = 4 (coordinates kept by lower couplings), got 5
-    """
-    if split is not None and not (isinstance(split, int) and 1 <= split <= n - 1):
-        raise InputError(f"--split must be from 1 to n - 1 = {n - 1} (coordinates kept by lower couplings), got {split}")
-    if mask is None or mask == "half":
-        p = n // 2 if split is None else split
-        return [1] * p + [0] * (n - p)
-    if mask == "alternate":
-        mask = [1 - i % 2 for i in range(n)]
-    elif mask == "checkerboard":
-        # the most square h x w grid with h w = n, coloured like a chessboard
-        h = max(k for k in range(1, math.isqrt(n) + 1) if n % k == 0)
-        w = n // h
-        mask = [1 - (i // w + i % w) % 2 for i in range(n)]
-    elif isinstance(mask, str):
-        try:
-            mask = [int(c) for c in mask.replace(",", " ").split()]
-        except ValueError:
-            raise InputError(
-                f"mask {mask!r} is neither a name ({', '.join(MASK_NAMES)}) nor a list of 0s and 1s"
-            ) from None
-    bits = list(mask)
-    if len(bits) != n or any(b not in (0, 1) for b in bits):
-        raise InputError(f"the mask must list {n} entries, each 0 or 1; got {bits}")
-    if split is not None and sum(bits) != split:
-        raise InputError(f"the mask keeps {counted(sum(bits), 'coordinate')} but --split is {split}")
-    if not 1 <= sum(bits) <= n - 1:
-        raise InputError(f"the mask keeps {sum(bits)} of {n} coordinates; a coupling needs at least one kept and one changed")
-    return bits

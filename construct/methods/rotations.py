@@ -1,6 +1,6 @@
 """Rotation levels: cosine-sine decompositions instead of LU, for ``T`` close to orthogonal.
 
-Used by the levels method in float64 and mpmath (:func:`~construct.levels.routes`).
+Used by the levels method in float64 and mpmath (:func:`~construct.methods.levels.routes`).
 LU levels give an orthogonal ``T`` shears ``L[B, A] L[A, A]^-1`` whose
 singular values are tangents of principal angles, and these grow like
 ``sqrt(d)``; here every angle is split in half.
@@ -23,7 +23,7 @@ Any invertible ``M`` is ``[[L_AA, 0], [L_BA, L_BB]] Q`` (block LQ) with
 lower left block give ``M = diag(W_A, W_B) L(K + X) U(Y) L(X)``
 (:func:`level_shears`), and ``K = 0`` when ``M`` is orthogonal.
 Recursing into the block diagonal factor over the levels of
-:func:`~construct.levels.level_splits` gives ``T = D N_m ... N_1 N_0`` with
+:func:`~construct.methods.frames.level_splits` gives ``T = D N_m ... N_1 N_0`` with
 ``N_t = Phi_t L(X1_t) U(Y_t) L(X2_t) Phi_t^T`` in the frames of the levels
 method and ``D`` diagonal:
 
@@ -32,13 +32,13 @@ method and ``D`` diagonal:
 ``T`` is first scaled by powers of two to columns of norm about 1, so a
 ``T = Q diag(s)`` leaves an orthogonal matrix to the levels; the scaling
 comes back at the right end. ``D Phi_m`` is a signed permutation, a swap
-network of ``r`` rounds (:func:`~construct.levels.network`), times a
+network of ``r`` rounds (:func:`~construct.methods.frames.network`), times a
 diagonal that passes through every coupling and is absorbed at the right
 end with it. Count: ``2 r + 4 m + 3``
 (``docs/theory.md``, "The levels method", section 7).
 
 An unequal split (``p`` kept coordinates, ``2p != n``) takes the levels of
-:func:`~construct.levels.capacity_splits` and returns from the last frame
+:func:`~construct.methods.frames.capacity_splits` and returns from the last frame
 through the changes of frame themselves (``docs/theory.md``, "Every split
 in floating point").
 """
@@ -51,19 +51,19 @@ import flint
 import numpy as np
 import scipy.linalg
 
-from construct.levels import (
-    _oriented,
-    _parity,
-    _sign_join,
-    _WordBuilder,
+from construct.methods.frames import (
+    WordBuilder,
     capacity_splits,
     frame_signs,
     frames,
     level_splits,
     network,
+    oriented_pairs,
+    parity,
     round_edges,
+    sign_join,
 )
-from construct.swap_network import merge_disjoint, signed_permutation
+from construct.methods.swap_network import merge_disjoint, signed_permutation
 
 
 def rotation_shears(M: np.ndarray, a: int):
@@ -177,7 +177,7 @@ def _to_mp(B: flint.arb_mat, arith):
 
 
 def _level_shears_balls(M, a, arith):
-    """:func:`level_shears` for :class:`~construct.arith.MP`: block LQ by polar factors, then
+    """:func:`level_shears` for :class:`~construct.core.arith.MP`: block LQ by polar factors, then
     :func:`polar_rotation_shears`, in python-flint balls at the working precision plus 32 guard bits."""
     bits = arith.ctx.prec
     saved, flint.ctx.prec = flint.ctx.prec, bits + 32
@@ -201,8 +201,8 @@ def _level_shears_balls(M, a, arith):
 def level_shears(M: np.ndarray, a: int, arith=None):
     """``(X1, Y, X2, W_A, W_B)`` with ``M = diag(W_A, W_B) L(X1) U(Y) L(X2)`` for an invertible ``M`` split after ``a``.
 
-    In float64 (``arith`` None or :class:`~construct.arith.Float64`) by LAPACK's
-    QR and CS decompositions; in :class:`~construct.arith.MP` by polar factors
+    In float64 (``arith`` None or :class:`~construct.core.arith.Float64`) by LAPACK's
+    QR and CS decompositions; in :class:`~construct.core.arith.MP` by polar factors
     in python-flint balls (:func:`polar_rotation_shears`).
 
     Block LQ, ``M = [[L_AA, 0], [L_BA, L_BB]] Q`` with ``Q`` orthogonal (the first
@@ -250,7 +250,7 @@ def build_rotations(T: np.ndarray, mode: str, a, rng, p: int | None = None):
 
     ``p`` (default ``n // 2``) is the number of coordinates lower couplings
     keep. An unequal split takes the levels of
-    :func:`~construct.levels.capacity_splits` and, instead of the swap
+    :func:`~construct.methods.frames.capacity_splits` and, instead of the swap
     network (which needs equal halves), the frame changes themselves for
     ``Phi_m``: ``Phi_m = G_0 ... G_(m-1)``, ``m`` rounds, oriented in positive
     mode by a T-join over their pairs and the frames', with doubles at the
@@ -282,14 +282,14 @@ def build_rotations(T: np.ndarray, mode: str, a, rng, p: int | None = None):
     position = {c: p for p, c in enumerate(coords[m])}
     unflipped = frame_signs(swaps, n)[m]
     pivot_signs = [unflipped[p] * a.sign(D[c]) for p, c in enumerate(coords[m])]
-    if mode == "positive" and _parity(coords[m]) * math.prod(pivot_signs) < 0:
+    if mode == "positive" and parity(coords[m]) * math.prod(pivot_signs) < 0:
         return None
     if unequal:  # Phi_(t+1) = Phi_t G_t; in positive mode the orientations that make the right end positive
         pairs, doubles, chosen = merge_disjoint([list(level) for level in swaps]), [], set()
         if mode == "positive":
             vertex = [position[c] for c in range(n)]
             pairs, doubles = _joining_doubles(pairs, pivot_signs, coords, swaps, vertex, d)
-            chosen = _sign_join(pairs, doubles, pivot_signs, coords, swaps, vertex)
+            chosen = sign_join(pairs, doubles, pivot_signs, coords, swaps, vertex)
             assert chosen is not None, "the doubles join every component with an odd number of negative signs"
         oriented = [[(p, q, -1 if ("round", k, i) in chosen else 1) for i, (p, q) in enumerate(r)]
                     for k, r in enumerate(pairs)]
@@ -306,7 +306,7 @@ def build_rotations(T: np.ndarray, mode: str, a, rng, p: int | None = None):
     images, sigma = signed_permutation(rounds, n)
     assert images == coords[m]
     signs = frame_signs(swaps, n, flipped)
-    w = _WordBuilder(a)
+    w = WordBuilder(a)
     for t in range(m, -1, -1):
         pos, sign = {c: p for p, c in enumerate(coords[t])}, signs[t]
         x1s, ys, x2s = [], [], []
@@ -319,7 +319,7 @@ def build_rotations(T: np.ndarray, mode: str, a, rng, p: int | None = None):
         for kind, shears in (("lower", x1s), ("upper", ys), ("lower", x2s)):
             w.append(kind, a.assemble(*((n - d, d) if kind == "lower" else (d, n - d)), shears))
         if t > 0:  # G_(t-1)^-1 = G(-Pi), in the form L U L whose ends merge with the level couplings
-            w.cross_swap([(p, q, -s) for p, q, s in _oriented(swaps[t - 1], t - 1, flipped)], d, bottom=n - d)
+            w.cross_swap([(p, q, -s) for p, q, s in oriented_pairs(swaps[t - 1], t - 1, flipped)], d, bottom=n - d)
     # D Phi_m = (P S) F with F diagonal: F passes through every coupling, F L(X) = L(F_b X F_a^-1) F, and is
     # absorbed at the right end
     F = np.array([sigma[p] * signs[m][p] * D[c] for p, c in enumerate(coords[m])])
@@ -329,7 +329,7 @@ def build_rotations(T: np.ndarray, mode: str, a, rng, p: int | None = None):
                       scale) for kind, S, scale in w.factors]
     if np.any(F * columns != 1):
         _absorb_right(w, a, F * columns, d)
-    word = _WordBuilder(a)
+    word = WordBuilder(a)
     for r in rounds:
         word.cross_swap(r, d, bottom=n - d)
     for factor in w.factors:
@@ -341,7 +341,7 @@ def _joining_doubles(pairs, pivot_signs, coords, swaps, vertex, top):
     """``(rounds, doubles)``: ``pairs`` after empty rounds that hold doubles at the left end, so that every
     connected component of the sign graph holds an even number of negative signs (a T-join exists).
 
-    The graph is :func:`~construct.levels._sign_join`'s: the rounds' pairs and the frames'. A coordinate no
+    The graph is :func:`~construct.methods.frames.sign_join`'s: the rounds' pairs and the frames'. A coordinate no
     change of frame moves is alone in it. Components with an odd number of negative signs are joined in
     pairs by doubles ``(k, p, q)`` (positions ``p < top <= q`` idle in the empty rounds ``k, k + 1``, so
     ``G G = -1`` on them): directly when one sits at a top position and the other at a bottom one, else

@@ -18,7 +18,7 @@ Two refusals, both :class:`AccuracyError` (the CLI exits 1 with its sentence):
   the independent checker, an upper bound) above the allowed error
   (``--max-relative-error``, default :data:`MAX_RELATIVE_ERROR`).
 
->>> from construct.matrices import from_rows
+>>> from construct.core.matrices import from_rows
 >>> round(scaled_condition(from_rows([[10**200, 1], [1, 1]])), 1)
 2.4
 """
@@ -30,7 +30,7 @@ import math
 import mpmath
 import numpy as np
 
-from construct.conditioning import matrix_condition
+from construct.core.conditioning import matrix_condition
 
 #: The default of ``--max-relative-error``.
 MAX_RELATIVE_ERROR = 1e-8

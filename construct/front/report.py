@@ -1,7 +1,7 @@
 """Human-readable renderings of a factorization: a plain-text table and LaTeX.
 
->>> from construct.factor import factor
->>> from construct.matrices import from_rows
+>>> from construct.front.factor import factor
+>>> from construct.core.matrices import from_rows
 >>> print(format_table(factor(from_rows([[0, 1], [1, 0]]), method="paper")).splitlines()[0])
 2x2 matrix, split 1 + 1, mode any, method paper: 3 couplings
 
@@ -17,11 +17,12 @@ every factor back in the original coordinates, so that its printed equation
 
 from __future__ import annotations
 
-from construct.conditioning import conditioning, format_conditioning
-from construct.factorization import Factorization
-from construct.numeric import matrix_rows, round_up
-from construct.parse import InputError
-from construct.matrices import from_rows
+from construct.core.conditioning import conditioning, format_conditioning
+from construct.core.errors import InputError
+from construct.core.factorization import Factorization
+from construct.core.masks import mask_order
+from construct.core.matrices import from_rows
+from construct.core.numeric import matrix_rows, round_up
 from proofs.matrix_file import counted
 
 #: Above this size the factors are summarised instead of printed in full.
@@ -69,11 +70,6 @@ def grid(rows, indent: str, cell=str) -> list[str]:
     return [indent + "[" + "  ".join(c.rjust(width) for c in row) + "]" for row in cells]
 
 
-def mask_order(mask) -> list[int]:
-    """The coordinates with mask 1, then those with mask 0 (0-based): the couplings' order."""
-    return [i for i, b in enumerate(mask) if b] + [i for i, b in enumerate(mask) if not b]
-
-
 def original_factors(f: Factorization) -> list:
     """The full factor matrices in the input's own coordinates, so that their product is ``f.matrix``.
 
@@ -116,8 +112,8 @@ def format_markdown(f: Factorization) -> str:
     (with a mask in the original coordinates, as in :func:`format_latex`);
     numeric ones show the table only (their exact values are in the certificate).
 
-    >>> from construct.factor import factor
-    >>> from construct.matrices import from_rows
+    >>> from construct.front.factor import factor
+    >>> from construct.core.matrices import from_rows
     >>> print(format_markdown(factor(from_rows([[1, 0], [3, 1]]))))
     # 2x2 matrix, 1 coupling (method short:two, mode any)
     <BLANKLINE>

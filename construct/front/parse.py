@@ -5,7 +5,7 @@ A ``.npy`` float is taken as the exact binary value it stores. Numbers, CSV
 splitting and Matrix Market files follow the trusted reader of ``verify
 --matrix``, :mod:`proofs.matrix_file`, whose docstring documents the grammar;
 this module is a superset: it adds messages, size limits, and cells that are
-rational expressions in symbols (read with SymPy, :mod:`construct.symbolic`).
+rational expressions in symbols (:func:`symbolic_matrix`, factored by :mod:`construct.front.symbolic`).
 
 >>> parse_number(" -2/7 "), parse_number("1.5E+2"), parse_number(".5")
 (Fraction(-2, 7), Fraction(150, 1), Fraction(1, 2))
@@ -14,8 +14,8 @@ rational expressions in symbols (read with SymPy, :mod:`construct.symbolic`).
 >>> matrix_from_text("1 2\\n3 $", "T.csv")
 Traceback (most recent call last):
 ...
-construct.parse.InputError: cell (2, 2) of T.csv is not a number: '$'
->>> matrix_from_text("a, 2*x + 1\\n0, 1").to_list()  # symbols: rational functions (construct/symbolic.py)
+construct.core.errors.InputError: cell (2, 2) of T.csv is not a number: '$'
+>>> matrix_from_text("a, 2*x + 1\\n0, 1").to_list()  # symbols: rational functions (construct/front/symbolic.py)
 [[a, 2*x + 1], [0, 1]]
 
 Limits keep a small file from costing minutes or gigabytes: an entry's exact
@@ -41,25 +41,17 @@ from pathlib import Path
 
 import flint
 import numpy as np
+from sympy import QQ, Symbol
 from sympy.polys.matrices import DomainMatrix
 
+from construct.core.errors import InputError
+from construct.core.matrices import from_rows
 from proofs.matrix_file import NONFINITE, NUMBER, MatrixUnreadable, counted, csv_rows, mtx_rows, parse_cell
-
-from .matrices import from_rows
+from proofs.rational_functions import parse as parse_expression, tokens
 
 MAX_DIGITS = 400  # per entry, numerator and denominator each: every float64 value fits (at most 324 digits)
 MAX_INPUT_BYTES = 16 * 2**20
 _NPY_MAGIC = b"\x93NUMPY"
-
-
-class InputError(ValueError):
-    """A matrix that cannot be read; the message is one sentence naming the problem and where."""
-
-
-def negative_det_message(what: str) -> str:
-    """Why a matrix with negative determinant has no positive-mode factorization."""
-    return (f"{what}, but couplings with positive scales all have det > 0, "
-            "so no factorization exists in positive mode (use --mode any)")
 
 
 def _digits(x: int) -> int:
@@ -148,7 +140,7 @@ def _bound(text: str, estimate: int, max_digits: int | None) -> None:
 def _to_matrix(rows: list, name: str, cell=parse_number, max_digits: int | None = MAX_DIGITS) -> DomainMatrix:
     """Check that ``rows`` is a non-empty square list of rows, then convert each cell exactly.
 
-    Cells with symbols (``a``, ``2*x + 1``) make a matrix of rational functions (:mod:`construct.symbolic`).
+    Cells with symbols (``a``, ``2*x + 1``) make a matrix of rational functions (:mod:`construct.front.symbolic`).
     """
     if not any(rows):
         raise InputError(f"{name} is empty")
@@ -163,14 +155,10 @@ def _to_matrix(rows: list, name: str, cell=parse_number, max_digits: int | None 
             try:
                 out[i][j] = cell(x)
             except ValueError as e:
-                from construct.symbolic import has_symbols  # imported here: it reads numbers with this module
-
                 if not (isinstance(x, str) and has_symbols(x) and x.strip().lstrip("+-").lower() not in NONFINITE):
                     raise InputError(f"cell ({i + 1}, {j + 1}) of {name} is {e}") from None
                 symbolic[i, j] = x
     if symbolic:
-        from construct.symbolic import symbolic_matrix
-
         return symbolic_matrix(out, symbolic, name, max_digits)
     return from_rows(out)
 
@@ -200,7 +188,7 @@ def _from_json(text: str, name: str, max_digits: int | None = MAX_DIGITS) -> Dom
     >>> _from_json("[" * 100000 + "]" * 100000, "deep.json")
     Traceback (most recent call last):
     ...
-    construct.parse.InputError: deep.json is nested too deeply to be a matrix (a matrix is a list of rows)
+    construct.core.errors.InputError: deep.json is nested too deeply to be a matrix (a matrix is a list of rows)
     """
     try:
         data = json.loads(text.removeprefix("\ufeff"), parse_float=str, parse_int=str, parse_constant=str)
@@ -340,3 +328,62 @@ def read_matrix(path: str | Path, max_digits: int | None = MAX_DIGITS, max_bytes
     if path is not None and path.suffix.lower() == ".mtx":
         return _from_mtx(text, name, max_digits, max_bytes)
     return matrix_from_text(text, name, max_digits)
+
+
+# -- cells with symbols: a matrix over QQ(symbols), factored by construct.front.symbolic --------------------
+
+#: Products of terms allowed while reading one cell (SymPy's polynomials are pure Python: 0.1 s or so).
+MAX_CELL_WORK = 10 ** 5
+
+
+def has_symbols(text: str) -> bool:
+    """True when ``text`` reads as tokens of a rational expression and names a symbol (``1e5`` names none).
+
+    >>> has_symbols("2*x + 1"), has_symbols("sin(x)"), has_symbols("1e5"), has_symbols("a@b")
+    (True, True, False, False)
+    """
+    try:
+        return any(kind == "symbol" for kind, _ in tokens(text))
+    except ValueError:
+        return False
+
+
+def symbolic_matrix(values, cells, name: str = "input", max_digits: int | None = MAX_DIGITS) -> DomainMatrix:
+    """The matrix over ``QQ(symbols)`` whose entry ``(i, j)`` is ``cells[i, j]`` (text) or else ``values[i][j]``.
+
+    The symbols are the names used in the cells, in alphabetical order. Each
+    cell is read by the grammar of :mod:`proofs.rational_functions` (numbers,
+    symbols, ``+ - * /``, whole powers ``^``), never evaluated as code.
+
+    >>> from fractions import Fraction
+    >>> symbolic_matrix([[Fraction(1), None]], {(0, 1): "x^2/2 - 1/(y + 1)"}).to_list()
+    [[1, (x**2*y + x**2 - 2)/(2*y + 2)]]
+    >>> symbolic_matrix([[None]], {(0, 0): "sin(x)"}, "T.csv")
+    Traceback (most recent call last):
+    ...
+    construct.core.errors.InputError: cell (1, 1) of T.csv is not a number or a rational expression: 'sin(x)'; it calls the function sin, but only numbers and symbols joined by + - * / and whole powers ^ are allowed
+    """
+    names = set()
+    for (i, j), text in cells.items():
+        try:
+            names.update(t for kind, t in tokens(text) if kind == "symbol")
+        except ValueError as e:
+            raise _cell_error(i, j, name, text, e) from None
+    K = QQ.frac_field(*[Symbol(s) for s in sorted(names)])
+    gens = dict(zip(sorted(names), K.gens))
+
+    def number(digits):
+        return K.convert(QQ(*parse_number(digits, max_digits).as_integer_ratio()))
+
+    rows = [[K.convert(QQ(*x.as_integer_ratio())) if x is not None else None for x in row] for row in values]
+    for (i, j), text in cells.items():
+        try:
+            rows[i][j] = parse_expression(text, number, gens.__getitem__, lambda x: len(x.numer) + len(x.denom), MAX_CELL_WORK)
+        except ValueError as e:
+            raise _cell_error(i, j, name, text, e) from None
+    return from_rows(rows, K)
+
+
+def _cell_error(i, j, name, text, reason) -> InputError:
+    return InputError(f"cell ({i + 1}, {j + 1}) of {name} is not a number or a rational expression: "
+                      f"{text.strip()!r}; {reason}")

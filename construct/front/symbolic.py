@@ -7,8 +7,10 @@ it unchanged; where they test whether a pivot or a determinant is zero, the
 test is "zero as a rational function". The result therefore holds for the
 symbols' values that keep every division defined and every scale nonzero:
 the *conditions*, collected from the factors themselves (see
-``docs/theory.md``, "Symbolic entries"), and re-checked by the checker.
+``docs/theory.md``, "Symbolic entries"), and re-checked by the checker. Such
+matrices are read by :func:`construct.front.parse.symbolic_matrix`.
 
+>>> from construct.front.parse import symbolic_matrix
 >>> T = symbolic_matrix([[None, None], [None, None]], {(0, 0): "a", (0, 1): "b", (1, 0): "c", (1, 1): "d"})
 >>> f = factor_symbolic(T)
 >>> [(c.kind, str(c.shear[0, 0].element), str(c.scale[0])) for c in f.word]
@@ -22,81 +24,32 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from sympy import QQ, Symbol, latex
+from sympy import QQ, latex
 from sympy.polys.matrices import DomainMatrix
 
-from construct.factorization import Factorization
-from construct.matrices import from_rows
-from construct.parse import MAX_DIGITS, InputError, parse_number
-from construct.report import mask_order, original_factors
+from construct.core.errors import InputError
+from construct.core.factorization import Factorization
+from construct.core.masks import mask_bits, mask_order
+from construct.core.matrices import from_rows
+from construct.front.parse import parse_number
+from construct.front.report import original_factors
+from construct.methods.paper import factor_paper
+from construct.methods.short import factor_short
+from construct.methods.splits import factor_split
 from proofs.matrix_file import counted
-from proofs.rational_functions import parse, tokens
+from proofs.rational_functions import parse
 
 #: Largest symbolic matrix factored: rational functions grow fast with n, and teaching needs small ones.
 MAX_N = 8
-#: Products of terms allowed while reading one cell (SymPy's polynomials are pure Python: 0.1 s or so).
-MAX_CELL_WORK = 10 ** 5
 #: Builders that run over any field (``levels`` needs QQ or floating point), and the largest
 #: ``symbols * n^2`` each takes in seconds rather than minutes (measured: ``docs/theory.md``).
 METHODS = {"short": 64, "paper": 256}
+BUILDERS = {"short": factor_short, "paper": factor_paper}
 
 
 def is_symbolic(T) -> bool:
     """True when ``T`` is a matrix over a field of rational functions (symbolic entries)."""
     return isinstance(T, DomainMatrix) and T.domain.is_FractionField
-
-
-def has_symbols(text: str) -> bool:
-    """True when ``text`` reads as tokens of a rational expression and names a symbol (``1e5`` names none).
-
-    >>> has_symbols("2*x + 1"), has_symbols("sin(x)"), has_symbols("1e5"), has_symbols("a@b")
-    (True, True, False, False)
-    """
-    try:
-        return any(kind == "symbol" for kind, _ in tokens(text))
-    except ValueError:
-        return False
-
-
-def symbolic_matrix(values, cells, name: str = "input", max_digits: int | None = MAX_DIGITS) -> DomainMatrix:
-    """The matrix over ``QQ(symbols)`` whose entry ``(i, j)`` is ``cells[i, j]`` (text) or else ``values[i][j]``.
-
-    The symbols are the names used in the cells, in alphabetical order. Each
-    cell is read by the grammar of :mod:`proofs.rational_functions` (numbers,
-    symbols, ``+ - * /``, whole powers ``^``), never evaluated as code.
-
-    >>> from fractions import Fraction
-    >>> symbolic_matrix([[Fraction(1), None]], {(0, 1): "x^2/2 - 1/(y + 1)"}).to_list()
-    [[1, (x**2*y + x**2 - 2)/(2*y + 2)]]
-    >>> symbolic_matrix([[None]], {(0, 0): "sin(x)"}, "T.csv")
-    Traceback (most recent call last):
-    ...
-    construct.parse.InputError: cell (1, 1) of T.csv is not a number or a rational expression: 'sin(x)'; it calls the function sin, but only numbers and symbols joined by + - * / and whole powers ^ are allowed
-    """
-    names = set()
-    for (i, j), text in cells.items():
-        try:
-            names.update(t for kind, t in tokens(text) if kind == "symbol")
-        except ValueError as e:
-            raise _cell_error(i, j, name, text, e) from None
-    K = QQ.frac_field(*[Symbol(s) for s in sorted(names)])
-    gens = dict(zip(sorted(names), K.gens))
-
-    def number(digits):
-        return K.convert(QQ(*parse_number(digits, max_digits).as_integer_ratio()))
-
-    rows = [[K.convert(QQ(*x.as_integer_ratio())) if x is not None else None for x in row] for row in values]
-    for (i, j), text in cells.items():
-        try:
-            rows[i][j] = parse(text, number, gens.__getitem__, lambda x: len(x.numer) + len(x.denom), MAX_CELL_WORK)
-        except ValueError as e:
-            raise _cell_error(i, j, name, text, e) from None
-    return from_rows(rows, K)
-
-
-def _cell_error(i, j, name, text, reason) -> InputError:
-    return InputError(f"cell ({i + 1}, {j + 1}) of {name} is not a number or a rational expression: "
-                      f"{text.strip()!r}; {reason}")
 
 
 @dataclass
@@ -122,9 +75,6 @@ def factor_symbolic(T: DomainMatrix, method: str = "short", mode: str = "any", m
     Any field works for the ``short`` and ``paper`` builders; positive mode is
     refused, since the sign of a rational function depends on the symbols' values.
     """
-    from construct.factor import BUILDERS, mask_bits  # construct.factor routes symbolic input here
-    from construct.splits import factor_split
-
     n, m = T.shape
     if mode == "positive":
         raise InputError("positive mode needs the sign of each scale, which for symbolic entries depends on the "

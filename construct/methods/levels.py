@@ -4,7 +4,7 @@ The construction (derived in ``docs/theory.md``, "The levels method"):
 
 1. LU with block row pivoting, ``T = P L D U`` (``L``, ``U`` unit
    triangular): at every split of step 2 the rows of the first part are
-   chosen by volume (:mod:`construct.pivoting`).
+   chosen by volume (:mod:`construct.core.pivoting`).
 2. *Levels.* Split the coordinates ``0..n-1`` recursively into halves: the
    root splits them into top and bottom, every range of a level into a first
    part ``A`` and a second part ``B``. Then ``L = M_0 M_1 ... M_m``
@@ -24,20 +24,20 @@ The construction (derived in ``docs/theory.md``, "The levels method"):
    with ``E`` the pivots in the finest frame, absorbed as the scales of the
    two middle couplings.
 4. The pivot permutation ``P`` is a swap network of at most 6 rounds, 7 in
-   positive mode (:func:`network`), which leaves signs ``S``:
+   positive mode (:func:`~construct.methods.frames.network`), which leaves signs ``S``:
    ``T = (P S) (S L S) (S D) U``.
 5. In float64 and mpmath the pivots' magnitudes are first spread over the
    levels by powers of two (:func:`spread_pivots`), then the word is
    rescaled between factors by powers of two, and the worst shears are
    halved while the count stays within the bound
-   (:func:`~construct.balancing.balance`): the same product, a smaller
+   (:func:`~construct.methods.balancing.balance`): the same product, a smaller
    largest condition number.
 6. In float64 and mpmath a ``T`` close to orthogonal gets *rotation levels*
-   instead (:mod:`construct.rotations`, chosen by :func:`routes`): a block LQ
+   instead (:mod:`construct.methods.rotations`, chosen by :func:`routes`): a block LQ
    and a cosine-sine decomposition per split, three couplings per level, of
    shear norm at most 1 for an orthogonal ``T``.
 7. In float64 and mpmath an unequal split ``p != n/2`` gets levels
-   of its own sizes (:func:`capacity_splits`, whose ``A`` parts fit in ``p``
+   of its own sizes (:func:`~construct.methods.frames.capacity_splits`, whose ``A`` parts fit in ``p``
    top positions): rotation levels of ``T``, or rotation levels of ``Q`` and
    LU levels of ``R`` for ``T = Q R`` (:func:`factor_split_levels`), within
    :func:`split_levels_bound` (``docs/theory.md``, "Every split in floating
@@ -53,7 +53,7 @@ within the claim. The derivations are in
 ``docs/theory.md``, "The levels method".
 
 >>> import random
->>> from construct.matrices import from_rows
+>>> from construct.core.matrices import from_rows
 >>> T = from_rows([[2, 1, 0, 3], [1, -1, 2, 0], [0, 4, 1, 1], [5, 0, 0, 2]])
 >>> f = factor_levels(T, "any", random.Random(0))
 >>> f.word.matrix() == T, f.count <= levels_bound(4)
@@ -69,23 +69,28 @@ import numpy as np
 from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
-from construct import trace
-from construct.accuracy import binary_exponent
-from construct.arith import arithmetic
-from construct.balancing import balance, times_power_of_two
-from construct.conditioning import matrix_condition
-from construct.couplings import Coupling, Word
-from construct.factorization import Factorization
-from construct.matrices import diagonal, from_rows, identity, join, permutation_matrix, scale_columns, scale_rows
-from construct.numeric import NumericWord, block_product, tolerance
-from construct.parse import InputError, negative_det_message
-from construct.swap_network import (
-    involution_rounds,
-    joined_involution_rounds,
-    merge_disjoint,
-    signed_permutation,
-    two_involutions,
+from construct.core import trace
+from construct.core.accuracy import binary_exponent
+from construct.core.arith import arithmetic
+from construct.core.conditioning import matrix_condition
+from construct.core.couplings import Coupling, Word
+from construct.core.errors import InputError, negative_det_message
+from construct.core.factorization import Factorization
+from construct.core.matrices import diagonal, from_rows, identity, join, permutation_matrix, scale_columns, scale_rows
+from construct.core.numeric import NumericWord, block_product, tolerance
+from construct.methods.balancing import balance, times_power_of_two
+from construct.methods.frames import (
+    WordBuilder,
+    capacity_splits,
+    frame_signs,
+    frames,
+    level_splits,
+    network,
+    oriented_pairs,
+    parity,
 )
+from construct.methods.rotations import build_rotations
+from construct.methods.swap_network import signed_permutation
 from proofs.matrix_file import counted
 
 
@@ -108,273 +113,6 @@ def levels_bound(n: int) -> int:
 MAX_ROUNDS = {"any": 6, "positive": 7}
 
 
-def level_splits(n: int):
-    """Per level, coarse to fine, the splits ``(A, B)`` of ranges of ``0..n-1`` into two parts.
-
-    Odd ranges give their larger half to whichever side has fewer
-    coordinates so far, so that every level's ``A`` parts and ``B`` parts
-    each fit in one half (``n/2`` coordinates).
-
-    >>> [[(list(A), list(B)) for A, B in level] for level in level_splits(6)]
-    [[([0, 1, 2], [3, 4, 5])], [([0, 1], [2]), ([3], [4, 5])], [([0], [1]), ([4], [5])]]
-    """
-    d = n // 2
-    levels = [[(range(0, d), range(d, n))]]
-    while True:
-        ranges = [r for A, B in levels[-1] for r in (A, B) if len(r) > 1]
-        if not ranges:
-            return levels
-        splits, excess = [], 0  # excess = (A coordinates) - (B coordinates) so far
-        for r in ranges:
-            a = len(r) // 2 + (len(r) % 2 if excess <= 0 else 0)
-            excess += a - (len(r) - a)
-            splits.append((r[:a], r[a:]))
-        levels.append(splits)
-
-
-def capacity_splits(n: int, p: int):
-    """Per level, coarse to fine, splits ``(A, B)`` of ranges of ``0..n-1`` for ``p`` top positions of ``n``.
-
-    Every level's ``A`` parts total at most ``p`` coordinates and its ``B``
-    parts at most ``n - p``, so one frame holds a level (:func:`frames` with
-    ``top = p``). Level 0 splits ``0..n-1`` into ``[0, p)`` and ``[p, n)``;
-    then, largest range first, each range of more than one coordinate gives
-    its first ``min(floor(len / 2), room)`` coordinates to ``A`` while room
-    is left of the ``p``; a level with room left and too many ``B``
-    coordinates moves one more coordinate of some range to ``A`` at a time.
-    With ``p = 1`` this peels one coordinate per level (``n - 1`` levels);
-    with ``2p = n`` it bisects (docs/theory.md, "Every split in floating point").
-
-    >>> [[(list(A), list(B)) for A, B in level] for level in capacity_splits(5, 1)]
-    [[([0], [1, 2, 3, 4])], [([1], [2, 3, 4])], [([2], [3, 4])], [([3], [4])]]
-    >>> [len(capacity_splits(n, p)) for n, p in ((8, 3), (16, 4), (256, 1), (256, 32), (256, 127))]
-    [4, 7, 255, 27, 9]
-    """
-    q = n - p
-    levels, ranges = [], [range(0, n)]
-    while True:
-        active = sorted((r for r in ranges if len(r) > 1), key=lambda r: (-len(r), r.start))
-        if not active:
-            return levels
-        room, parts = p, []
-        for r in active:
-            if room == 0:
-                break
-            parts.append([r, max(1, min(len(r) // 2, room))])
-            room -= parts[-1][1]
-        # room left means every active range was split; its B parts must fit in the q bottom positions
-        while room and sum(len(r) - a for r, a in parts) > q:
-            part = next(part for part in parts if part[1] < len(part[0]) - 1)
-            part[1] += 1
-            room -= 1
-        split = {r for r, _ in parts}
-        levels.append([(r[:a], r[a:]) for r, a in parts])
-        ranges = [r for r in ranges if r not in split] + [s for r, a in parts for s in (r[:a], r[a:])]
-
-
-def frames(levels, n: int, top: int | None = None):
-    """The coordinates of the frames ``Phi_t`` and the cross swaps between them.
-
-    Returns ``(coords, swaps)``: frame ``t`` puts coordinate ``coords[t][p]``
-    at position ``p``, and ``swaps[t]`` lists the pairs ``(p, q)`` (top
-    position ``p``, bottom position ``q``) exchanged between frames ``t`` and
-    ``t + 1``. Signs are :func:`frame_signs`'. ``top`` is the number of top
-    positions, ``n // 2`` by default; each level's ``A`` parts must fit
-    there and its ``B`` parts below.
-
-    >>> frames(level_splits(4), 4)
-    ([[0, 1, 2, 3], [0, 2, 1, 3]], [[(1, 2)]])
-    """
-    d = n // 2 if top is None else top
-    coords, swaps = [list(range(n))], []
-    for level in levels[1:]:
-        inside = {c for A, _ in level for c in A}
-        outside = {c for _, B in level for c in B}
-        previous = coords[-1]
-        free = [c for c in previous if c not in inside and c not in outside]  # top ones first: fewer swaps
-        target = inside | set(free[: d - len(inside)])
-        leaving = [p for p in range(d) if previous[p] not in target]
-        entering = [q for q in range(d, n) if previous[q] in target]
-        coord = list(previous)
-        for p, q in zip(leaving, entering):
-            coord[p], coord[q] = previous[q], previous[p]
-        coords.append(coord)
-        swaps.append(list(zip(leaving, entering)))
-    return coords, swaps
-
-
-def frame_signs(swaps, n: int, flipped=frozenset()):
-    """Signs of the frames: ``Phi_t e_p = signs[t][p] e_coords[t][p]``.
-
-    The swap of pair ``swaps[t][i]`` is ``G e_p = -s e_q``, ``G e_q = s e_p``
-    with ``s = -1`` if ``(t, i)`` is in ``flipped``, else ``s = 1``.
-
-    >>> frame_signs([[(1, 2)]], 4), frame_signs([[(1, 2)]], 4, {(0, 0)})
-    ([[1, 1, 1, 1], [1, -1, 1, 1]], [[1, 1, 1, 1], [1, 1, -1, 1]])
-    """
-    signs = [[1] * n]
-    for t, pairs in enumerate(swaps):
-        sign = list(signs[-1])
-        for i, (p, q) in enumerate(pairs):
-            s = -1 if (t, i) in flipped else 1
-            sign[p], sign[q] = -s * signs[-1][q], s * signs[-1][p]
-        signs.append(sign)
-    return signs
-
-
-def round_edges(rounds, n, doubles=()):
-    """The two ``j`` whose signs each pair ``(k, i)`` of the rounds toggles when flipped, and each double.
-
-    A double ``(k, p, q)`` (positions idle in rounds ``k`` and ``k + 1``)
-    toggles the two coordinates sitting at ``p`` and ``q`` there.
-    """
-    where = list(range(n))  # where[position] = the j sitting there before round k acts (rounds act right to left)
-    at_round = {}
-    for k in reversed(range(len(rounds))):
-        at_round[k] = list(where)
-        for p, q in rounds[k]:
-            where[p], where[q] = where[q], where[p]
-    edges = {}
-    for k, r in enumerate(rounds):
-        for i, (p, q) in enumerate(r):
-            edges[("round", k, i)] = (at_round[k][p], at_round[k][q])
-    for i, (k, p, q) in enumerate(doubles):
-        edges[("double", k, i)] = (at_round[k][p], at_round[k][q])
-    return edges
-
-
-def t_join(n, edges, odd):
-    """Edges (keys of ``edges``) whose endpoints have odd degree exactly at ``odd``, or None.
-
-    Exists iff every connected component holds an even number of ``odd``
-    vertices: in a spanning forest, a vertex that still needs a flip takes
-    the edge to its parent.
-
-    >>> sorted(t_join(4, {"a": (0, 1), "b": (1, 2)}, {0, 2}))
-    ['a', 'b']
-    >>> t_join(4, {"a": (0, 1)}, {0, 2}) is None
-    True
-    """
-    adjacent = [[] for _ in range(n)]
-    for key, (u, v) in edges.items():
-        adjacent[u].append((v, key))
-        adjacent[v].append((u, key))
-    need = [v in odd for v in range(n)]
-    seen, chosen = [False] * n, set()
-    for root in range(n):
-        if seen[root]:
-            continue
-        seen[root], order, parent = True, [root], {}
-        for v in order:  # breadth first; ``order`` grows while it is walked
-            for u, key in adjacent[v]:
-                if not seen[u]:
-                    seen[u] = True
-                    parent[u] = (v, key)
-                    order.append(u)
-        for v in reversed(order[1:]):
-            if need[v]:
-                up, key = parent[v]
-                chosen ^= {key}
-                need[v], need[up] = False, not need[up]
-        if need[root]:
-            return None
-    return chosen
-
-
-def network(perm, d, pivot_signs, coords, swaps, positive, rng, tries=8, vertex=None):
-    """The swap network for ``P`` and, in positive mode, the pair orientations that make all scales positive.
-
-    Returns ``(rounds, flipped_frames)``: oriented rounds ``(p, q, s)`` and the
-    lower-stage frame pairs ``(t, i)`` to flip. Flipping a round's pair toggles
-    the signs ``S`` of the two coordinates it moves; flipping a frame pair in
-    the lower stage only toggles the middle scales of the two coordinates it
-    exchanges. A T-join of the coordinates with negative middle scale in the
-    graph of these pairs fixes every sign. When a component holds an odd
-    number of them, the second involution is laid out in four rounds with
-    doubles that connect every coordinate (:func:`joined_involution_rounds`):
-    at most 7 rounds. Of ``tries`` random reflections of the cycles, the
-    fewest rounds win. ``vertex[c]`` is the index ``j`` of ``P e_j`` whose
-    sign coordinate ``c`` carries (by default ``c`` itself).
-    """
-    best = None
-    for attempt in range(tries if len(perm) > 2 else 1):
-        t1, t2 = two_involutions(perm, rng if attempt else None)
-        pairs, doubles, chosen = merge_disjoint(involution_rounds(t1, d) + involution_rounds(t2, d)), [], set()
-        if positive:
-            chosen = _sign_join(pairs, doubles, pivot_signs, coords, swaps, vertex)
-            if chosen is None:
-                first = involution_rounds(t1, d)
-                second, doubles = joined_involution_rounds(t2, d)
-                pairs, doubles = first + second, [(k + len(first), p, q) for k, p, q in doubles]
-                chosen = _sign_join(pairs, doubles, pivot_signs, coords, swaps, vertex)
-                assert chosen is not None, "the joined layout connects every coordinate"
-        oriented = [[(p, q, -1 if ("round", k, i) in chosen else 1) for i, (p, q) in enumerate(r)]
-                    for k, r in enumerate(pairs)]
-        for tag, k, i in chosen:
-            if tag == "double":  # the same orientation twice: -1 on the pair
-                _, p, q = doubles[i]
-                oriented[k].append((p, q, 1))
-                oriented[k + 1].append((p, q, 1))
-        rounds = merge_disjoint([sorted(r) for r in oriented if r])
-        flipped_frames = {(t, i) for tag, t, i in chosen if tag == "frame"}
-        if best is None or len(rounds) < len(best[0]):
-            best = (rounds, flipped_frames)
-    return best
-
-
-def _sign_join(pairs, doubles, pivot_signs, coords, swaps, vertex=None):
-    """The round pairs, frame pairs and doubles to flip so that every middle scale is positive, or None."""
-    n = len(pivot_signs)
-    vertex = vertex or list(range(n))
-    _, sigma = signed_permutation([[(p, q, 1) for p, q in r] for r in pairs], n)
-    odd = {j for j in range(n) if pivot_signs[j] * sigma[j] < 0}
-    edges = round_edges(pairs, n, doubles)
-    edges.update({("frame", t, i): (vertex[coords[t][p]], vertex[coords[t][q]])
-                  for t, level in enumerate(swaps) for i, (p, q) in enumerate(level)})
-    return t_join(n, edges, odd)
-
-
-class _WordBuilder:
-    """An alternating product of couplings in a given arithmetic; same-kind neighbours merge.
-
-    :class:`~construct.couplings.Word` does the same over a SymPy domain; this
-    one works on whatever matrices the arithmetic uses (lists of ``fmpq``,
-    NumPy arrays), so the levels method never converts mid-construction.
-
-    A factor is ``(kind, shear, scale)`` with ``scale`` ``None`` for a unit factor.
-    """
-
-    def __init__(self, arith):
-        self.a = arith
-        self.factors = []
-
-    def append(self, kind, shear, scale=None):
-        a = self.a
-        if self.factors and self.factors[-1][0] == kind:
-            # L(A1, B1) L(A2, B2) = L(A1 + B1 A2, B1 B2) and U(C1, D1) U(C2, D2) = U(C1 C2, D1 + C1 D2)
-            _, shear1, scale1 = self.factors.pop()
-            shear = a.add(shear1, shear if scale1 is None else a.scale_rows(scale1, shear))
-            if scale1 is not None:
-                scale = scale1 if scale is None else [x * y for x, y in zip(scale1, scale)]
-        if scale is None and a.is_zero(shear):
-            return
-        self.factors.append((kind, shear, scale))
-
-    def cross_swap(self, pairs, d, inverse=False, bottom=None):
-        """``G(Pi) = L(-Pi^T) U(Pi) L(-Pi^T)``, or ``G(Pi)^-1 = U(-Pi) L(Pi^T) U(-Pi)``.
-
-        ``Pi`` (``d x bottom``, ``bottom = d`` by default) has the entry ``s``
-        at ``(p, q - d)`` for each pair ``(p, q, s)``.
-        """
-        a = self.a
-        bottom = d if bottom is None else bottom
-        signed = [(p, q - d, -s if inverse else s) for p, q, s in pairs]
-        Pi = a.sparse(d, bottom, signed)
-        PiT = a.sparse(bottom, d, [(q, p, -s) for p, q, s in signed])
-        for kind in ("upper", "lower", "upper") if inverse else ("lower", "upper", "lower"):
-            self.append(kind, Pi if kind == "upper" else PiT)
-
-
 def build_levels(T: DomainMatrix, mode: str, arith, rng=None, spread=False, p=None):
     """The factors ``(kind, shear, scale)`` of the levels method, in ``arith``; see the module docstring.
 
@@ -384,7 +122,7 @@ def build_levels(T: DomainMatrix, mode: str, arith, rng=None, spread=False, p=No
     that triggers mixing (:func:`build_with_mixing`), in log2.
 
     An unequal split ``p`` (``2p != n``) takes the levels of
-    :func:`capacity_splits` and has no swap network: it is for an upper
+    :func:`~construct.methods.frames.capacity_splits` and has no swap network: it is for an upper
     triangular ``T`` (given as ``a.matrix`` of it) with a positive diagonal in
     positive mode, whose row order stays (:func:`split_qr_levels`); another
     order raises ValueError.
@@ -396,7 +134,7 @@ def build_levels(T: DomainMatrix, mode: str, arith, rng=None, spread=False, p=No
     levels = capacity_splits(n, d) if unequal else level_splits(n)
     M = T if unequal else a.matrix(T)
     perm, L, U, pivots = a.lu(M, {(A[0], B[-1] + 1): len(A) for level in levels for A, B in level})
-    if mode == "positive" and _parity(perm) * math.prod(a.sign(x) for x in pivots) < 0:
+    if mode == "positive" and parity(perm) * math.prod(a.sign(x) for x in pivots) < 0:
         raise InputError(_negative_det(T, a))
     coords, swaps = frames(levels, n, d)
     if unequal and perm != list(range(n)):
@@ -442,17 +180,17 @@ def build_levels(T: DomainMatrix, mode: str, arith, rng=None, spread=False, p=No
         E = [e * a.power2(-removed[c]) for e, c in zip(E, coords[m])]
         lower_scales = [_frame_scales(a, exponents, coords[t][d:]) for t, exponents in enumerate(lower_exponents)]
         upper_scales = [_frame_scales(a, exponents, coords[t][:d]) for t, exponents in enumerate(upper_exponents)]
-    w = _WordBuilder(a)
+    w = WordBuilder(a)
     for r in rounds:
         w.cross_swap(r, d)
     for t in range(m + 1):
         w.append("lower", X[t], E[d:] if t == m else lower_scales[t])
         if t < m:
-            w.cross_swap(_oriented(swaps[t], t, flipped_frames), d, bottom=n - d)
+            w.cross_swap(oriented_pairs(swaps[t], t, flipped_frames), d, bottom=n - d)
     for t in range(m, -1, -1):
         scale = E[:d] if t == m else upper_scales[t]
         if t < m:
-            w.cross_swap(_oriented(swaps[t], t), d, inverse=True, bottom=n - d)
+            w.cross_swap(oriented_pairs(swaps[t], t), d, inverse=True, bottom=n - d)
         w.append("upper", Y[t] if scale is None else a.scale_rows(scale, Y[t]), scale)
     return w.factors, len(rounds), growth
 
@@ -525,7 +263,7 @@ def _record_steps(a, perm, L, U, pivots, levels, coords, rounds, X, Y, E):
     Uu = scale_rows([1 / Um[k, k].element for k in range(n)], Um)
     trace.record("LU with row pivoting", "T = P L D U with P a permutation, L unit lower and U unit upper "
                  "triangular, D the pivots; at every split of the levels the rows of the first part are chosen by "
-                 "volume (construct/pivoting.py).",
+                 "volume (construct/core/pivoting.py).",
                  ("P", permutation_matrix(perm)), ("L", Lu), ("D", diagonal(pivots)), ("U", Uu))
 
     def parts(r):
@@ -540,7 +278,7 @@ def _record_steps(a, perm, L, U, pivots, levels, coords, rounds, X, Y, E):
                      (f"X_{t}", a.to_domain_matrix(X[t])), (f"Y_{t}", a.to_domain_matrix(Y[t])))
     swaps = "; ".join(", ".join(f"{p + 1} <-> {q + 1}" for p, q, _ in r) for r in rounds) or "none"
     trace.record("swap network", f"The pivot permutation P, up to signs, is {counted(len(rounds), 'round')} of cross swaps: "
-                 f"{swaps} (construct/swap_network.py).")
+                 f"{swaps} (construct/methods/swap_network.py).")
     trace.record("pivots in the finest frame", "E (the pivots D, signed and reordered to the last frame) "
                  "becomes the scales of the two middle couplings.", ("E", diagonal(E)))
 
@@ -575,29 +313,13 @@ def build_with_mixing(T: DomainMatrix, mode: str, a, rng, spread=False):
     A, B = ([[unit * rng.choice((-1, 0, 1)) for _ in range(d)] for _ in range(d)] for _ in range(2))
     R = join(identity(d) + from_rows(B) * from_rows(A), from_rows(B), from_rows(A), identity(d))
     mixed, mixed_rounds, mixed_largest = build_levels(T * R, mode, a, rng, spread)
-    w = _WordBuilder(a)
+    w = WordBuilder(a)
     w.factors = mixed
     w.append("lower", a.sparse(d, d, [(i, j, -x) for i, row in enumerate(A) for j, x in enumerate(row) if x]))
     w.append("upper", a.sparse(d, d, [(i, j, -x) for i, row in enumerate(B) for j, x in enumerate(row) if x]))
     if mixed_largest < largest and len(w.factors) <= levels_bound(n):
         return w.factors, mixed_rounds, True
     return factors, rounds, False
-
-
-def _parity(perm) -> int:
-    """The sign of a permutation."""
-    seen, sign = [False] * len(perm), 1
-    for start in range(len(perm)):
-        k, length = start, 0
-        while not seen[k]:
-            seen[k], k, length = True, perm[k], length + 1
-        if length and length % 2 == 0:
-            sign = -sign
-    return sign
-
-
-def _oriented(pairs, t, flipped=frozenset()):
-    return [(p, q, -1 if (t, i) in flipped else 1) for i, (p, q) in enumerate(pairs)]
 
 
 #: The conditioning goal: spare couplings halve the worst shears while the largest bound exceeds ``GOAL cond T``.
@@ -622,7 +344,7 @@ def _condition(T: DomainMatrix, columns_scaled: bool = False) -> float:
 def split_levels_bound(n: int, p: int) -> int:
     """The bound claimed for ``p`` of ``n`` coordinates kept, ``2p != n``, in float64 and mp: ``10 m + 6``.
 
-    ``m + 1`` levels of :func:`capacity_splits`. Rotation levels take
+    ``m + 1`` levels of :func:`~construct.methods.frames.capacity_splits`. Rotation levels take
     ``6 m + 4``: three couplings per level, one per change of frame,
     ``2 m + 1`` for the rounds that return from the last frame (the last
     merging with the levels) and one for the diagonal at the right end. The
@@ -639,7 +361,7 @@ def split_levels_bound(n: int, p: int) -> int:
 
 def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: str = "exact", digits: int = 50,
                   p: int | None = None):
-    """The levels method as a :class:`~construct.factorization.Factorization` (numeric ones carry a tolerance).
+    """The levels method as a :class:`~construct.core.factorization.Factorization` (numeric ones carry a tolerance).
 
     In float64 and mp there are two routes (:func:`routes`); the word with the
     smaller largest condition-number bound after rescaling and halving is
@@ -699,18 +421,17 @@ def factor_split_levels(T: DomainMatrix, p: int, rng: random.Random, a, mode: st
     """Levels of the split's sizes for ``p`` kept coordinates (``2p != n``), in the numeric ``a``.
 
     Two routes: rotation levels of ``T``
-    (:func:`~construct.rotations.build_rotations` with the levels of
-    :func:`capacity_splits`), and, when those miss the goal ``GOAL cond T``
+    (:func:`~construct.methods.rotations.build_rotations` with the levels of
+    :func:`~construct.methods.frames.capacity_splits`), and, when those miss the goal ``GOAL cond T``
     after rescaling and halving or leave a relative residual above
     ``RESIDUAL_GOAL`` units of roundoff, ``T = Q R``: rotation levels of
     ``Q`` and LU levels of ``R`` (:func:`split_qr_levels`); the word that
     misses its goals by the smaller factor is kept; a word with a zero scale (a pivot
     that vanishes at the working precision) is not. Every shear stays bounded,
-    unlike the exact clearing of :mod:`construct.splits`, whose shears grow
+    unlike the exact clearing of :mod:`construct.methods.splits`, whose shears grow
     with every step. None when neither route can be built (a block singular
     at the working precision).
     """
-    from construct.rotations import build_rotations  # it builds on this module
     n = T.shape[0]
     bound, condition = split_levels_bound(n, p), _condition(T)
     m = len(capacity_splits(n, p)) - 1
@@ -768,10 +489,9 @@ def split_qr_levels(T: DomainMatrix, p: int, rng: random.Random, a, mode: str = 
     ``R[A, A]^-1 R[A, B]`` and its pivots, spread over the levels, carry
     ``cond T``, as LU levels do for balanced splits. Returns
     ``(factors, rounds, couplings of Q's levels, couplings of R)`` (as
-    :func:`~construct.rotations.build_rotations` counts them), or None when a
+    :func:`~construct.methods.rotations.build_rotations` counts them), or None when a
     block is singular at the working precision.
     """
-    from construct.rotations import build_rotations  # it builds on this module
     Q, R = a.qr(a.matrix(T))
     if mode == "positive" and any(x == 0 for x in np.diag(R)):  # singular at the working precision: no sign
         return None  # (in any mode the zero pivot becomes a zero scale, which factor_split_levels refuses)
@@ -786,7 +506,7 @@ def split_qr_levels(T: DomainMatrix, p: int, rng: random.Random, a, mode: str = 
         return None
     if rotated is None:
         return None
-    w = _WordBuilder(a)
+    w = WordBuilder(a)
     w.factors = list(rotated[0])
     for factor in upper:
         w.append(*factor)
@@ -803,7 +523,7 @@ def _range_exponent(T: DomainMatrix) -> int:
 
     Uniformly huge or tiny entries (a Gaussian matrix times ``1e-310``, whose
     pivots' reciprocals overflow) are factored at the scale of 1, and the
-    power of two spread over the word (:func:`~construct.balancing.times_power_of_two`);
+    power of two spread over the word (:func:`~construct.methods.balancing.times_power_of_two`);
     entries spread over the whole range stay as they are, none flushed to 0.
     """
     exponents = [binary_exponent(x) for row in T.to_list() for x in row if x]
@@ -824,7 +544,7 @@ def routes(T: DomainMatrix, a, condition: float):
     like ``sqrt(d)``; they are not tried for a signed permutation, which LU
     levels factor exactly.
 
-    >>> from construct.arith import arithmetic
+    >>> from construct.core.arith import arithmetic
     >>> routes(from_rows([[3, -4], [4, 3]]), arithmetic("float64"), 1.0), routes(from_rows([[0, 1], [1, 0]]),
     ...                                                                          arithmetic("float64"), 1.0)
     (['rotations', 'lu'], ['lu'])
@@ -839,14 +559,13 @@ def build_word(T: DomainMatrix, mode: str, a, rng, route="lu", spread=None):
 
     ``"lu"``: LU levels, mixed if they grow, with the pivots spread over the
     levels unless ``a`` is exact (or ``spread`` says otherwise).
-    ``"rotations"`` (float64 and mp): rotation levels (:mod:`construct.rotations`),
+    ``"rotations"`` (float64 and mp): rotation levels (:mod:`construct.methods.rotations`),
     or None when they do not fit in the bound (positive mode, seven rounds)
     or ``det T < 0`` in positive mode.
     """
     n = T.shape[0]
     bounds = {"rounds": (MAX_ROUNDS[mode], ""), "total": (levels_bound(n), 47)}
     if route == "rotations":
-        from construct.rotations import build_rotations  # it builds on this module
         built = build_rotations(a.matrix(T), mode, a, rng)
         if not built or len(built[0]) > levels_bound(n):
             return None

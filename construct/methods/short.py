@@ -24,7 +24,7 @@ lies (docs/theory.md, "The short method", section 5), so every invertible
 says it cannot is a :class:`ShortMethodBug`.
 
 >>> import random
->>> from construct.matrices import from_rows
+>>> from construct.core.matrices import from_rows
 >>> T = from_rows([[1, 2, 3, 4], [0, 1, 5, 6], [7, 8, 1, 0], [9, 1, 2, 1]])
 >>> f = factor_short(T, "any", random.Random(0))
 >>> f.word.matrix() == T, f.count, f.method
@@ -40,10 +40,10 @@ import tempfile
 
 from sympy.polys.matrices import DomainMatrix
 
-from construct.couplings import Word, lower, upper
-from construct.factorization import Factorization
-from construct.gadgets import similarity_pair
-from construct.matrices import (
+from construct.core.couplings import Word, lower, upper
+from construct.core.factorization import Factorization
+from construct.core.gadgets import similarity_pair
+from construct.core.matrices import (
     bit_length,
     blocks,
     charpoly,
@@ -207,7 +207,7 @@ def three_scales(P, R, V21, V22, positive):
     takes ``t = 1`` for its first vertex (in positive mode every scale must
     then come out positive: ``t = -1`` would make that vertex negative).
 
-    >>> from construct.matrices import from_rows
+    >>> from construct.core.matrices import from_rows
     >>> T = from_rows([[2, 1], [0, 3]])  # U L U with R = 0: the scales are the diagonal
     >>> V = T.inv()
     >>> three_scales(T[:1, :1], T[1:, :1], V[1:, :1], V[1:, 1:], True)
@@ -300,7 +300,7 @@ def generalized_inverse(A: DomainMatrix) -> DomainMatrix:
     ``G = E (F^T F)^-1 F^T`` with ``E`` selecting the pivot columns, since
     ``H E = I`` and ``(F^T F)^-1 F^T F = I``.
 
-    >>> from construct.matrices import from_rows
+    >>> from construct.core.matrices import from_rows
     >>> A = from_rows([[1, 2], [2, 4]])
     >>> A * generalized_inverse(A) * A == A
     True
@@ -491,7 +491,7 @@ def regular_split(G: DomainMatrix):
     ``det G != 1`` or ``Y`` is not regular, which happens exactly when
     ``trace G = 2d - 2`` (docs/theory.md, "The short method", section 5).
 
-    >>> from construct.matrices import from_rows
+    >>> from construct.core.matrices import from_rows
     >>> X, Y = regular_split(from_rows([[0, 1, 0], [0, 0, 1], [1, 0, 0]]))
     >>> (X * Y).charpoly()
     [1, 0, 0, -1]
@@ -569,7 +569,7 @@ def completing_shear(Q: DomainMatrix, S: DomainMatrix) -> DomainMatrix:
     ``Q[i] + S[j]``, which is ``S[j]`` modulo the rows ``I`` (docs/theory.md,
     "The short method", section 4).
 
-    >>> from construct.matrices import from_rows
+    >>> from construct.core.matrices import from_rows
     >>> Q, S = from_rows([[1, 1], [2, 2]]), from_rows([[1, 0], [0, 1]])
     >>> (Q - completing_shear(Q, S) * S).det() != 0
     True
