@@ -234,11 +234,13 @@ def check_certificate(cert, *, matrix=None, max_factors=None, mode=None, fast=Fa
 
 
 def _claimed(cert, rejection, options):
-    """For a tolerance above the caller's maximum: the two numbers."""
+    """For a tolerance above the caller's maximum: the two numbers (relative ones for --max-relative-error)."""
     if not rejection.reason.startswith("the claimed tolerance"):
         return ""
-    tol = kernel._Numbers(options["limits"], None).read(cert["claims"]["tolerance"], "claims.tolerance")
-    limit = options["max_tolerance"] if options["max_tolerance"] is not None else options["max_relative"]
+    c = kernel.read(cert, options["limits"])
+    tol, limit = c.tolerance, options["max_tolerance"]
+    if "relative" in rejection.reason:
+        tol, limit = tol / max(abs(x) for x in kernel.target(c)), options["max_relative"]
     return f" ({short(tol)} claimed, at most {short(limit, up=False)} required)"
 
 

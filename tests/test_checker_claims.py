@@ -386,7 +386,8 @@ def test_max_tolerance_and_max_relative_error_bound_the_claimed_tolerance(tmp_pa
         "9.99e-4 required)" in strict.stderr.decode()
     assert run(path, "--max-relative-error", "1/6000").returncode == 0  # 1e-3 <= 6 / 6000
     relative = run(path, "--max-relative-error", "1e-4")
-    assert relative.returncode == 1 and "relative to the largest entry" in relative.stderr.decode()
+    assert relative.returncode == 1 and "relative to the largest entry of the matrix exceeds the required maximum " \
+        "(1.667e-4 claimed, at most 1e-4 required)" in relative.stderr.decode()
     bad = run(path, "--max-tolerance", "tiny")
     assert bad.returncode == 2 and "--max-tolerance is 'tiny'" in bad.stderr.decode()
 

@@ -222,18 +222,23 @@ def network(perm, d, pivot_signs, coords, swaps, positive, rng, tries=8, vertex=
                 pairs, doubles = first + second, [(k + len(first), p, q) for k, p, q in doubles]
                 chosen = sign_join(pairs, doubles, pivot_signs, coords, swaps, vertex)
                 assert chosen is not None, "the joined layout connects every coordinate"
-        oriented = [[(p, q, -1 if ("round", k, i) in chosen else 1) for i, (p, q) in enumerate(r)]
-                    for k, r in enumerate(pairs)]
-        for tag, k, i in chosen:
-            if tag == "double":  # the same orientation twice: -1 on the pair
-                _, p, q = doubles[i]
-                oriented[k].append((p, q, 1))
-                oriented[k + 1].append((p, q, 1))
-        rounds = merge_disjoint([sorted(r) for r in oriented if r])
-        flipped_frames = {(t, i) for tag, t, i in chosen if tag == "frame"}
+        rounds, flipped_frames = oriented_rounds(pairs, doubles, chosen)
         if best is None or len(rounds) < len(best[0]):
             best = (rounds, flipped_frames)
     return best
+
+
+def oriented_rounds(pairs, doubles, chosen):
+    """The rounds of signed swaps ``(p, q, orientation)`` for the pairs, the doubles and the orientations chosen
+    by :func:`sign_join`, and the changes of frame it flips."""
+    oriented = [[(p, q, -1 if ("round", k, i) in chosen else 1) for i, (p, q) in enumerate(r)]
+                for k, r in enumerate(pairs)]
+    for tag, k, i in chosen:
+        if tag == "double":  # the same orientation twice: -1 on the pair
+            _, p, q = doubles[i]
+            oriented[k].append((p, q, 1))
+            oriented[k + 1].append((p, q, 1))
+    return merge_disjoint([sorted(r) for r in oriented if r]), {(t, i) for tag, t, i in chosen if tag == "frame"}
 
 
 def sign_join(pairs, doubles, pivot_signs, coords, swaps, vertex=None):

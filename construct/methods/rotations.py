@@ -59,6 +59,7 @@ from construct.methods.frames import (
     level_splits,
     network,
     oriented_pairs,
+    oriented_rounds,
     parity,
     round_edges,
     sign_join,
@@ -291,15 +292,7 @@ def build_rotations(T: np.ndarray, mode: str, a, rng, p: int | None = None):
             pairs, doubles = _joining_doubles(pairs, pivot_signs, coords, swaps, vertex, d)
             chosen = sign_join(pairs, doubles, pivot_signs, coords, swaps, vertex)
             assert chosen is not None, "the doubles join every component with an odd number of negative signs"
-        oriented = [[(p, q, -1 if ("round", k, i) in chosen else 1) for i, (p, q) in enumerate(r)]
-                    for k, r in enumerate(pairs)]
-        for tag, k, i in chosen:
-            if tag == "double":  # the same orientation twice: -1 on the pair
-                _, p, q = doubles[i]
-                oriented[k].append((p, q, 1))
-                oriented[k + 1].append((p, q, 1))
-        rounds = merge_disjoint([sorted(r) for r in oriented if r])
-        flipped = {(t, i) for tag, t, i in chosen if tag == "frame"}
+        rounds, flipped = oriented_rounds(pairs, doubles, chosen)
     else:
         rounds, flipped = network(coords[m], d, pivot_signs, coords, swaps, mode == "positive", rng,
                                   vertex=[position[c] for c in range(n)])
