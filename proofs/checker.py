@@ -140,7 +140,7 @@ def _characters(cert):
         return 0
 
 
-def _exact(x):
+def _as_number(x):
     """An int, Fraction-like, fmpz or fmpq as an fmpq; a string as it is (the kernel reads it); else None."""
     if type(x) in (fmpq, str):
         return x
@@ -195,15 +195,15 @@ def check_certificate(cert, *, matrix=None, max_factors=None, mode=None, fast=Fa
     claim modulo random primes instead of exactly (probabilistic, and the summary says so)."""
     given = None
     if matrix is not None:
-        given = [[_exact(x) for x in row] for row in matrix] if type(matrix) is list and all(
+        given = [[_as_number(x) for x in row] for row in matrix] if type(matrix) is list and all(
             type(row) is list for row in matrix) else matrix
         bad = [x for row in given for x in row if x is None] if type(given) is list else []
         if bad:
             return _rejected(f"{name} holds a value that is not an exact number")
     budget = limits.work + 1000 * _characters(cert)
     options = dict(max_factors=max_factors, mode=mode, allowed_conditions=conditions,
-                   max_tolerance=None if max_tolerance is None else _exact(max_tolerance),
-                   max_relative=None if max_relative is None else _exact(max_relative),
+                   max_tolerance=None if max_tolerance is None else _as_number(max_tolerance),
+                   max_relative=None if max_relative is None else _as_number(max_relative),
                    limits=kernel.Limits(limits.entry_chars, limits.exponent, limits.total_chars))
     try:
         if fast and _is_exact_numeric(cert):

@@ -67,7 +67,6 @@ class Accepted:
     residual: object  # fmpq, or None for an exact claim
     how: str  # "exact", "ball arithmetic, 128 bits", or the field of a symbolic certificate
     largest: object  # max |M'| (fmpq), 0 for a symbolic certificate
-    conditions: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -495,4 +494,4 @@ def _check_symbolic(c, goal, allowed, guard):
         raise Rejected(f"the product of the factors differs from matrix at entry {wrong[0]} ({len(wrong)} of "
                        f"{c.n * c.n} entries differ, as rational functions)", "product", wrong)
     return Accepted(c.n, c.split, c.mode, len(c.factors), c.claims["bound"], c.claims["method"], None, None,
-                    f"QQ({', '.join(map(str, c.field.gens))})", ZERO, tuple(map(str, c.conditions)))
+                    f"QQ({', '.join(map(str, c.field.gens))})", ZERO)
