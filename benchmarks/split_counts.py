@@ -1,4 +1,4 @@
-"""Counts for every size and split against the proved bound and the parameter count (README count table).
+"""Counts for every size and split against the proved bound and the parameter count (the count table of docs/methods.md).
 
     python benchmarks/split_counts.py [--samples 6]
 

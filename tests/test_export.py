@@ -279,10 +279,10 @@ def test_export_without_torch_says_to_install_the_torch_extra(tmp_path, capsys, 
                                        'installed: pip install -e ".[torch]"\n')
 
 
-def test_readme_whitening_example_runs_and_whitens(tmp_path):
-    """The README's example, with ``couplings`` run from this checkout by the current interpreter."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    code = re.search(r"## Export to flow libraries.*?```python\n(.*?)```", readme, re.S)[1]
+def test_the_documented_whitening_example_runs_and_whitens(tmp_path):
+    """The example of docs/export.md, with ``couplings`` run from this checkout by the current interpreter."""
+    page = (ROOT / "docs" / "export.md").read_text(encoding="utf-8")
+    code = re.search(r"```python\n(.*?)```", page, re.S)[1]
     assert len(code.strip().splitlines()) <= 12
     code = code.replace('"couplings ', f'"{sys.executable} -m construct ')
     run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300,

@@ -422,7 +422,7 @@ def build_parser() -> argparse.ArgumentParser:
 def slow_warning(T, method: str, arith: str = "exact") -> str | None:
     """A warning when an exact factorization of ``T`` is likely to take more than about a minute.
 
-    The cost grows about like ``n^4`` times the entries' bit length (README,
+    The cost grows about like ``n^4`` times the entries' bit length (docs/benchmarks.md,
     Benchmarks: n = 64 integer matrices take minutes with the short and paper
     methods, so do 16 x 16 ones with 100-digit entries; the levels method
     takes minutes on float data from n = 128). The warning names the fast
