@@ -1,0 +1,101 @@
+"""A ``couplings bounds`` sweep serially, on a process pool (``--jobs``) and on a local Dask cluster (``--dask``).
+
+    OMP_NUM_THREADS=1 python benchmarks/sweep_engines.py [--samples 100000] [--jobs 2]
+
+Runs ``couplings bounds --family integer --sizes 2 --method short --mode any
+--samples N --format json`` three times, as separate commands (start-up,
+cluster start and shutdown included): serially, with ``--jobs J`` and with
+``--dask --jobs J``; checks that the three print the same rows byte for byte
+but for ``seconds_per_matrix`` (a measurement); and prints one Markdown row
+each: wall seconds, matrices per second, speed-up over the serial run, and
+the overhead per matrix, ``(J * wall - serial wall) / N`` in core
+milliseconds (what running in parallel cost beyond the serial work; noise
+can make it negative). Then the bare cost of a task on each engine: ``J``
+workers, 2000 tasks that do nothing, one a task (Dask) or one a chunk
+(``Pool.imap``, chunksize 1). The load average is printed before and after:
+on a shared machine every figure is one run under that load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from construct.front.sweep import dask_map  # noqa: E402
+
+
+def bounds_command(samples: int) -> list[str]:
+    return [sys.executable, "-m", "construct", "bounds", "--family", "integer", "--sizes", "2", "--method", "short",
+            "--mode", "any", "--samples", str(samples), "--format", "json"]
+
+
+def timed(command: list[str]) -> tuple[float, str]:
+    """Wall seconds of ``command`` and its output without the timing field."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    t0 = time.perf_counter()
+    out = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
+    seconds = time.perf_counter() - t0
+    rows = json.loads(out)
+    for row in rows:
+        del row["seconds_per_matrix"]
+    return seconds, json.dumps(rows)
+
+
+def do_nothing(x):
+    return x
+
+
+def bare_task_ms(jobs: int, tasks: int = 2000) -> tuple[float, float]:
+    """Milliseconds per task that does nothing: on a running local Dask cluster, and on a running process pool."""
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=jobs, threads_per_worker=1, dashboard_address=None) as cluster, Client(cluster):
+        dask_map(do_nothing, [0], scheduler=cluster.scheduler_address)  # workers warm
+        t0 = time.perf_counter()
+        dask_map(do_nothing, list(range(tasks)), scheduler=cluster.scheduler_address, chunk=1)
+        on_dask = (time.perf_counter() - t0) / tasks * 1e3
+    with multiprocessing.Pool(jobs) as pool:
+        list(pool.imap(do_nothing, range(jobs)))
+        t0 = time.perf_counter()
+        list(pool.imap(do_nothing, range(tasks), chunksize=1))
+        on_pool = (time.perf_counter() - t0) / tasks * 1e3
+    return on_dask, on_pool
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=100_000)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    n, j = args.samples, args.jobs
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores", flush=True)
+    print(f"\n`{' '.join(['couplings'] + bounds_command(n)[3:])}` ({n} matrices, 2 x 2)\n")
+    print("| engine | options | wall s | matrices/s | speed-up | overhead per matrix (core ms) |")
+    print("|---|---|---|---|---|---|", flush=True)
+    serial = None
+    for engine, options in [("serial", []), ("process pool", ["--jobs", str(j)]), ("Dask, local", ["--dask", "--jobs", str(j)])]:
+        seconds, rows = timed(bounds_command(n) + options)
+        serial = serial or (seconds, rows)
+        assert rows == serial[1], f"{engine} printed other rows than the serial run"
+        workers = 1 if not options else j
+        overhead = (workers * seconds - serial[0]) / n * 1e3
+        print(f"| {engine} | `{' '.join(options) or '-'}` | {seconds:.1f} | {n / seconds:.0f} | "
+              f"{serial[0] / seconds:.2f} | {overhead:.2f} |", flush=True)
+    on_dask, on_pool = bare_task_ms(j)
+    print(f"\nrows identical to the serial run's (but for seconds_per_matrix): yes")
+    print(f"a task that does nothing, {j} workers: Dask {on_dask:.2f} ms, process pool {on_pool:.3f} ms")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
