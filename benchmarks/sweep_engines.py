@@ -7,10 +7,11 @@ Runs ``couplings bounds --family integer --sizes 2 --method short --mode any
 cluster start and shutdown included): serially, with ``--jobs J`` and with
 ``--dask --jobs J``; checks that the three print the same rows byte for byte
 but for ``seconds_per_matrix`` (a measurement); and prints one Markdown row
-each: wall seconds, matrices per second, speed-up over the serial run, and
-the overhead per matrix, ``(J * wall - serial wall) / N`` in core
-milliseconds (what running in parallel cost beyond the serial work; noise
-can make it negative). Then the bare cost of a task on each engine: ``J``
+each: wall seconds, matrices per second, speed-up over the serial run, the
+CPU seconds of the command and every process it started, and the overhead
+per matrix, ``(CPU - serial CPU) / N`` in milliseconds (what running in
+parallel cost beyond the serial work; CPU time is what other jobs on a
+shared machine disturb least, wall time the most). Then the bare cost of a task on each engine: ``J``
 workers, 2000 tasks that do nothing, one a task (Dask) or one a chunk
 (``Pool.imap``, chunksize 1). The load average is printed before and after:
 on a shared machine every figure is one run under that load.
@@ -22,6 +23,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -38,16 +40,19 @@ def bounds_command(samples: int) -> list[str]:
             "--mode", "any", "--samples", str(samples), "--format", "json"]
 
 
-def timed(command: list[str]) -> tuple[float, str]:
-    """Wall seconds of ``command`` and its output without the timing field."""
+def timed(command: list[str]) -> tuple[float, float, str]:
+    """Wall seconds of ``command``, CPU seconds of it and every process it started, and its rows without timing."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     out = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
     seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # reaped descendants too: pool and Dask workers
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     rows = json.loads(out)
     for row in rows:
         del row["seconds_per_matrix"]
-    return seconds, json.dumps(rows)
+    return seconds, cpu, json.dumps(rows)
 
 
 def do_nothing(x):
@@ -79,17 +84,15 @@ def main() -> int:
     n, j = args.samples, args.jobs
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores", flush=True)
     print(f"\n`{' '.join(['couplings'] + bounds_command(n)[3:])}` ({n} matrices, 2 x 2)\n")
-    print("| engine | options | wall s | matrices/s | speed-up | overhead per matrix (core ms) |")
-    print("|---|---|---|---|---|---|", flush=True)
+    print("| engine | options | wall s | matrices/s | speed-up | CPU s, all processes | CPU overhead per matrix (ms) |")
+    print("|---|---|---|---|---|---|---|", flush=True)
     serial = None
     for engine, options in [("serial", []), ("process pool", ["--jobs", str(j)]), ("Dask, local", ["--dask", "--jobs", str(j)])]:
-        seconds, rows = timed(bounds_command(n) + options)
-        serial = serial or (seconds, rows)
-        assert rows == serial[1], f"{engine} printed other rows than the serial run"
-        workers = 1 if not options else j
-        overhead = (workers * seconds - serial[0]) / n * 1e3
+        seconds, cpu, rows = timed(bounds_command(n) + options)
+        serial = serial or (seconds, cpu, rows)
+        assert rows == serial[2], f"{engine} printed other rows than the serial run"
         print(f"| {engine} | `{' '.join(options) or '-'}` | {seconds:.1f} | {n / seconds:.0f} | "
-              f"{serial[0] / seconds:.2f} | {overhead:.2f} |", flush=True)
+              f"{serial[0] / seconds:.2f} | {cpu:.1f} | {(cpu - serial[1]) / n * 1e3:.2f} |", flush=True)
     on_dask, on_pool = bare_task_ms(j)
     print(f"\nrows identical to the serial run's (but for seconds_per_matrix): yes")
     print(f"a task that does nothing, {j} workers: Dask {on_dask:.2f} ms, process pool {on_pool:.3f} ms")
