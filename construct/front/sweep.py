@@ -218,7 +218,7 @@ def dask_map(function, items, scheduler=None, workers=1, chunk=None, progress=Fa
     is lost or counted twice.
     """
     try:
-        from dask.distributed import as_completed  # lazy: dask is an optional extra
+        from dask.distributed import KilledWorker, as_completed  # lazy: dask is an optional extra
     except ImportError:
         raise InputError("--dask and --scheduler need dask.distributed: pip install -e '.[dask]'") from None
     with _dask_client(scheduler, workers) as client:
@@ -233,7 +233,12 @@ def dask_map(function, items, scheduler=None, workers=1, chunk=None, progress=Fa
                 parts[position[future.key]] = part
                 yield from part
 
-        collections.deque(_progress(arrivals(), len(items), progress), maxlen=0)
+        try:
+            collections.deque(_progress(arrivals(), len(items), progress), maxlen=0)
+        except KilledWorker as e:
+            raise InputError(f"a Dask task of up to {size} matrices was running on a worker each of the "
+                             f"{e.allowed_failures} times one died (out of memory?), so the sweep stops "
+                             "without rows") from None
     return [result for part in parts for result in part]
 
 
@@ -279,7 +284,12 @@ def _dask_client(scheduler, workers):
 
 
 def _check_workers(client, scheduler):
-    """Refuse a cluster whose workers run other code than this: their counts would not be this code's."""
+    """Refuse a cluster without workers, or whose workers run other code than this: their counts would not be this code's."""
+    try:
+        client.wait_for_workers(1, timeout=CONNECT_SECONDS)
+    except TimeoutError:
+        raise InputError(f"the Dask scheduler at {scheduler} has no workers; start some with "
+                         f"'dask worker {scheduler}'") from None
     try:
         digests = client.run(source_digest)
     except Exception as e:  # a worker without this package cannot even unpickle the function
