@@ -341,10 +341,11 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--mode", nargs="+", choices=MODES, default=list(MODES), help="modes (default both)")
     b.add_argument("--samples", type=positive_int, default=10, help="matrices per family, size, method and mode (default 10)")
     b.add_argument("--seed", type=int, default=0, help="seed (default 0)")
-    b.add_argument("--jobs", type=positive_int, default=1, help="worker processes (default 1)")
+    b.add_argument("--jobs", type=positive_int, default=1,
+                   help="worker processes: a process pool, or a local Dask cluster with --dask (default 1)")
     b.add_argument("--dask", action="store_true",
                    help="run on a local Dask cluster of --jobs worker processes instead of a process pool "
-                   "(pip install -e '.[dask]'; docs/sweeps.md); same results, byte for byte")
+                   "(pip install -e '.[dask]'; docs/sweeps.md); the same rows, but for the measured s/matrix")
     b.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on the Dask cluster at ADDRESS (such as tcp://host:8786), whose workers must run "
                    "this version of couplings; a worker that dies has its matrices run again")
