@@ -3,16 +3,17 @@
     OMP_NUM_THREADS=1 python benchmarks/sweep_engines.py [--samples 100000] [--jobs 2]
 
 Runs ``couplings bounds --family integer --sizes 2 --method short --mode any
---samples N --format json`` three times, as separate commands (start-up,
-cluster start and shutdown included): serially, with ``--jobs J`` and with
-``--dask --jobs J``; checks that the three print the same rows byte for byte
+--samples N --format json`` three times, as separate commands started at
+the same moment, so that all three meet the same load from other jobs
+(start-up, cluster start and shutdown included): serially, with ``--jobs J``
+and with ``--dask --jobs J``; checks that the three print the same rows byte for byte
 but for ``seconds_per_matrix`` (a measurement); and prints one Markdown row
 each: wall seconds, matrices per second, speed-up over the serial run, the
 CPU seconds of the command and every process it started, and the overhead
 per matrix, ``(CPU - serial CPU) / N`` in milliseconds (what running in
 parallel cost beyond the serial work; CPU time is what other jobs on a
 shared machine disturb least, wall time the most). Then the bare cost of a task on each engine: ``J``
-workers, 2000 tasks that do nothing, one a task (Dask) or one a chunk
+workers, 1000 tasks that do nothing, one a task (Dask) or one a chunk
 (``Pool.imap``, chunksize 1). The load average is printed before and after:
 on a shared machine every figure is one run under that load.
 """
@@ -23,9 +24,10 @@ import argparse
 import json
 import multiprocessing
 import os
-import resource
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -40,26 +42,38 @@ def bounds_command(samples: int) -> list[str]:
             "--mode", "any", "--samples", str(samples), "--format", "json"]
 
 
-def timed(command: list[str]) -> tuple[float, float, str]:
-    """Wall seconds of ``command``, CPU seconds of it and every process it started, and its rows without timing."""
+def run_all(commands: dict[str, list[str]]) -> dict[str, tuple[float, float, str]]:
+    """Run the commands at once; for each: wall seconds, CPU seconds of it and every process it started, rows."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    out = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
-    seconds = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # reaped descendants too: pool and Dask workers
-    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    rows = json.loads(out)
-    for row in rows:
-        del row["seconds_per_matrix"]
-    return seconds, cpu, json.dumps(rows)
+    measured = {}
+
+    def run(name, command):
+        with tempfile.TemporaryFile("w+") as out:
+            t0 = time.perf_counter()
+            process = subprocess.Popen(command, stdout=out, env=env)
+            _, status, usage = os.wait4(process.pid, 0)  # its reaped descendants too: pool and Dask workers
+            seconds = time.perf_counter() - t0
+            process.returncode = os.waitstatus_to_exitcode(status)
+            assert process.returncode == 0, f"{name} failed"
+            out.seek(0)
+            rows = json.load(out)
+        for row in rows:
+            del row["seconds_per_matrix"]
+        measured[name] = seconds, usage.ru_utime + usage.ru_stime, json.dumps(rows)
+
+    threads = [threading.Thread(target=run, args=item) for item in commands.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return measured
 
 
 def do_nothing(x):
     return x
 
 
-def bare_task_ms(jobs: int, tasks: int = 2000) -> tuple[float, float]:
+def bare_task_ms(jobs: int, tasks: int = 1000) -> tuple[float, float]:
     """Milliseconds per task that does nothing: on a running local Dask cluster, and on a running process pool."""
     from dask.distributed import Client, LocalCluster
 
@@ -86,13 +100,14 @@ def main() -> int:
     print(f"\n`{' '.join(['couplings'] + bounds_command(n)[3:])}` ({n} matrices, 2 x 2)\n")
     print("| engine | options | wall s | matrices/s | speed-up | CPU s, all processes | CPU overhead per matrix (ms) |")
     print("|---|---|---|---|---|---|---|", flush=True)
-    serial = None
-    for engine, options in [("serial", []), ("process pool", ["--jobs", str(j)]), ("Dask, local", ["--dask", "--jobs", str(j)])]:
-        seconds, cpu, rows = timed(bounds_command(n) + options)
-        serial = serial or (seconds, cpu, rows)
-        assert rows == serial[2], f"{engine} printed other rows than the serial run"
+    engines = {"serial": [], "process pool": ["--jobs", str(j)], "Dask, local": ["--dask", "--jobs", str(j)]}
+    measured = run_all({engine: bounds_command(n) + options for engine, options in engines.items()})
+    serial_seconds, serial_cpu, serial_rows = measured["serial"]
+    for engine, options in engines.items():
+        seconds, cpu, rows = measured[engine]
+        assert rows == serial_rows, f"{engine} printed other rows than the serial run"
         print(f"| {engine} | `{' '.join(options) or '-'}` | {seconds:.1f} | {n / seconds:.0f} | "
-              f"{serial[0] / seconds:.2f} | {cpu:.1f} | {(cpu - serial[1]) / n * 1e3:.2f} |", flush=True)
+              f"{serial_seconds / seconds:.2f} | {cpu:.1f} | {(cpu - serial_cpu) / n * 1e3:.2f} |", flush=True)
     on_dask, on_pool = bare_task_ms(j)
     print(f"\nrows identical to the serial run's (but for seconds_per_matrix): yes")
     print(f"a task that does nothing, {j} workers: Dask {on_dask:.2f} ms, process pool {on_pool:.3f} ms")
