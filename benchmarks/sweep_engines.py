@@ -42,8 +42,11 @@ def bounds_command(samples: int) -> list[str]:
             "--mode", "any", "--samples", str(samples), "--format", "json"]
 
 
-def run_all(commands: dict[str, list[str]]) -> dict[str, tuple[float, float, str]]:
-    """Run the commands at once; for each: wall seconds, CPU seconds of it and every process it started, rows."""
+def run_all(commands: dict[str, list[str]], rows_dir=None) -> dict[str, tuple[float, float, str]]:
+    """Run the commands at once; for each: wall seconds, CPU seconds of it and every process it started, rows.
+
+    Each command's line goes to stderr as it ends, and its rows (without timing) to ``rows_dir`` if given.
+    """
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     measured = {}
 
@@ -60,6 +63,9 @@ def run_all(commands: dict[str, list[str]]) -> dict[str, tuple[float, float, str
         for row in rows:
             del row["seconds_per_matrix"]
         measured[name] = seconds, usage.ru_utime + usage.ru_stime, json.dumps(rows)
+        print(f"{name} done: {seconds:.1f} s wall, {measured[name][1]:.1f} s CPU", file=sys.stderr, flush=True)
+        if rows_dir:
+            (Path(rows_dir) / f"{name.split(',')[0].replace(' ', '-')}.json").write_text(measured[name][2])
 
     threads = [threading.Thread(target=run, args=item) for item in commands.items()]
     for thread in threads:
@@ -77,7 +83,7 @@ def bare_task_ms(jobs: int, tasks: int = 1000) -> tuple[float, float]:
     """Milliseconds per task that does nothing: on a running local Dask cluster, and on a running process pool."""
     from dask.distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=jobs, threads_per_worker=1, dashboard_address=None) as cluster, Client(cluster):
+    with LocalCluster(n_workers=jobs, threads_per_worker=1, dashboard_address=":0") as cluster, Client(cluster):
         dask_map(do_nothing, [0], scheduler=cluster.scheduler_address)  # workers warm
         t0 = time.perf_counter()
         dask_map(do_nothing, list(range(tasks)), scheduler=cluster.scheduler_address, chunk=1)
@@ -94,6 +100,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=100_000)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--rows-dir", help="where each engine's rows (without timing) are saved as it ends")
     args = parser.parse_args()
     n, j = args.samples, args.jobs
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores", flush=True)
@@ -101,7 +108,7 @@ def main() -> int:
     print("| engine | options | wall s | matrices/s | speed-up | CPU s, all processes | CPU overhead per matrix (ms) |")
     print("|---|---|---|---|---|---|---|", flush=True)
     engines = {"serial": [], "process pool": ["--jobs", str(j)], "Dask, local": ["--dask", "--jobs", str(j)]}
-    measured = run_all({engine: bounds_command(n) + options for engine, options in engines.items()})
+    measured = run_all({engine: bounds_command(n) + options for engine, options in engines.items()}, args.rows_dir)
     serial_seconds, serial_cpu, serial_rows = measured["serial"]
     for engine, options in engines.items():
         seconds, cpu, rows = measured[engine]

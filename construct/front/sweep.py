@@ -269,7 +269,7 @@ def _dask_client(scheduler, workers):
     from dask.distributed import Client, LocalCluster
 
     if scheduler is None:  # one thread a worker: the cases hold the GIL; the client closes before its cluster
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
             with Client(cluster) as client:
                 yield client
         return
