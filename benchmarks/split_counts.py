@@ -1,6 +1,6 @@
 """Counts for every size and split against the proved bound and the parameter count (the count table of docs/methods.md).
 
-    python benchmarks/split_counts.py [--samples 6]
+    python benchmarks/split_counts.py [--samples 6] [--jobs N | --scheduler ADDRESS]
 
 For each (n, p) below: every family of ``couplings bounds`` (odd sizes as
 invertible minors, ``construct/front/sweep.py``), ``--samples`` matrices each,
@@ -30,12 +30,15 @@ CASES = [(4, 2), (3, 1), (5, 2), (7, 3), (9, 4), (8, 3), (6, 4), (9, 2), (6, 1),
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=6)
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes, as for couplings bounds")
+    parser.add_argument("--scheduler", help="the Dask cluster at this address (one sweep for each (n, p))")
     args = parser.parse_args()
+    engine = {"jobs": args.jobs, "scheduler": args.scheduler}
     print("| n | p | steps k | short, any: max / bound | short, positive: max / bound "
           "| paper bound | levels bound | parameter count |")
     print("|---|---|---|---|---|---|---|---|")
     for n, p in CASES:
-        rows = sweep(list(FAMILIES), [n], ["short"], ["any", "positive"], args.samples, seed=1, split=p)
+        rows = sweep(list(FAMILIES), [n], ["short"], ["any", "positive"], args.samples, seed=1, split=p, **engine)
         assert not any(r["failures"] for r in rows), [r["failures"] for r in rows]
         most = {mode: max(r["max"] for r in rows if r["mode"] == mode) for mode in ("any", "positive")}
         short = proved_bound(n, p, "short")

@@ -341,7 +341,14 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--mode", nargs="+", choices=MODES, default=list(MODES), help="modes (default both)")
     b.add_argument("--samples", type=positive_int, default=10, help="matrices per family, size, method and mode (default 10)")
     b.add_argument("--seed", type=int, default=0, help="seed (default 0)")
-    b.add_argument("--jobs", type=positive_int, default=1, help="worker processes (default 1)")
+    b.add_argument("--jobs", type=positive_int, default=1,
+                   help="worker processes: a process pool, or a local Dask cluster with --dask (default 1)")
+    b.add_argument("--dask", action="store_true",
+                   help="run on a local Dask cluster of --jobs worker processes instead of a process pool "
+                   "(pip install -e '.[dask]'; docs/sweeps.md); the same rows, but for the measured s/matrix")
+    b.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on the Dask cluster at ADDRESS (such as tcp://host:8786), whose workers must run "
+                   "this version of couplings; a worker that dies has its matrices run again")
     _add_format(b, hidden_json=True)
     b.add_argument("--save-dir", default=".", help="where failing certificates are saved (default .)")
     b.set_defaults(run=run_bounds)
@@ -529,9 +536,12 @@ def run_bounds(args) -> int:
         raise InputError(f"--save-dir {args.save_dir} is not a directory")
     if args.split is not None and not 1 <= args.split < min(args.sizes):
         raise InputError(f"--split must be from 1 to n - 1 for every size; got {args.split} with n = {min(args.sizes)}")
+    if args.scheduler is not None and args.jobs > 1:
+        raise InputError("--jobs sets the workers of a local cluster; with --scheduler the cluster's own workers run")
     rows = sweep(
         families, args.sizes, args.method, args.mode, args.samples, args.seed,
         jobs=args.jobs, progress=sys.stderr.isatty(), save_dir=args.save_dir, split=args.split,
+        dask=args.dask, scheduler=args.scheduler,
     )
     failed = sum(len(r["failures"]) for r in rows)
     if args.format == "json":

@@ -25,6 +25,8 @@ balanced splits.
 from __future__ import annotations
 
 import collections
+import contextlib
+import hashlib
 import json
 import multiprocessing
 import random
@@ -32,6 +34,7 @@ import sys
 import time
 from pathlib import Path
 
+from construct.core.errors import InputError
 from construct.core.matrices import blocks, from_rows, inverse
 from construct.front.factor import factor
 from construct.front.families import FAMILIES, sample
@@ -135,8 +138,12 @@ def one_case(case):
     }
 
 
-def sweep(families, sizes, methods, modes, samples, seed, jobs=1, progress=False, save_dir=".", split=None):
-    """Rows of counts for matrices of the sizes ``n`` in ``sizes``, with ``split`` kept coordinates (default ``n // 2``)."""
+def sweep(families, sizes, methods, modes, samples, seed, jobs=1, progress=False, save_dir=".", split=None,
+          dask=False, scheduler=None):
+    """Rows of counts for matrices of the sizes ``n`` in ``sizes``, with ``split`` kept coordinates (default ``n // 2``).
+
+    Each matrix has its own seed, so the rows are the same however :func:`run_cases` runs them.
+    """
     cases = [
         (family, n, n // 2 if split is None else split, method, mode, seed * 1_000_003 + k)
         for family in families
@@ -145,11 +152,7 @@ def sweep(families, sizes, methods, modes, samples, seed, jobs=1, progress=False
         for mode in modes
         for k in range(samples)
     ]
-    if jobs > 1:
-        with multiprocessing.Pool(jobs) as pool:
-            results = list(_progress(pool.imap(one_case, cases, chunksize=4), len(cases), progress))
-    else:
-        results = list(_progress(map(one_case, cases), len(cases), progress))
+    results = run_cases(cases, jobs, dask=dask, scheduler=scheduler, progress=progress)
     groups = collections.defaultdict(list)
     for case, result in zip(cases, results):
         groups[case[:5]].append((case, result))
@@ -187,6 +190,128 @@ def sweep(families, sizes, methods, modes, samples, seed, jobs=1, progress=False
             }
         )
     return rows
+
+
+def run_cases(cases, jobs=1, dask=False, scheduler=None, progress=False):
+    """:func:`one_case` of every case, in the order of ``cases``.
+
+    Serially, in a pool of ``jobs`` processes, or on Dask: a local cluster of
+    ``jobs`` worker processes with ``dask``, the running cluster at
+    ``scheduler`` when one is given.
+    """
+    if dask or scheduler is not None:
+        return dask_map(one_case, cases, scheduler=scheduler, workers=jobs, progress=progress)
+    if jobs > 1:
+        with multiprocessing.Pool(jobs) as pool:
+            return list(_progress(pool.imap(one_case, cases, chunksize=4), len(cases), progress))
+    return list(_progress(map(one_case, cases), len(cases), progress))
+
+
+def dask_map(function, items, scheduler=None, workers=1, chunk=None, progress=False):
+    """``[function(x) for x in items]`` on Dask: the cluster at ``scheduler``, or a local one of ``workers`` processes.
+
+    Items go in chunks of ``chunk`` (default: about :data:`TASKS_PER_WORKER`
+    per worker, at most :data:`MAX_CHUNK` items), one task each. A task whose
+    worker dies is run again from its start on a live worker (Dask
+    reschedules it, up to its ``distributed.scheduler.allowed-failures``
+    times), and each chunk's result is taken once, by its position: nothing
+    is lost or counted twice.
+    """
+    try:
+        from dask.distributed import KilledWorker, as_completed  # lazy: dask is an optional extra
+    except ImportError:
+        raise InputError("--dask and --scheduler need dask.distributed: pip install -e '.[dask]'") from None
+    with _dask_client(scheduler, workers) as client:
+        size = chunk or _chunk_size(len(items), max(1, len(client.scheduler_info()["workers"])))
+        chunks = [items[i:i + size] for i in range(0, len(items), size)]
+        futures = client.map(_run_chunk, chunks, function=function, pure=False)
+        position = {future.key: i for i, future in enumerate(futures)}
+        parts = [None] * len(chunks)
+
+        def arrivals():
+            for future, part in as_completed(futures, with_results=True):
+                parts[position[future.key]] = part
+                yield from part
+
+        try:
+            collections.deque(_progress(arrivals(), len(items), progress), maxlen=0)
+        except KilledWorker as e:
+            raise InputError(f"a Dask task of up to {size} matrices was running on a worker each of the "
+                             f"{e.allowed_failures} times one died (out of memory?), so the sweep stops "
+                             "without rows") from None
+    return [result for part in parts for result in part]
+
+
+#: Dask tasks per worker when the chunk is not given: enough to even out unequal cases
+TASKS_PER_WORKER = 16
+#: the most cases in one Dask task, so that a dead worker costs little work
+MAX_CHUNK = 250
+#: seconds to wait for a Dask scheduler named by ``--scheduler``
+CONNECT_SECONDS = 10
+
+
+def _chunk_size(items: int, workers: int) -> int:
+    """Cases per Dask task.
+
+    >>> _chunk_size(100_000, 2), _chunk_size(40, 2), _chunk_size(1, 4)
+    (250, 2, 1)
+    """
+    return max(1, min(MAX_CHUNK, -(-items // (TASKS_PER_WORKER * workers))))
+
+
+def _run_chunk(items, function):
+    return [function(item) for item in items]
+
+
+@contextlib.contextmanager
+def _dask_client(scheduler, workers):
+    """A client of the cluster at ``scheduler`` (its workers checked to run this code), or of a new local one."""
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler is None:  # one thread a worker: the cases hold the GIL; the client closes before its cluster
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+            with Client(cluster) as client:
+                yield client
+        return
+    try:
+        client = Client(scheduler, timeout=CONNECT_SECONDS)
+    except (OSError, ValueError) as e:  # refused, timed out (TimeoutError is an OSError), or a malformed address
+        raise InputError(f"cannot reach the Dask scheduler at {scheduler} ({e}); start one with 'dask scheduler' "
+                         "and workers with 'dask worker ADDRESS', or drop --scheduler") from None
+    with client:
+        _check_workers(client, scheduler)
+        yield client
+
+
+def _check_workers(client, scheduler):
+    """Refuse a cluster without workers, or whose workers run other code than this: their counts would not be this code's."""
+    try:
+        client.wait_for_workers(1, timeout=CONNECT_SECONDS)
+    except TimeoutError:
+        raise InputError(f"the Dask scheduler at {scheduler} has no workers; start some with "
+                         f"'dask worker {scheduler}'") from None
+    try:
+        digests = client.run(source_digest)
+    except Exception as e:  # a worker without this package cannot even unpickle the function
+        raise InputError(f"the Dask workers at {scheduler} cannot run couplings ({type(e).__name__}: {e}); "
+                         "install this version of it where they run") from None
+    if set(digests.values()) - {source_digest()}:
+        raise InputError(f"the Dask workers at {scheduler} run another version of couplings; "
+                         "install this one where they run")
+
+
+def source_digest() -> str:
+    """A SHA-256 of the Python sources of ``construct`` and ``proofs``: equal where the same code runs.
+
+    >>> len(source_digest())
+    64
+    """
+    root = Path(__file__).resolve().parents[2]
+    digest = hashlib.sha256()
+    for package in ("construct", "proofs"):
+        for path in sorted((root / package).rglob("*.py")):
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def _stage_max(stage_dicts):
