@@ -65,9 +65,8 @@ class LinearCouplingFlow(nn.Module):
         self.shears = nn.ParameterList([nn.Parameter(torch.zeros(c, k, **make)) for c, k in sizes])
         self.log_scales = nn.ParameterList([nn.Parameter(torch.zeros(c, **make)) for c, _ in sizes])
         self.biases = nn.ParameterList([nn.Parameter(torch.zeros(c, **make)) for c, _ in sizes]) if bias else None
-        self.signs = nn.Module()  # buffers "signs.0", "signs.1", ...: fixed, not trained
-        for i, (c, _) in enumerate(sizes):
-            self.signs.register_buffer(str(i), torch.ones(c, **make))
+        # the scales' signs, fixed (not trained), of all couplings one after the other
+        self.register_buffer("signs", torch.ones(sum(c for c, _ in sizes), **make))
         # the structure as integer buffers, so that a state_dict alone rebuilds the flow (from_state_dict)
         self.register_buffer("kinds", torch.tensor([k == UPPER for k in kinds], dtype=torch.int64, device=device))
         self.register_buffer("order", torch.tensor(list(range(n)) if order is None else list(order),
@@ -78,6 +77,7 @@ class LinearCouplingFlow(nn.Module):
     def _read_structure(self) -> None:
         """Plain Python copies of the structure buffers, read once rather than on every call."""
         self._lower = [k == 0 for k in self.kinds.tolist()]
+        self._changed = [len(ls) for ls in self.log_scales]
         order = self.order.tolist()
         if sorted(order) != list(range(self.n)):
             raise ValueError(f"order must be a permutation of 0..{self.n - 1}, got {order}")
@@ -106,7 +106,7 @@ class LinearCouplingFlow(nn.Module):
             for i, (_, S, s) in enumerate(acting):
                 flow.shears[i].copy_(torch.from_numpy(S))
                 flow.log_scales[i].copy_(torch.from_numpy(np.log(np.abs(s))))
-                getattr(flow.signs, str(i)).copy_(torch.from_numpy(np.sign(s)))
+            flow.signs.copy_(torch.from_numpy(np.concatenate([np.sign(s) for _, _, s in acting])))
             if bias is not None:
                 blocked = np.asarray(bias, dtype=np.float64).reshape(n)[flow.order.cpu().numpy()]
                 for i, b in _coupling_biases(factors, blocked, split):
@@ -141,13 +141,14 @@ class LinearCouplingFlow(nn.Module):
 
     # ------------------------------------------------------------ running
 
-    def scales(self) -> list:
-        """Each coupling's scale ``sign * exp(log_scale)``."""
-        return [getattr(self.signs, str(i)) * torch.exp(ls) for i, ls in enumerate(self.log_scales)]
+    def scales(self, inverse: bool = False) -> list:
+        """Each coupling's scale ``sign * exp(log_scale)`` (or its inverse), in one exponential for all."""
+        log_scales = torch.cat(list(self.log_scales))
+        return (self.signs * torch.exp(-log_scales if inverse else log_scales)).split(self._changed)
 
     def log_abs_det(self) -> torch.Tensor:
         """``log|det T|``, a scalar."""
-        return torch.stack([ls.sum() for ls in self.log_scales]).sum()
+        return torch.cat(list(self.log_scales)).sum()
 
     def forward(self, x: torch.Tensor):
         """``(T x + b, log|det T|)`` per row of a ``(B, n)`` batch, or per image of a ``(B, n, H, W)`` batch."""
@@ -155,10 +156,11 @@ class LinearCouplingFlow(nn.Module):
             return self._on_pixels(x, self.forward)
         z1, z2 = self._halves(x)
         for i, (lower, S, scale) in enumerate(zip(self._lower, self.shears, self.scales())):
+            # a new tensor, then the shear product added in place: addmm(input, ...) would copy its input first
             if lower:
-                z2 = torch.addmm(self._shifted(z2 * scale, i), z1, S.T)
+                z2 = self._shifted(z2 * scale, i).addmm_(z1, S.T)
             else:
-                z1 = torch.addmm(self._shifted(z1 * scale, i), z2, S.T)
+                z1 = self._shifted(z1 * scale, i).addmm_(z2, S.T)
         return self._joined(z1, z2), self.log_abs_det().expand(x.shape[0])
 
     def inverse(self, y: torch.Tensor) -> torch.Tensor:
@@ -166,12 +168,13 @@ class LinearCouplingFlow(nn.Module):
         if y.dim() == 4:
             return self._on_pixels(y, lambda v: (self.inverse(v), None))[0]
         z1, z2 = self._halves(y)
+        unscales = self.scales(inverse=True)
         for i in reversed(range(len(self._lower))):
-            S, unscale = self.shears[i], getattr(self.signs, str(i)) * torch.exp(-self.log_scales[i])
+            S, unscale = self.shears[i], unscales[i]
             if self._lower[i]:
-                z2 = torch.addmm(self._shifted(z2, i, -1), z1, S.T, alpha=-1) * unscale
+                z2 = self._shifted(z2.clone(), i, -1).addmm_(z1, S.T, alpha=-1) * unscale
             else:
-                z1 = torch.addmm(self._shifted(z1, i, -1), z2, S.T, alpha=-1) * unscale
+                z1 = self._shifted(z1.clone(), i, -1).addmm_(z2, S.T, alpha=-1) * unscale
         return self._joined(z1, z2)
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
@@ -194,7 +197,7 @@ class LinearCouplingFlow(nn.Module):
     def _shifted(self, z, i: int, sign: int = 1):
         if self.biases is None:
             return z
-        return z + self.biases[i] if sign > 0 else z - self.biases[i]
+        return z.add_(self.biases[i], alpha=sign)
 
     def _on_pixels(self, x, run):
         """``run`` on every pixel's channel vector of images ``(B, C, H, W)``; log-det times ``H W`` per image."""
