@@ -232,3 +232,25 @@ def _coupling_biases(factors, b: np.ndarray, split: int):
     changed1, changed2 = (second, first) if k1 == LOWER else (first, second)
     beta2 = changed2
     return [(0, changed1 - S1 @ beta2), (1, beta2)]
+
+
+class ShearAndLogScale(nn.Module):
+    """A linear coupling's conditioner for zuko and FrEIA: exactly a shear and a log-scale parameter.
+
+    From the kept coordinates ``x`` it returns, per changed coordinate, the
+    shift ``shear @ x`` and a constant scale parameter (the same for every
+    ``x``, so the coupling stays linear and training cannot make the scale
+    depend on the data): interleaved ``(shift, scale)`` pairs as zuko's
+    ``GeneralCouplingTransform`` reads them (``interleaved=True``), or all
+    scale parameters then all shifts, as FrEIA's affine couplings do.
+    """
+
+    def __init__(self, shear: torch.Tensor, log_scale: torch.Tensor, interleaved: bool):
+        super().__init__()
+        self.shear, self.log_scale = nn.Parameter(shear), nn.Parameter(log_scale)
+        self.interleaved = interleaved
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shift = x @ self.shear.T
+        scale = self.log_scale.expand_as(shift)
+        return torch.stack([shift, scale], -1).flatten(-2) if self.interleaved else torch.cat([scale, shift], -1)

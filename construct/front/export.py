@@ -14,22 +14,31 @@ float64 (each exact number rounded once, to nearest). It claims
 * **torch**: the native :class:`~construct.flows.module.LinearCouplingFlow`,
   which holds the factors as they are (shears, log-scales, signs as buffers);
   it is saved as a ``state_dict`` of tensors, not a pickle.
-* **zuko** (``zuko.flows.Flow`` of ``GeneralCouplingTransform``): a coupling's
-  hyper-network is one linear layer whose outputs are, per changed coordinate,
-  the shift (the shear row applied to the kept coordinates) and the constant
-  scale; ``univariate=AffineTransform`` is exact and takes negative scales.
-  zuko's mask marks the kept coordinates of each coupling in the input's own
-  order, so the certificate's mask maps to it directly (lower couplings keep
-  the mask-1 coordinates, upper ones the mask-0 ones) and odd ``n`` works.
+Both library exports are trainable: every coupling's conditioner is a
+:class:`~construct.flows.module.ShearAndLogScale` holding exactly its shear
+and one scale parameter per changed coordinate (no weights that would make
+the scale depend on the data, so scale and shear freeze separately), and
+every scale is an exponential, positive, with the signs moved once into a
+fixed sign flip at the input (:func:`move_signs`).
+
+* **zuko** (``zuko.flows.Flow`` of ``GeneralCouplingTransform``): the
+  conditioner's outputs are, per changed coordinate, the shift (the shear row
+  applied to the kept coordinates) and the scale parameter ``a`` of zuko's
+  ``MonotonicAffineTransform``, whose scale ``exp(a / (1 + |a| / bound))`` is
+  softly bounded; ``a`` is chosen so that it is the factor's scale
+  (:func:`zuko_scale_parameter`). zuko's mask marks the kept coordinates of
+  each coupling in the input's own order, so the certificate's mask maps to
+  it directly (lower couplings keep the mask-1 coordinates, upper ones the
+  mask-0 ones) and odd ``n`` works. Signs: an ``AffineTransform`` with scales
+  ``±1`` in front.
 * **FrEIA** (``FrEIA.framework.SequenceINN``): an upper coupling followed by a
   lower one is a ``GLOWCouplingBlock``, a lone lower one an
   ``AffineCouplingOneSided``, a lone upper one a GLOW block whose lower half is
   the identity; ``clamp=1`` with an identity clamp activation makes the
-  sub-network's first outputs the log-scales exactly. FrEIA keeps the first
+  conditioner's first outputs the log-scales exactly. FrEIA keeps the first
   ``split`` coordinates, so a mask becomes a fixed permutation
-  (``FixedLinearTransform``) at each end. Its scales are ``exp(...) > 0``:
-  negative scales are refused unless ``sign_layer`` moves their signs into
-  one fixed sign flip at the input (see :func:`move_signs`).
+  (``FixedLinearTransform``) at each end. Negative scales are refused unless
+  ``sign_layer`` moves their signs into the first of these (or one of its own).
 
 torch, zuko and FrEIA are imported only when a flow is built (the ``torch``
 extra: ``pip install -e ".[torch]"``); reading and rearranging the factors
@@ -181,14 +190,24 @@ def _import(name: str):
                           f"installed: {INSTALL_HINT}") from None
 
 
-def _linear(weight: np.ndarray, bias: np.ndarray):
-    """A float64 ``torch.nn.Linear`` computing ``x @ weight.T + bias``."""
+def _conditioner(shear: np.ndarray, log_scale: np.ndarray, interleaved: bool):
+    """A float64 :class:`~construct.flows.module.ShearAndLogScale`: the coupling's shear and log-scale parameters."""
     torch = _import("torch")
-    layer = torch.nn.Linear(weight.shape[1], weight.shape[0], dtype=torch.float64)
-    with torch.no_grad():
-        layer.weight.copy_(torch.from_numpy(weight))
-        layer.bias.copy_(torch.from_numpy(bias))
-    return layer
+    from construct.flows.module import ShearAndLogScale  # imports torch: only when a flow is built
+
+    return ShearAndLogScale(torch.from_numpy(shear).double(), torch.from_numpy(log_scale).double(), interleaved)
+
+
+def zuko_scale_parameter(log_scale: np.ndarray, bound: float) -> np.ndarray:
+    """The parameter ``a`` whose zuko ``MonotonicAffineTransform`` log-scale ``a / (1 + |a| / bound)`` is ``log_scale``.
+
+    ``bound = -log(slope)`` must exceed every ``|log_scale|``.
+
+    >>> a = zuko_scale_parameter(np.array([-1.0, 0.5]), 4.0)
+    >>> (a / (1 + abs(a) / 4.0)).tolist()
+    [-1.0, 0.5]
+    """
+    return log_scale / (1 - np.abs(log_scale) / bound)
 
 
 def _blocks(kind: str, p: int, n: int):
@@ -197,20 +216,35 @@ def _blocks(kind: str, p: int, n: int):
 
 
 def to_zuko(word: FloatWord):
-    """A ``zuko.flows.Flow`` (float64, standard normal base) whose ``flow().transform`` is ``x -> T x``."""
+    """A ``zuko.flows.Flow`` (float64, standard normal base) whose ``flow().transform`` is ``x -> T x``.
+
+    Each coupling is a ``GeneralCouplingTransform`` with zuko's
+    ``MonotonicAffineTransform`` (scale ``exp(a / (1 + |a| / bound))``, positive,
+    softly bounded by ``exp(±bound)``; ``bound`` is zuko's default ``log 1000``
+    or twice the largest ``|log scale|``) and a :class:`ShearAndLogScale`
+    conditioner; negative scales' signs are moved into one fixed sign flip at
+    the input (an ``UnconditionalTransform`` of an ``AffineTransform``).
+    """
     torch, zuko = _import("torch"), _import("zuko")
+    from functools import partial
+
     n, p = word.n, word.split
+    word = move_signs(word) if first_negative_scale(word) else word
+    largest = max(np.abs(np.log(scale)).max() for _, _, scale in word.factors)
+    bound = max(math.log(1000), 2 * largest)
+    univariate = partial(zuko.transforms.MonotonicAffineTransform, slope=math.exp(-bound))
     transforms = []
+    if word.signs is not None:
+        signs = np.empty(n)
+        signs[word.order] = word.signs  # the flip acts before the couplings, in the input's own order
+        transforms.append(zuko.flows.UnconditionalTransform(torch.distributions.AffineTransform, torch.zeros(n),
+                                                            torch.from_numpy(signs), buffer=True))
     for kind, shear, scale in reversed(word.factors):
         changed, kept = _blocks(kind, p, n)
         mask = torch.zeros(n, dtype=torch.bool)
         mask[[word.order[a] for a in kept]] = True
-        q = len(changed)
-        weight, bias = np.zeros((2 * q, len(kept))), np.zeros(2 * q)
-        weight[0::2], bias[1::2] = shear, scale  # per changed coordinate: (shift, scale), interleaved
-        t = zuko.flows.GeneralCouplingTransform(n, mask=mask, hidden_features=(),
-                                                univariate=torch.distributions.AffineTransform)
-        t.hyper[0] = _linear(weight, bias)
+        t = zuko.flows.GeneralCouplingTransform(n, mask=mask, hidden_features=(), univariate=univariate)
+        t.hyper = _conditioner(shear, zuko_scale_parameter(np.log(scale), bound), interleaved=True)
         transforms.append(t)
     base = zuko.flows.UnconditionalDistribution(zuko.distributions.DiagNormal, torch.zeros(n, dtype=torch.float64),
                                                 torch.ones(n, dtype=torch.float64), buffer=True)
@@ -239,7 +273,7 @@ def to_freia(word: FloatWord):
     exact = dict(clamp=1.0, clamp_activation=torch.nn.Identity(), split_len=p)  # sub-network output = log-scale
 
     def half(kind, shear, scale):  # a sub-network's outputs: log-scales, then shifts
-        return _linear(np.vstack([np.zeros_like(shear), shear]), np.concatenate([np.log(scale), np.zeros_like(scale)]))
+        return _conditioner(shear, np.log(scale), interleaved=False)
 
     acting = list(reversed(word.factors))  # in the order they act
     while acting:
