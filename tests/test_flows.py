@@ -21,10 +21,19 @@ torch = pytest.importorskip("torch", reason=REASON)
 import construct  # noqa: E402
 from construct.core.accuracy import AccuracyError  # noqa: E402
 from construct.core.errors import InputError  # noqa: E402
-from construct.flows.module import LinearCouplingFlow  # noqa: E402
+from construct.flows.module import LinearCouplingFlow, freeze  # noqa: E402
 from construct.front.cli import main  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Small products on one thread: torch's threads waiting for each other cost more than they save here."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def random_factors(rng, n, p, kinds):
@@ -186,3 +195,36 @@ def test_import_construct_imports_neither_torch_nor_sympy():
 def test_the_examples_of_docs_flows_md_run():
     result = doctest.testfile(str(ROOT / "docs" / "flows.md"), module_relative=False, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+
+
+@pytest.mark.parametrize("library", ["zuko", "freia"])
+def test_library_exports_hold_only_shears_and_log_scales_which_freeze_apart_and_train_finitely_at_lr_1e_2(library):
+    pytest.importorskip({"zuko": "zuko", "freia": "FrEIA"}[library], reason=REASON)
+    rng = np.random.default_rng(3)
+    n = 6
+    A = rng.standard_normal((n, n))
+    W = np.linalg.inv(np.linalg.cholesky(A @ A.T + np.eye(n)))
+    f = construct.factor_array(W)
+    flow = construct.to_module(f, library=library)
+    names = {name.rsplit(".", 1)[-1] for name, _ in flow.named_parameters()}
+    assert names == {"shear", "log_scale"}
+    freeze(flow, scales=True)
+    assert {name.rsplit(".", 1)[-1] for name, q in flow.named_parameters() if q.requires_grad} == {"shear"}
+    freeze(flow, scales=False)
+    if library == "zuko":  # one conditioner per factor: exactly the native module's parameters
+        assert sum(q.numel() for q in flow.parameters()) == sum(S.size + s.size for _, S, s in f.factors)
+    x = torch.from_numpy(rng.standard_normal((256, n)) * 30).float()  # far from white: large first gradients
+
+    def nll():
+        if library == "zuko":
+            return -flow().log_prob(x).mean()
+        z, log_det = flow(x)
+        return (0.5 * z.square().sum(1) - log_det).mean()
+
+    optimizer = torch.optim.Adam(flow.parameters(), lr=1e-2)
+    for _ in range(10):
+        optimizer.zero_grad()
+        loss = nll()
+        loss.backward()
+        optimizer.step()
+        assert torch.isfinite(loss)

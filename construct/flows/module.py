@@ -133,11 +133,7 @@ class LinearCouplingFlow(nn.Module):
 
     def freeze(self, scales: bool | None = None, shears: bool | None = None, biases: bool | None = None):
         """Stop (True) or resume (False) training of the scales, shears or biases; None leaves a group as it is."""
-        for group, frozen in (("log_scales", scales), ("shears", shears), ("biases", biases)):
-            if frozen is not None:
-                for p in self.parameter_groups()[group]:
-                    p.requires_grad_(not frozen)
-        return self
+        return freeze(self, scales, shears, biases)
 
     # ------------------------------------------------------------ running
 
@@ -205,6 +201,29 @@ class LinearCouplingFlow(nn.Module):
         y, log_det = run(x.permute(0, 2, 3, 1).reshape(B * H * W, C))
         y = y.reshape(B, H, W, C).permute(0, 3, 1, 2)
         return y, None if log_det is None else self.log_abs_det().mul(H * W).expand(B)
+
+
+#: The parameter groups by the names of their parameters (this module's and :class:`ShearAndLogScale`'s).
+GROUPS = {"log_scales": "scales", "log_scale": "scales", "shears": "shears", "shear": "shears", "biases": "biases"}
+
+
+def freeze(module: nn.Module, scales: bool | None = None, shears: bool | None = None, biases: bool | None = None):
+    """Stop (True) or resume (False) training of the scales, shears or biases of a native flow or an export.
+
+    A parameter's group is read off its name (``log_scales.3``,
+    ``transform.transforms.1.hyper.shear``); None leaves a group as it is.
+    Returns the module.
+
+    >>> flow = freeze(LinearCouplingFlow(4, 2, ["lower", "upper"]), scales=True)
+    >>> [name for name, p in flow.named_parameters() if p.requires_grad]
+    ['shears.0', 'shears.1']
+    """
+    wanted = {"scales": scales, "shears": shears, "biases": biases}
+    for name, parameter in module.named_parameters():
+        groups = [GROUPS[part] for part in name.split(".") if part in GROUPS]
+        if groups and wanted[groups[-1]] is not None:
+            parameter.requires_grad_(not wanted[groups[-1]])
+    return module
 
 
 def _identity(kind: str, n: int, split: int):
