@@ -47,12 +47,13 @@ from construct.front.export import (LIBRARIES, FloatWord, check_flow, checked_wo
 from construct.front.factor import factor
 from construct.front.parse import matrix_from_array
 
+
 @dataclass
 class ArrayFactorization:
     """``T`` as couplings in float64: ``T = P^T F_1 ... F_k P`` with ``P`` the mask's reordering ``x -> x[order]``.
 
-    ``matrix`` is ``T`` in float64; ``factors`` are ``(kind, shear, scale)`` NumPy arrays in product order
-    (``F_k`` acts first); ``conditioning`` (each factor's condition number and
+    ``matrix`` is ``T`` in float64; ``factors`` are ``(kind, shear, scale)``
+    NumPy arrays in product order (``F_k`` acts first); ``conditioning`` (each factor's condition number and
     largest entry, the backward error) is computed on first use and
     :meth:`certificate` (the JSON certificate ``couplings verify`` checks) on demand.
     """
