@@ -125,12 +125,12 @@ def test_every_valid_corpus_certificate_exports_to_both_libraries(path):
         assert (deviations(export_flow(str(path), to, sign_layer=True), T) < 1e-12).all()
 
 
-def test_zuko_flow_keeps_negative_scales_in_its_couplings_one_transform_per_factor():
+def test_zuko_flow_moves_negative_scales_into_one_sign_flip_in_front_of_one_transform_per_factor():
     A = [[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, -2, 1], [0, 0, 0, 3]]  # det < 0
     cert = factor(from_rows(A), method="levels", mode="any").certificate()
     assert any(s.startswith("-") for f in cert["factors"] for s in f["scale"])
     flow = export_flow(cert, "zuko")
-    assert len(flow.transform.transforms) == len(cert["factors"])
+    assert len(flow.transform.transforms) == len(cert["factors"]) + 1
     assert (deviations(flow, A) < 1e-14).all()
 
 

@@ -1,4 +1,4 @@
-"""Export a certificate to a flow one can run: a zuko or FrEIA flow in float64 whose forward map is ``x -> T x``.
+"""Export a certificate to a flow one can run: a native, zuko or FrEIA flow in float64 whose forward map is ``x -> T x``.
 
 The flow's forward direction maps data to latent, as in both libraries, so a
 flow exported from a whitening matrix ``W`` maps data to white noise and its
@@ -11,22 +11,34 @@ float64 (each exact number rounded once, to nearest). It claims
 ``F_1 F_2 ... F_k = M'`` with ``M'`` the matrix reordered by its mask
 (``docs/certificate.md``), so the flow applies ``F_k`` first and ``F_1`` last.
 
-* **zuko** (``zuko.flows.Flow`` of ``GeneralCouplingTransform``): a coupling's
-  hyper-network is one linear layer whose outputs are, per changed coordinate,
-  the shift (the shear row applied to the kept coordinates) and the constant
-  scale; ``univariate=AffineTransform`` is exact and takes negative scales.
-  zuko's mask marks the kept coordinates of each coupling in the input's own
-  order, so the certificate's mask maps to it directly (lower couplings keep
-  the mask-1 coordinates, upper ones the mask-0 ones) and odd ``n`` works.
+* **torch**: the native :class:`~construct.flows.module.LinearCouplingFlow`,
+  which holds the factors as they are (shears, log-scales, signs as buffers);
+  it is saved as a ``state_dict`` of tensors, not a pickle.
+Both library exports are trainable: every coupling's conditioner is a
+:class:`~construct.flows.module.ShearAndLogScale` holding exactly its shear
+and one scale parameter per changed coordinate (no weights that would make
+the scale depend on the data, so scale and shear freeze separately), and
+every scale is an exponential, positive, with the signs moved once into a
+fixed sign flip at the input (:func:`move_signs`).
+
+* **zuko** (``zuko.flows.Flow`` of ``GeneralCouplingTransform``): the
+  conditioner's outputs are, per changed coordinate, the shift (the shear row
+  applied to the kept coordinates) and the scale parameter ``a`` of zuko's
+  ``MonotonicAffineTransform``, whose scale ``exp(a / (1 + |a| / bound))`` is
+  softly bounded; ``a`` is chosen so that it is the factor's scale
+  (:func:`zuko_scale_parameter`). zuko's mask marks the kept coordinates of
+  each coupling in the input's own order, so the certificate's mask maps to
+  it directly (lower couplings keep the mask-1 coordinates, upper ones the
+  mask-0 ones) and odd ``n`` works. Signs: an ``AffineTransform`` with scales
+  ``±1`` in front.
 * **FrEIA** (``FrEIA.framework.SequenceINN``): an upper coupling followed by a
   lower one is a ``GLOWCouplingBlock``, a lone lower one an
   ``AffineCouplingOneSided``, a lone upper one a GLOW block whose lower half is
   the identity; ``clamp=1`` with an identity clamp activation makes the
-  sub-network's first outputs the log-scales exactly. FrEIA keeps the first
+  conditioner's first outputs the log-scales exactly. FrEIA keeps the first
   ``split`` coordinates, so a mask becomes a fixed permutation
-  (``FixedLinearTransform``) at each end. Its scales are ``exp(...) > 0``:
-  negative scales are refused unless ``sign_layer`` moves their signs into
-  one fixed sign flip at the input (see :func:`move_signs`).
+  (``FixedLinearTransform``) at each end. Negative scales are refused unless
+  ``sign_layer`` moves their signs into the first of these (or one of its own).
 
 torch, zuko and FrEIA are imported only when a flow is built (the ``torch``
 extra: ``pip install -e ".[torch]"``); reading and rearranging the factors
@@ -46,6 +58,7 @@ needs NumPy only.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -58,7 +71,7 @@ from construct.core.numeric import exact_decimal
 from construct.front.parse import parse_number
 from proofs.checker import check_certificate, read_certificate
 
-LIBRARIES = ("zuko", "freia")
+LIBRARIES = ("torch", "zuko", "freia")
 INSTALL_HINT = 'pip install -e ".[torch]"'
 #: ``check_flow`` fails when a relative deviation exceeds this (float64 flows of well-conditioned factors: ~1e-15)
 CHECK_TOLERANCE = 1e-8
@@ -100,7 +113,8 @@ def _float(s: str, what: str) -> float:
     return x
 
 
-def _floats(rows, what: str) -> np.ndarray:
+def float_rows(rows, what: str) -> np.ndarray:
+    """Rows of exact number strings as a float64 array, each entry rounded once (ExportError beyond float64)."""
     return np.array([[_float(s, what) for s in row] for row in rows], dtype=np.float64).reshape(len(rows), -1)
 
 
@@ -115,11 +129,11 @@ def read_float_word(cert) -> FloatWord:
     factors = []
     for i, f in enumerate(cert["factors"], 1):  # F1, F2, ... as the factor table labels them
         label = f"an entry of factor F{i} ({f['kind']})"
-        scale = _floats([f["scale"]], label)[0]
+        scale = float_rows([f["scale"]], label)[0]
         if not scale.all():
             j = int(np.flatnonzero(scale == 0)[0])
             raise ExportError(f"factor F{i} ({f['kind']}): scale entry {j + 1} = {f['scale'][j]} rounds to 0 in float64")
-        factors.append((f["kind"], _floats(f["shear"], label), scale))
+        factors.append((f["kind"], float_rows(f["shear"], label), scale))
     if not factors:
         factors = [_identity(n, p)]
     order = mask_order(cert["mask"]) if "mask" in cert else list(range(n))
@@ -176,14 +190,24 @@ def _import(name: str):
                           f"installed: {INSTALL_HINT}") from None
 
 
-def _linear(weight: np.ndarray, bias: np.ndarray):
-    """A float64 ``torch.nn.Linear`` computing ``x @ weight.T + bias``."""
+def _conditioner(shear: np.ndarray, log_scale: np.ndarray, interleaved: bool):
+    """A float64 :class:`~construct.flows.module.ShearAndLogScale`: the coupling's shear and log-scale parameters."""
     torch = _import("torch")
-    layer = torch.nn.Linear(weight.shape[1], weight.shape[0], dtype=torch.float64)
-    with torch.no_grad():
-        layer.weight.copy_(torch.from_numpy(weight))
-        layer.bias.copy_(torch.from_numpy(bias))
-    return layer
+    from construct.flows.module import ShearAndLogScale  # imports torch: only when a flow is built
+
+    return ShearAndLogScale(torch.from_numpy(shear).double(), torch.from_numpy(log_scale).double(), interleaved)
+
+
+def zuko_scale_parameter(log_scale: np.ndarray, bound: float) -> np.ndarray:
+    """The parameter ``a`` whose zuko ``MonotonicAffineTransform`` log-scale ``a / (1 + |a| / bound)`` is ``log_scale``.
+
+    ``bound = -log(slope)`` must exceed every ``|log_scale|``.
+
+    >>> a = zuko_scale_parameter(np.array([-1.0, 0.5]), 4.0)
+    >>> (a / (1 + abs(a) / 4.0)).tolist()
+    [-1.0, 0.5]
+    """
+    return log_scale / (1 - np.abs(log_scale) / bound)
 
 
 def _blocks(kind: str, p: int, n: int):
@@ -192,24 +216,48 @@ def _blocks(kind: str, p: int, n: int):
 
 
 def to_zuko(word: FloatWord):
-    """A ``zuko.flows.Flow`` (float64, standard normal base) whose ``flow().transform`` is ``x -> T x``."""
+    """A ``zuko.flows.Flow`` (float64, standard normal base) whose ``flow().transform`` is ``x -> T x``.
+
+    Each coupling is a ``GeneralCouplingTransform`` with zuko's
+    ``MonotonicAffineTransform`` (scale ``exp(a / (1 + |a| / bound))``, positive,
+    softly bounded by ``exp(±bound)``; ``bound`` is zuko's default ``log 1000``
+    or twice the largest ``|log scale|``) and a :class:`ShearAndLogScale`
+    conditioner; negative scales' signs are moved into one fixed sign flip at
+    the input (an ``UnconditionalTransform`` of an ``AffineTransform``).
+    """
     torch, zuko = _import("torch"), _import("zuko")
+    from functools import partial
+
     n, p = word.n, word.split
+    word = move_signs(word) if first_negative_scale(word) else word
+    largest = max(np.abs(np.log(scale)).max() for _, _, scale in word.factors)
+    bound = max(math.log(1000), 2 * largest)
+    univariate = partial(zuko.transforms.MonotonicAffineTransform, slope=math.exp(-bound))
     transforms = []
+    if word.signs is not None:
+        signs = np.empty(n)
+        signs[word.order] = word.signs  # the flip acts before the couplings, in the input's own order
+        transforms.append(zuko.flows.UnconditionalTransform(torch.distributions.AffineTransform, torch.zeros(n),
+                                                            torch.from_numpy(signs), buffer=True))
     for kind, shear, scale in reversed(word.factors):
         changed, kept = _blocks(kind, p, n)
         mask = torch.zeros(n, dtype=torch.bool)
         mask[[word.order[a] for a in kept]] = True
-        q = len(changed)
-        weight, bias = np.zeros((2 * q, len(kept))), np.zeros(2 * q)
-        weight[0::2], bias[1::2] = shear, scale  # per changed coordinate: (shift, scale), interleaved
-        t = zuko.flows.GeneralCouplingTransform(n, mask=mask, hidden_features=(),
-                                                univariate=torch.distributions.AffineTransform)
-        t.hyper[0] = _linear(weight, bias)
+        t = zuko.flows.GeneralCouplingTransform(n, mask=mask, hidden_features=(), univariate=univariate)
+        t.hyper = _conditioner(shear, zuko_scale_parameter(np.log(scale), bound), interleaved=True)
         transforms.append(t)
     base = zuko.flows.UnconditionalDistribution(zuko.distributions.DiagNormal, torch.zeros(n, dtype=torch.float64),
                                                 torch.ones(n, dtype=torch.float64), buffer=True)
     return zuko.flows.Flow(transforms, base).double()
+
+
+def to_native(word: FloatWord, bias=None):
+    """The native :class:`~construct.flows.module.LinearCouplingFlow` (float64) of ``x -> T x + bias``."""
+    torch = _import("torch")
+    from construct.flows.module import LinearCouplingFlow  # imports torch: only when a flow is built
+
+    assert word.signs is None, "the native module keeps each scale's sign itself"
+    return LinearCouplingFlow.from_factors(word.factors, word.n, word.split, word.order, bias, dtype=torch.float64)
 
 
 def to_freia(word: FloatWord):
@@ -225,7 +273,7 @@ def to_freia(word: FloatWord):
     exact = dict(clamp=1.0, clamp_activation=torch.nn.Identity(), split_len=p)  # sub-network output = log-scale
 
     def half(kind, shear, scale):  # a sub-network's outputs: log-scales, then shifts
-        return _linear(np.vstack([np.zeros_like(shear), shear]), np.concatenate([np.log(scale), np.zeros_like(scale)]))
+        return _conditioner(shear, np.log(scale), interleaved=False)
 
     acting = list(reversed(word.factors))  # in the order they act
     while acting:
@@ -245,7 +293,7 @@ def to_freia(word: FloatWord):
 
 
 def export_flow(cert, to: str, *, sign_layer: bool = False):
-    """The flow of a certificate (a dict or a path) for library ``to`` ("zuko" or "freia").
+    """The float64 flow of a certificate (a dict or a path) for ``to``: "torch" (the native module), "zuko" or "freia".
 
     The certificate is checked first (CertificateRejected if the checker does
     not accept it). ``sign_layer`` (FrEIA): move negative scales' signs into
@@ -253,9 +301,18 @@ def export_flow(cert, to: str, *, sign_layer: bool = False):
     """
     if to not in LIBRARIES:
         raise ExportError(f"unknown library {to!r}; choose one of {', '.join(LIBRARIES)}")
-    _import("torch"), _import("zuko" if to == "zuko" else "FrEIA")  # before the (possibly long) check
+    _import("torch"), to == "torch" or _import("zuko" if to == "zuko" else "FrEIA")  # before the (long) check
     if not isinstance(cert, dict):
         cert = read_certificate(cert)
+    return library_flow(checked_word(cert), to, sign_layer=sign_layer)
+
+
+def checked_word(cert: dict) -> FloatWord:
+    """The factors of a certificate in float64, once the checker accepts it and they multiply to ``T`` in float64.
+
+    Raises CertificateRejected, ExportError (symbolic entries, entries beyond
+    float64) or AccuracyError (:func:`refuse_inaccurate_flow`).
+    """
     verdict = check_certificate(cert)
     if not verdict.ok:
         raise CertificateRejected(verdict.reasons[0])
@@ -263,16 +320,32 @@ def export_flow(cert, to: str, *, sign_layer: bool = False):
         raise ExportError("the certificate has symbolic entries; a flow needs numbers (factor a numeric matrix)")
     word = read_float_word(cert)
     refuse_inaccurate_flow(cert, word)
+    return word
+
+
+def library_flow(word: FloatWord, to: str, *, sign_layer: bool = False, bias=None):
+    """The float64 flow of float64 factors for ``to`` (FrEIA: negative scales refused unless ``sign_layer``).
+
+    ``bias`` (the native module only) makes the flow ``x -> T x + bias``.
+    """
+    if to == "torch":
+        return to_native(word, bias)
+    if bias is not None:
+        raise ExportError(f"a bias is supported by the native module only (library 'torch'), not by {to}")
     if to == "zuko":
         return to_zuko(word)
     negative = first_negative_scale(word)
     if negative and not sign_layer:
-        det = np.linalg.slogdet(_floats(cert["matrix"], "an entry of the matrix"))[0]
-        fix = ": factor the matrix with --mode positive, or" if det > 0 else \
+        fix = ": factor the matrix with --mode positive, or" if word_det_sign(word) > 0 else \
             " and det T < 0 rules out --mode positive:"
         raise ExportError(f"{negative}, but FrEIA's couplings have positive scales only{fix} export with "
                           "--sign-layer (one fixed sign flip at the input, a FrEIA FixedLinearTransform)")
     return to_freia(move_signs(word) if negative else word)
+
+
+def word_det_sign(word: FloatWord) -> float:
+    """The sign of ``det T``: that of the product of all scales (couplings are triangular, reordering is a similarity)."""
+    return float(np.prod([np.prod(np.sign(scale)) for _, _, scale in word.factors]))
 
 
 def refuse_inaccurate_flow(cert, word: FloatWord) -> None:
@@ -303,37 +376,54 @@ def refuse_inaccurate_flow(cert, word: FloatWord) -> None:
 
 
 def save_flow(flow, path: str) -> None:
-    """Write the flow with ``torch.save``; ``torch.load(path, weights_only=False)`` returns it."""
+    """Write the flow with ``torch.save``: the native module's ``state_dict`` (tensors only:
+    ``torch.load(path, weights_only=True)`` and ``LinearCouplingFlow.from_state_dict``), a zuko or FrEIA flow
+    whole (``torch.load(path, weights_only=False)``, a pickle).
+
+    The file appears whole or not at all: it is written beside ``path`` and renamed.
+    """
     torch = _import("torch")
+    partial = f"{path}.partial"
     try:
-        with open(path, "wb") as fh:  # so that a bad path is an OSError (torch.save raises RuntimeError)
-            torch.save(flow, fh)
+        with open(partial, "wb") as fh:  # so that a bad path is an OSError (torch.save raises RuntimeError)
+            torch.save(flow.state_dict() if hasattr(flow, "from_state_dict") else flow, fh)
+        os.replace(partial, path)
     except OSError as e:
+        if os.path.exists(partial):
+            os.remove(partial)
         raise ExportError(f"cannot write {path}: {e.strerror or e}") from None
 
 
 def run_flow(flow, x):
-    """``(y, log|det|, inverse of y)`` of a zuko or FrEIA flow on a float64 batch ``x`` (rows are points)."""
+    """``(y, log|det|, inverse of y)`` of a flow on a float64 batch ``x`` (rows are points).
+
+    The flow is a FrEIA ``SequenceINN``, a zuko ``Flow`` or a native
+    :class:`~construct.flows.module.LinearCouplingFlow` (``forward`` and ``inverse``).
+    """
     if hasattr(flow, "module_list"):  # FrEIA SequenceINN
         y, ladj = flow(x)
         back, _ = flow(y, rev=True)
         return y, ladj, back
+    if hasattr(flow, "inverse"):  # the native module
+        y, ladj = flow(x)
+        return y, ladj, flow.inverse(y)
     transform = flow().transform
     y = transform(x)
     return y, transform.log_abs_det_jacobian(x, y), transform.inv(y)
 
 
-def check_flow(flow, matrix, *, batches: int = 4, size: int = 256, seed: int = 0) -> dict:
-    """The largest deviations of the flow from ``T`` on random standard normal float64 batches.
+def check_flow(flow, matrix, *, bias=None, batches: int = 4, size: int = 256, seed: int = 0) -> dict:
+    """The largest deviations of the flow from ``x -> T x + bias`` on random standard normal float64 batches.
 
-    ``forward``: max |flow(x) - x T^T| / max |x T^T|; ``log_det``:
+    ``forward``: max |flow(x) - (x T^T + bias)| / max |x T^T + bias|; ``log_det``:
     max |log-det - log|det T|| / max(1, |log|det T||); ``inverse``:
-    max |flow^-1(flow(x)) - x| / max |x|. ``T`` (a list of rows of exact
-    number strings, the certificate's ``matrix``) is rounded to float64 and
-    multiplied in float64, independently of the flow.
+    max |flow^-1(flow(x)) - x| / max |x|. ``T`` (a float64 array, or a list
+    of rows of exact number strings, the certificate's ``matrix``, rounded to
+    float64) is multiplied in float64, independently of the flow.
     """
     torch = _import("torch")
-    T = torch.from_numpy(_floats(matrix, "an entry of the matrix"))
+    T = torch.from_numpy(matrix if isinstance(matrix, np.ndarray) else float_rows(matrix, "an entry of the matrix"))
+    shift = torch.zeros(T.shape[0], dtype=torch.float64) if bias is None else torch.as_tensor(bias, dtype=torch.float64)
     log_det = torch.linalg.slogdet(T)[1]
     generator = torch.Generator().manual_seed(seed)
     worst = dict(forward=0.0, log_det=0.0, inverse=0.0)
@@ -341,9 +431,28 @@ def check_flow(flow, matrix, *, batches: int = 4, size: int = 256, seed: int = 0
         for _ in range(batches):
             x = torch.randn(size, T.shape[0], dtype=torch.float64, generator=generator)
             y, ladj, back = run_flow(flow, x)
-            ref = x @ T.T
+            ref = x @ T.T + shift
             found = dict(forward=(y - ref).abs().max() / ref.abs().max(),
                          log_det=(ladj - log_det).abs().max() / max(1.0, log_det.abs().item()),
                          inverse=(back - x).abs().max() / x.abs().max())
-            worst = {k: max(worst[k], float(v)) for k, v in found.items()}
+            worst = {k: max(worst[k], _finite_or_inf(float(v))) for k, v in found.items()}
     return worst
+
+
+def _finite_or_inf(x: float) -> float:
+    """``x``, or inf for NaN (a flow that computes NaN deviates infinitely; ``max`` would drop a NaN)."""
+    return x if math.isfinite(x) else math.inf
+
+
+def describe_deviations(worst: dict) -> str:
+    """One line for :func:`check_flow`'s result."""
+    return (f"forward {worst['forward']:.2e} (relative to max |T x|), log|det| {worst['log_det']:.2e}, "
+            f"inverse round trip {worst['inverse']:.2e} (relative to max |x|)")
+
+
+def refuse_deviating_flow(worst: dict) -> None:
+    """Raise AccuracyError (the CLI exits 1) when a deviation of :func:`check_flow` exceeds ``CHECK_TOLERANCE``."""
+    if max(worst.values()) > CHECK_TOLERANCE:
+        raise AccuracyError(f"the float64 flow deviates from T by more than {CHECK_TOLERANCE:g} "
+                            f"({describe_deviations(worst)}): its factors are ill-conditioned "
+                            "(--method levels builds well-conditioned ones)")

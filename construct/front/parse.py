@@ -254,6 +254,19 @@ def _from_npy(path: Path, name: str, max_digits: int | None = MAX_DIGITS, max_by
         raise InputError(f"cannot read {name}: it is not a valid .npy file ({e})") from None
     if not isinstance(a, np.ndarray):
         raise InputError(f"{name} is not a NumPy file")
+    return matrix_from_array(a, name, max_digits)
+
+
+def matrix_from_array(a: np.ndarray, name: str = "the array", max_digits: int | None = MAX_DIGITS) -> DomainMatrix:
+    """A NumPy array of real numbers as an exact square matrix: each float is the binary value it stores.
+
+    >>> matrix_from_array(np.array([[0.5, 1], [0.1, 2]])).to_list()[1]
+    [3602879701896397/36028797018963968, 2]
+    >>> matrix_from_array(np.array([[1.0, np.nan], [0, 1]]))
+    Traceback (most recent call last):
+    ...
+    construct.core.errors.InputError: cell (1, 2) of the array is not finite: nan; only finite numbers can be factored
+    """
     kinds = {"b": "booleans", "c": "complex numbers", "U": "strings", "S": "strings"}
     if a.dtype.kind not in "iuf":
         raise InputError(f"{name} holds {kinds.get(a.dtype.kind, f'{a.dtype} values')}; only real numbers can be factored")
