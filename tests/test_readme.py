@@ -7,11 +7,14 @@ after it, up to the next command, are its expected output (stdout, then
 stderr). In expected output a line ``...`` stands for any number of lines and
 ``...`` inside a line for any text.
 """
+import doctest
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -76,3 +79,14 @@ def test_the_readme_stays_short_and_names_a_command_for_every_key_figure():
     figures = text.split("## Key figures", 1)[1].split("\n## ", 1)[0]
     rows = [row for row in figures.splitlines() if row.startswith("| ") and not row.startswith("| figure")]
     assert rows and all(re.search(r"\| `(couplings|python benchmarks/)[^`]*` \|$", row) for row in rows), rows
+
+
+def test_the_readme_python_example_runs_as_a_doctest():
+    pytest.importorskip("torch", reason="the README's Python example needs the torch extra")
+    text = README.read_text(encoding="utf-8")
+    examples = re.findall(r"^```python\n(.*?)^```", text, re.S | re.M)
+    assert examples
+    for example in examples:
+        test = doctest.DocTestParser().get_doctest(example, {}, "README.md", str(README), 0)
+        result = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS).run(test)
+        assert result.failed == 0
