@@ -1,6 +1,6 @@
 """The paper's Glow claim on a trained model: every invertible 1x1 convolution of a Glow flow, rewritten as couplings.
 
-    python benchmarks/glow_digits.py [--epochs 25] [--blocks 3] [--hidden 32] [--plot docs/glow_digits.png]
+    python benchmarks/glow_digits.py [--epochs 80] [--blocks 3] [--hidden 32] [--plot docs/glow_digits.png]
 
 A small Glow (normflows' ``GlowBlock``: affine coupling with a channel
 split, invertible 1x1 convolution with an LU-parametrised weight, actnorm;
@@ -9,7 +9,7 @@ bundled 8x8 digits (1797 images, values 0..16, no download), dequantised
 with uniform noise and scaled to ``[-0.5, 0.5]``: ``1 x 8 x 8`` is squeezed to
 ``4 x 4 x 4`` (``--blocks`` Glow steps), then to ``16 x 2 x 2`` (``--blocks``
 more), on CPU with one thread, in float32, Adam at ``1e-3``. The defaults
-train for about two CPU-minutes; ``--epochs 200`` trains a better model.
+train for about two CPU-minutes; ``--epochs 400`` trains longer.
 
 Then, in float64, every 1x1 convolution's weight ``W`` (the data-to-latent
 map ``P L U``) is factored by the levels method (``construct.to_module``,
@@ -108,7 +108,7 @@ def conv_weight(conv) -> torch.Tensor:
 
 
 class CouplingConv(nn.Module):
-    """A normflows-style flow acting on channels by a :class:`LinearCouplingFlow` of ``W``, where the 1x1 convolution was.
+    """Where a 1x1 convolution was: a :class:`LinearCouplingFlow` of its ``W`` on channels, with normflows' interface.
 
     As in normflows, ``inverse`` goes from data to latent (``x -> W x``) and
     ``forward`` from latent to data; both return the log-determinant per image.
@@ -126,7 +126,7 @@ class CouplingConv(nn.Module):
 
 
 def rewritten(model):
-    """A float64 copy of ``model`` with every ``Invertible1x1Conv`` replaced by couplings; and each one's coupling count."""
+    """A float64 copy of ``model``, each ``Invertible1x1Conv`` as couplings; and ``(C, couplings)`` of each."""
     import copy
 
     import normflows as nf
@@ -143,6 +143,22 @@ def rewritten(model):
     return model, counts
 
 
+def map_times(original, couplings_model, batch: int, repeats: int) -> dict:
+    """``{C: (conv, couplings)}``: least seconds of the first ``C``-channel 1x1 convolution and of its couplings."""
+    import normflows as nf
+
+    pairs = {}
+    steps = zip(original.flows, couplings_model.flows)
+    maps = [pair for a, b in steps if isinstance(a, nf.flows.GlowBlock) for pair in zip(a.flows, b.flows)]
+    for old, new in maps:
+        if isinstance(old, nf.flows.Invertible1x1Conv) and old.num_channels not in pairs:
+            side = 8 // int(math.isqrt(old.num_channels))  # 4 channels at 4 x 4, 16 at 2 x 2
+            x = torch.randn(batch, old.num_channels, side, side, dtype=torch.float64)
+            times = least_times({"conv": lambda: old.inverse(x), "couplings": lambda: new.inverse(x)}, repeats)
+            pairs[old.num_channels] = (times["conv"], times["couplings"])
+    return pairs
+
+
 def convolutions(model) -> list:
     import normflows as nf
 
@@ -150,7 +166,7 @@ def convolutions(model) -> list:
 
 
 def short_count(W: np.ndarray) -> int:
-    """The couplings of the short method (exact arithmetic, checked) for ``W``: a constant, but too ill-conditioned for floats."""
+    """The short method's count for ``W`` (exact): a constant, but its factors are too ill-conditioned for floats."""
     return construct.factor_array(W, method="short", arith="exact").count
 
 
@@ -159,7 +175,7 @@ def parameters(model) -> int:
 
 
 def conv_parameters(model) -> int:
-    """Parameters held by the 1x1 convolutions (normflows stores ``L`` and ``U`` as full ``C x C`` matrices) or couplings."""
+    """Parameters held by the 1x1 convolutions (normflows stores ``L``, ``U`` as full ``C x C``) or couplings."""
     import normflows as nf
 
     return sum(parameters(m) for m in model.modules() if isinstance(m, (nf.flows.Invertible1x1Conv, CouplingConv)))
@@ -191,7 +207,7 @@ def plot(path, original, rewritten_, temperature):
 
 
 def certified(name: str, W: np.ndarray) -> str:
-    """``W`` (floats, read exactly) factored by the levels method in float64 and its certificate checked independently."""
+    """``W`` (floats read exactly) factored by the levels method in float64, its certificate checked independently."""
     f = construct.factor_array(W)
     verdict = check_certificate(f.certificate())
     if not verdict.ok:
@@ -231,11 +247,11 @@ def certificates(rng: np.random.Generator) -> list:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=25)
+    parser.add_argument("--epochs", type=int, default=80)
     parser.add_argument("--blocks", type=int, default=3, help="Glow steps per scale (two scales)")
     parser.add_argument("--hidden", type=int, default=32, help="hidden channels of each coupling's network")
     parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--repeats", type=int, default=5, help="timing rounds (the least time is reported)")
+    parser.add_argument("--repeats", type=int, default=10, help="timing rounds (the least time is reported)")
     parser.add_argument("--temperature", type=float, default=0.7)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--plot", type=Path, help="write the samples' figure here (PNG)")
@@ -257,8 +273,8 @@ def main(argv=None) -> int:
     couplings_model, counts = rewritten(original)
     weights = {conv.num_channels: conv_weight(conv).numpy() for conv in convolutions(original)}
     test = dequantised(test_pixels, torch.Generator().manual_seed(args.seed + 1))
-    with torch.no_grad():
-        log_p, log_p_new = original.log_prob(test), couplings_model.log_prob(test)
+    torch.set_grad_enabled(False)  # evaluation only from here
+    log_p, log_p_new = original.log_prob(test), couplings_model.log_prob(test)
     bpd, bpd_new = bits_per_dim(log_p, 64), bits_per_dim(log_p_new, 64)
     per_image = float(((log_p - log_p_new).abs() / log_p.abs()).max())
     times = least_times({"original": lambda: original.log_prob(test),
@@ -275,6 +291,9 @@ def main(argv=None) -> int:
     print(f"relative difference of bits/dim: {abs(bpd - bpd_new) / bpd:.1e}; "
           f"largest per image of log-likelihood: {per_image:.1e}")
     print(f"time rewritten / original: {times['rewritten'] / times['original']:.2f}")
+    for channels, (conv, couplings) in sorted(map_times(original, couplings_model, len(test), args.repeats).items()):
+        print(f"one {channels}-channel 1x1 map on the test batch: convolution {1e3 * conv:.2f} ms, "
+              f"couplings {1e3 * couplings:.2f} ms ({couplings / conv:.1f}x)")
     for channels, found in sorted(by_size.items()):
         print(f"couplings per {channels}x{channels} 1x1 convolution: levels (float64, as run) {found}; "
               f"short (exact, the paper's constant) {short_count(weights[channels])}")
