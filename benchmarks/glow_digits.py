@@ -112,6 +112,10 @@ class CouplingConv(nn.Module):
 
     As in normflows, ``inverse`` goes from data to latent (``x -> W x``) and
     ``forward`` from latent to data; both return the log-determinant per image.
+    Outputs are made contiguous, as the convolution's are: the module returns
+    a channels-last view, on which the next coupling's conv net ran about
+    twice as fast here, which would credit the rewrite with a speed-up of
+    memory layout.
     """
 
     def __init__(self, couplings):
@@ -119,10 +123,11 @@ class CouplingConv(nn.Module):
         self.couplings = couplings
 
     def inverse(self, x):
-        return self.couplings(x)
+        y, log_det = self.couplings(x)
+        return y.contiguous(), log_det
 
     def forward(self, z):
-        return self.couplings.inverse(z), -self.couplings.log_abs_det() * z.shape[2] * z.shape[3]
+        return self.couplings.inverse(z).contiguous(), -self.couplings.log_abs_det() * z.shape[2] * z.shape[3]
 
 
 def rewritten(model):
@@ -245,17 +250,33 @@ def certificates(rng: np.random.Generator) -> list:
     return lines
 
 
+def positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return int(text)
+
+
+def missing_dependency() -> str | None:
+    """The first package this script needs that is not installed, or None."""
+    import importlib.util
+
+    return next((name for name in ("normflows", "sklearn") if importlib.util.find_spec(name) is None), None)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=80)
-    parser.add_argument("--blocks", type=int, default=3, help="Glow steps per scale (two scales)")
-    parser.add_argument("--hidden", type=int, default=32, help="hidden channels of each coupling's network")
-    parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--repeats", type=int, default=10, help="timing rounds (the least time is reported)")
+    parser.add_argument("--epochs", type=positive, default=80)
+    parser.add_argument("--blocks", type=positive, default=3, help="Glow steps per scale (two scales)")
+    parser.add_argument("--hidden", type=positive, default=32, help="hidden channels of each coupling's network")
+    parser.add_argument("--batch", type=positive, default=64)
+    parser.add_argument("--repeats", type=positive, default=10, help="timing rounds (the least time is reported)")
     parser.add_argument("--temperature", type=float, default=0.7)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--plot", type=Path, help="write the samples' figure here (PNG)")
     args = parser.parse_args(argv)
+    if missing_dependency():
+        print(f"glow_digits.py needs {missing_dependency()}: pip install -e \".[glow]\"", file=sys.stderr)
+        return 2
     torch.set_num_threads(1)
     torch.manual_seed(args.seed)
     warnings.filterwarnings("ignore", message=".*torch.lu is deprecated")  # normflows' Invertible1x1Conv
