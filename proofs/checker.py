@@ -118,7 +118,7 @@ def _work_guard(budget):
     spent = [0]
 
     def guard(count, *operands):
-        if any(type(x) is list and x and type(x[0]) is RationalFunction for x in operands):
+        if any(isinstance(x, list) and x and type(x[0]) is RationalFunction for x in operands):
             cost = 1
             for x in operands:
                 cost *= max((y.size() for y in x if type(y) is RationalFunction), default=1)

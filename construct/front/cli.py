@@ -25,6 +25,7 @@ import flint
 
 from construct.core.accuracy import MAX_RELATIVE_ERROR, AccuracyError
 from construct.core.errors import InputError
+from construct.core.factorization import certificate_text
 from construct.core.masks import MASK_NAMES
 from construct.core.matrices import bit_length
 from construct.front.explain import FORMATS as EXPLAIN_FORMATS, explain, format_explanation
@@ -454,13 +455,17 @@ def verify_options(cert: dict) -> str:
 
     >>> verify_options({"matrix": [["1", "2.5e-12000"]], "factors": [], "claims": {"tolerance": "1e-3"}})
     '--max-exponent 12000'
+    >>> verify_options({"matrix": [["0x1.ep-12001", "0x1.ep+1"]], "factors": [], "claims": {}})
+    '--max-exponent 12001'
     """
     numbers = [x for row in cert["matrix"] for x in row] + [cert["claims"].get("tolerance") or "0"]
     for f in cert["factors"]:
         numbers += [x for row in f["shear"] for x in row] + f["scale"]
     longest = max(map(len, numbers))
+    hexes = [x for x in numbers if "x" in x]  # a hexadecimal number's binary exponent follows its "p"
     exponent = 0 if "symbols" in cert else max(  # in an expression, e1 may be a symbol; numbers are decimals
-        (int(flint.fmpz(e)) for x in numbers for e in _EXPONENT.findall(x)), default=0)
+        [int(flint.fmpz(e)) for x in numbers if "x" not in x for e in _EXPONENT.findall(x)]
+        + [abs(int(x[x.index("p") + 1:])) for x in hexes], default=0)
     options = [f"--max-entry-chars {longest}"] if longest > checker.LIMITS.entry_chars else []
     return " ".join(options + ([f"--max-exponent {exponent}"] if exponent > checker.LIMITS.exponent else []))
 
@@ -488,12 +493,11 @@ def run_factor(args) -> int:
     if args.out:
         try:
             with open(args.out, "w", encoding="utf-8") as fh:
-                json.dump(cert, fh, indent=1)
-                fh.write("\n")
+                fh.write(certificate_text(cert))
         except OSError as e:
             raise InputError(f"cannot write {args.out}: {e.strerror}") from None
     if args.format == "json":
-        print(json.dumps(cert, indent=1))
+        print(certificate_text(cert), end="")
     elif is_symbolic(T):  # rational functions of symbols, with the conditions under which the product holds
         print(format_symbolic(result, args.format, verdict.summary))
     elif args.format == "latex":
