@@ -371,6 +371,18 @@ def add_arguments(parser):
                         "character of the numbers (default %(default)s)")
 
 
+def certificate_number(text):
+    """The exact value (fmpq) of a number string of a certificate, /1 or /2 (ValueError if it is not one).
+
+    >>> certificate_number("0x1.8p-3"), certificate_number("-2.5e1")
+    (3/16, -25)
+    """
+    try:
+        return kernel._Numbers(kernel.Limits(10 ** 12, 10 ** 12, 10 ** 15), None, hex_allowed=True).read(text, "it")
+    except Rejected as e:
+        raise ValueError(e.reason) from None
+
+
 def _user_number(text, option):
     q = kernel._Numbers(kernel.Limits(LIMITS.entry_chars, LIMITS.exponent, LIMITS.total_chars), None)
     try:

@@ -1,0 +1,136 @@
+"""The whole float64 command at scale, each time next to one LU of the same matrix (issue 22).
+
+For each n, a Gaussian matrix (seed 0) is saved as a .npy and this prints:
+
+- LU: one ``scipy.linalg.lu`` of it (the best of three, measured before and after the rest);
+- construction: ``factor_levels`` in float64 through the Python API, and its ratio to LU;
+- command: the wall time of ``python -m construct factor G.npy --method levels --arith float64 --out c.json``
+  (read, construct, rigorous check, certificate, report), and its ratio to LU;
+- certificate: its size, and its ratio to the factors stored as float64 binary (8 bytes per shear and scale
+  entry);
+- check: the wall time of ``python -m construct verify c.json --matrix G.npy``.
+
+``--formats`` adds, at the smallest n, the time to write and to read (JSON and the kernel's ``read``) the
+same factorization as certificate/1 (exact decimals, the format before issue 22) and as certificate/2
+(hexadecimal floats), and their sizes.  Every subprocess runs with ``OMP_NUM_THREADS=1``.
+
+    python benchmarks/speed.py                       # n = 512, 1024, 2048
+    python benchmarks/speed.py --sizes 512 --formats
+    python benchmarks/speed.py --large               # adds n = 4096
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import scipy.linalg  # noqa: E402
+
+from construct.core.factorization import FORMAT, certificate_text  # noqa: E402
+from construct.core.numeric import exact_decimal  # noqa: E402
+from construct.front.factor import factor  # noqa: E402
+from construct.front.parse import read_matrix  # noqa: E402
+from construct.methods.levels import factor_levels  # noqa: E402
+from proofs import kernel  # noqa: E402
+
+ENV = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
+READ_LIMITS = kernel.Limits(10 ** 12, 10 ** 12, 10 ** 15)
+
+
+def lu_seconds(G) -> float:
+    times = []
+    for _ in range(3):
+        t = time.perf_counter()
+        scipy.linalg.lu(G)
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def command_seconds(*args) -> float:
+    t = time.perf_counter()
+    r = subprocess.run([sys.executable, "-m", "construct", *args], env=ENV, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f"construct {' '.join(args)} exited {r.returncode}: {r.stderr.strip() or r.stdout[-300:]}")
+    return time.perf_counter() - t
+
+
+def measure(n: int, workdir: Path) -> dict:
+    G = np.random.default_rng(0).standard_normal((n, n))
+    path, cert = workdir / f"G{n}.npy", workdir / f"c{n}.json"
+    np.save(path, G)
+    lu = lu_seconds(G)
+    T = read_matrix(path, max_binary_bytes=None)
+    t = time.perf_counter()
+    built = factor_levels(T, "any", random.Random(0), "float64", 50)
+    construction = time.perf_counter() - t
+    whole = command_seconds("factor", str(path), "--method", "levels", "--arith", "float64", "--out", str(cert))
+    check = command_seconds("verify", str(cert), "--matrix", str(path))
+    lu = min(lu, lu_seconds(G))
+    entries = sum(f.shear.size + len(f.scale) for f in built.word)
+    return {"n": n, "lu_s": lu, "construction_s": construction, "command_s": whole, "check_s": check,
+            "certificate_mb": cert.stat().st_size / 2 ** 20, "binary_mb": 8 * entries / 2 ** 20}
+
+
+def certificate_1(cert2: dict, f) -> dict:
+    """The same factorization as certificate/1, the way it was written before: exact decimals."""
+    return dict(cert2, format=FORMAT, matrix=[[str(x) for x in row] for row in f.matrix.to_list()], factors=[
+        {"kind": c.kind, "shear": [[exact_decimal(x) for x in row] for row in c.shear.tolist()],
+         "scale": [exact_decimal(s) for s in c.scale]} for c in f.word])
+
+
+def formats(n: int, workdir: Path) -> list[dict]:
+    """Write and read times, and sizes, of one factorization as certificate/1 and /2."""
+    f = factor(read_matrix(workdir / f"G{n}.npy", max_binary_bytes=None), method="levels", arith="float64")
+    rows = []
+    for name in ("1", "2"):
+        t = time.perf_counter()
+        if name == "1":
+            f._numbers = None  # written from scratch, as a /1 writer would
+            cert = certificate_1(f.certificate(), f)
+            text = json.dumps(cert, indent=1)
+        else:
+            f._numbers = None
+            text = certificate_text(f.certificate())
+        write = time.perf_counter() - t
+        t = time.perf_counter()
+        kernel.read(json.loads(text), READ_LIMITS)
+        rows.append({"format": f"certificate/{name}", "write_s": write, "read_s": time.perf_counter() - t,
+                     "mb": len(text) / 2 ** 20})
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[512, 1024, 2048])
+    parser.add_argument("--large", action="store_true", help="add n = 4096")
+    parser.add_argument("--formats", action="store_true", help="compare certificate/1 and /2 at the smallest n")
+    args = parser.parse_args(argv)
+    sizes = args.sizes + ([4096] if args.large else [])
+    print(f"{'n':>5} {'LU s':>7} {'constr s':>9} {'/LU':>6} {'command s':>10} {'/LU':>7} {'cert MB':>8} "
+          f"{'/binary':>8} {'check s':>8}", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            r = measure(n, Path(tmp))
+            print(f"{n:>5} {r['lu_s']:>7.3f} {r['construction_s']:>9.2f} {r['construction_s'] / r['lu_s']:>6.0f} "
+                  f"{r['command_s']:>10.1f} {r['command_s'] / r['lu_s']:>7.0f} {r['certificate_mb']:>8.1f} "
+                  f"{r['certificate_mb'] / r['binary_mb']:>8.2f} {r['check_s']:>8.1f}", flush=True)
+        if args.formats:
+            print(f"\nn = {min(sizes)}: {'format':<20} {'write s':>8} {'read s':>8} {'MB':>7}")
+            for r in formats(min(sizes), Path(tmp)):
+                print(f"{'':9}{r['format']:<20} {r['write_s']:>8.2f} {r['read_s']:>8.2f} {r['mb']:>7.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
