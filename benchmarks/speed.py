@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,7 +50,6 @@ from construct.methods.levels import factor_levels  # noqa: E402
 from proofs import kernel  # noqa: E402
 
 ENV = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
-READ_LIMITS = kernel.Limits(10 ** 12, 10 ** 12, 10 ** 15)
 
 
 def lu_seconds(G, clock) -> float:
@@ -99,8 +99,18 @@ def certificate_1(cert2: dict, f) -> dict:
          "scale": [exact_decimal(s) for s in c.scale]} for c in f.word])
 
 
-def formats(n: int, workdir: Path, clock) -> list[dict]:
-    """Write and read times, and sizes, of one factorization as certificate/1 and /2."""
+def kernel_at(revision: str):
+    """proofs/kernel.py as it was at a git revision, as a module (to read certificate/1 as before)."""
+    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:proofs/kernel.py"], capture_output=True,
+                            text=True, check=True).stdout
+    module = types.ModuleType(f"kernel_at_{revision}")
+    exec(compile(source, f"proofs/kernel.py@{revision}", "exec"), module.__dict__)
+    return module
+
+
+def formats(n: int, workdir: Path, clock, before: str) -> list[dict]:
+    """Write and read times, and sizes, of one factorization as certificate/1 (read by the kernel at
+    ``before`` and by today's) and as certificate/2."""
     f = factor(read_matrix(workdir / f"G{n}.npy", max_binary_bytes=None), method="levels", arith="float64")
     rows = []
     for name in ("1", "2"):
@@ -113,10 +123,12 @@ def formats(n: int, workdir: Path, clock) -> list[dict]:
             f._numbers = None
             text = certificate_text(f.certificate())
         write = clock() - t
-        t = clock()
-        kernel.read(json.loads(text), READ_LIMITS)
-        rows.append({"format": f"certificate/{name}", "write_s": write, "read_s": clock() - t,
-                     "mb": len(text) / 2 ** 20})
+        readers = [(kernel, "today's kernel")] + ([(kernel_at(before), f"kernel at {before}")] if name == "1" else [])
+        for reader, who in readers:
+            t = clock()
+            reader.read(json.loads(text), reader.Limits(10 ** 12, 10 ** 12, 10 ** 15))
+            rows.append({"format": f"certificate/{name}, {who}", "write_s": write, "read_s": clock() - t,
+                         "mb": len(text) / 2 ** 20})
     return rows
 
 
@@ -125,6 +137,8 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[512, 1024, 2048])
     parser.add_argument("--large", action="store_true", help="add n = 4096")
     parser.add_argument("--formats", action="store_true", help="compare certificate/1 and /2 at the smallest n")
+    parser.add_argument("--before", default="916a7ff", metavar="REV",
+                        help="the git revision whose kernel reads certificate/1 as before (default %(default)s)")
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                         help="wall time, or CPU time (this process's and its commands'), which a busy machine "
                         "disturbs less")
@@ -140,9 +154,9 @@ def main(argv=None) -> int:
                   f"{r['command_s']:>10.1f} {r['command_s'] / r['lu_s']:>7.0f} {r['certificate_mb']:>8.1f} "
                   f"{r['certificate_mb'] / r['binary_mb']:>8.2f} {r['check_s']:>8.1f}", flush=True)
         if args.formats:
-            print(f"\nn = {min(sizes)}: {'format':<20} {'write s':>8} {'read s':>8} {'MB':>7}")
-            for r in formats(min(sizes), Path(tmp), clock):
-                print(f"{'':9}{r['format']:<20} {r['write_s']:>8.2f} {r['read_s']:>8.2f} {r['mb']:>7.1f}")
+            print(f"\nn = {min(sizes)}: {'format, reader':<40} {'write s':>8} {'read s':>8} {'MB':>7}")
+            for r in formats(min(sizes), Path(tmp), clock, args.before):
+                print(f"{'':9}{r['format']:<40} {r['write_s']:>8.2f} {r['read_s']:>8.2f} {r['mb']:>7.1f}")
     return 0
 
 
