@@ -24,6 +24,7 @@ import json
 from dataclasses import dataclass, field
 from functools import partial
 
+import numpy as np
 from sympy.polys.matrices import DomainMatrix
 
 from construct.core.couplings import Word
@@ -63,8 +64,8 @@ class Factorization:
         if self._numbers is None:
             entry = str if self.tolerance is None else hex_number
             self._numbers = (_strings(self.matrix.to_list(), str if self.tolerance is None else rational_hex), [
-                {"kind": f.kind, "shear": _strings(matrix_rows(f.shear), entry), "scale": [entry(s) for s in f.scale]}
-                for f in self.word])
+                {"kind": f.kind, "shear": _float_hex_rows(f.shear) if _is_float64(f.shear) else
+                 _strings(matrix_rows(f.shear), entry), "scale": [entry(s) for s in f.scale]} for f in self.word])
         cert = {
             "format": FORMAT if self.tolerance is None else FORMAT_2,
             "n": self.word.n,
@@ -89,6 +90,15 @@ class Factorization:
 
 def _strings(rows, entry=str):
     return [[entry(x) for x in row] for row in rows]
+
+
+def _is_float64(M) -> bool:
+    return getattr(M, "dtype", None) == np.float64
+
+
+def _float_hex_rows(M) -> list:
+    """The rows of a float64 array as /2 numbers (hex_number, without a call per entry: most are zeros)."""
+    return [[x.hex() if x else "0" for x in row] for row in M.tolist()]
 
 
 def hex_number(x) -> str:
