@@ -10,9 +10,10 @@ For each n, a Gaussian matrix (seed 0) is saved as a .npy and this prints:
   entry);
 - check: the wall time of ``python -m construct verify c.json --matrix G.npy``.
 
-``--formats`` adds, at the smallest n, the time to write and to read (JSON and the kernel's ``read``) the
-same factorization as certificate/1 (exact decimals, the format before issue 22) and as certificate/2
-(hexadecimal floats), and their sizes.  Everything runs with one BLAS thread (threadpoolctl, and
+``--formats`` adds, at the smallest n, the time to write, to read (JSON and the kernel's ``read``) and to
+check (JSON and ``kernel.check``) the same factorization as certificate/1 (exact decimals, the format
+before issue 22; read and checked by today's kernel and by the kernel at ``--before``) and as
+certificate/2 (hexadecimal floats), and their sizes.  Everything runs with one BLAS thread (threadpoolctl, and
 ``OMP_NUM_THREADS=1`` for the commands).
 
     python benchmarks/speed.py                       # n = 512, 1024, 2048
@@ -125,10 +126,14 @@ def formats(n: int, workdir: Path, clock, before: str) -> list[dict]:
         write = clock() - t
         readers = [(kernel, "today's kernel")] + ([(kernel_at(before), f"kernel at {before}")] if name == "1" else [])
         for reader, who in readers:
+            limits = reader.Limits(10 ** 12, 10 ** 12, 10 ** 15)
             t = clock()
-            reader.read(json.loads(text), reader.Limits(10 ** 12, 10 ** 12, 10 ** 15))
-            rows.append({"format": f"certificate/{name}, {who}", "write_s": write, "read_s": clock() - t,
-                         "mb": len(text) / 2 ** 20})
+            reader.read(json.loads(text), limits)
+            read = clock() - t
+            t = clock()
+            reader.check(json.loads(text), limits=limits)
+            rows.append({"format": f"certificate/{name}, {who}", "write_s": write, "read_s": read,
+                         "check_s": clock() - t, "mb": len(text) / 2 ** 20})
     return rows
 
 
@@ -154,9 +159,10 @@ def main(argv=None) -> int:
                   f"{r['command_s']:>10.1f} {r['command_s'] / r['lu_s']:>7.0f} {r['certificate_mb']:>8.1f} "
                   f"{r['certificate_mb'] / r['binary_mb']:>8.2f} {r['check_s']:>8.1f}", flush=True)
         if args.formats:
-            print(f"\nn = {min(sizes)}: {'format, reader':<40} {'write s':>8} {'read s':>8} {'MB':>7}")
+            print(f"\nn = {min(sizes)}: {'format, reader':<40} {'write s':>8} {'read s':>8} {'check s':>8} {'MB':>7}")
             for r in formats(min(sizes), Path(tmp), clock, args.before):
-                print(f"{'':9}{r['format']:<40} {r['write_s']:>8.2f} {r['read_s']:>8.2f} {r['mb']:>7.1f}")
+                print(f"{'':9}{r['format']:<40} {r['write_s']:>8.2f} {r['read_s']:>8.2f} {r['check_s']:>8.2f} "
+                      f"{r['mb']:>7.1f}")
     return 0
 
 
