@@ -105,6 +105,7 @@ def kernel_at(revision: str):
     source = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:proofs/kernel.py"], capture_output=True,
                             text=True, check=True).stdout
     module = types.ModuleType(f"kernel_at_{revision}")
+    sys.modules[module.__name__] = module  # its dataclasses look their module up
     exec(compile(source, f"proofs/kernel.py@{revision}", "exec"), module.__dict__)
     return module
 
