@@ -187,12 +187,12 @@ class _Numbers:
                 enumerate(rows)]
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=4096)  # bounded: distinct exponents are many only in an adversarial file
 def _power10(k):
     return fmpq(10) ** k
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=4096)  # bounded: distinct exponents are many only in an adversarial file
 def _power2(k):
     return fmpq(2) ** k
 
