@@ -118,7 +118,7 @@ def _work_guard(budget):
     spent = [0]
 
     def guard(count, *operands):
-        if any(type(x) is list and x and type(x[0]) is RationalFunction for x in operands):
+        if any(isinstance(x, list) and x and type(x[0]) is RationalFunction for x in operands):
             cost = 1
             for x in operands:
                 cost *= max((y.size() for y in x if type(y) is RationalFunction), default=1)
@@ -369,6 +369,18 @@ def add_arguments(parser):
     parser.add_argument("--max-work", type=int, default=LIMITS.work, metavar="N",
                         help="refuse exact products estimated to need more than N word operations, plus 1000 per "
                         "character of the numbers (default %(default)s)")
+
+
+def certificate_number(text):
+    """The exact value (fmpq) of a number string of a certificate, /1 or /2 (ValueError if it is not one).
+
+    >>> certificate_number("0x1.8p-3"), certificate_number("-2.5e1")
+    (3/16, -25)
+    """
+    try:
+        return kernel._Numbers(kernel.Limits(10 ** 12, 10 ** 12, 10 ** 15), None, hex_allowed=True).read(text, "it")
+    except Rejected as e:
+        raise ValueError(e.reason) from None
 
 
 def _user_number(text, option):

@@ -1,8 +1,8 @@
 """The trusted kernel: a certificate is accepted only if it proves its claim.
 
-A certificate is accepted only if it is a JSON object of format couplings.certificate/1 whose numbers are
-strings of the grammar NUMBER (read as the exact rationals they denote; with "symbols", rational functions
-of those symbols), whose factors are couplings of its split p (lower [[I_p, 0], [S, diag(s)]], upper
+A certificate is accepted only if it is a JSON object of format couplings.certificate/1 or /2 whose numbers are
+strings of the grammar NUMBER, in /2 also HEX (read as the exact rationals they denote; with "symbols", rational
+functions of those symbols), whose factors are couplings of its split p (lower [[I_p, 0], [S, diag(s)]], upper
 [[diag(s), S], [0, I_(n-p)]]) with nonzero scales, positive in mode "positive", whose claims.count is the number
 of factors and at most claims.bound and the caller's max_factors, whose matrix equals the caller's matrix if one
 is given, and whose product F_1 ... F_k equals M' (the matrix, reordered by the mask) exactly, or, with
@@ -27,8 +27,9 @@ from flint import arb, arb_mat, fmpq, fmpq_mat, fmpz
 
 from proofs.rational_functions import SYMBOL, Field, uncovered
 
-FORMAT = "couplings.certificate/1"
+FORMAT, FORMAT_2 = "couplings.certificate/1", "couplings.certificate/2"
 NUMBER = re.compile(r"(-?)([0-9]+)(?:/([0-9]+)|(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?)")
+HEX = re.compile(r"(-?)0x([0-9a-f]+)(?:\.([0-9a-f]*))?p([+-]?[0-9]+)")  # /2: m * 2^e, as float.hex writes it
 BALL_PRECISIONS = (128, 512, 2048)  # bits tried, in this order, before exact rationals
 EXACT_TOLERANCE_N = 32  # tolerance claims up to this n go straight to exact rationals (either way is sound)
 ZERO, ONE = fmpq(0), fmpq(1)
@@ -110,8 +111,8 @@ def _show(x):
 class _Numbers:
     """Reads number strings exactly, within the limits, counting their characters."""
 
-    def __init__(self, limits, field):
-        self.limits, self.field, self.chars = limits, field, 0
+    def __init__(self, limits, field, hex_allowed=False):
+        self.limits, self.field, self.chars, self.hex_allowed = limits, field, 0, hex_allowed
 
     def read(self, s, what, *index):
         """The exact value of the number string s; ``what`` and the ``index`` (from 0) name it in a message."""
@@ -124,16 +125,20 @@ class _Numbers:
         if len(s) > self.limits.entry_chars:
             self.bad(what, index, f"is {len(s)} characters long, beyond the limit of {self.limits.entry_chars} per "
                      "number")
-        _require(self.chars <= self.limits.total_chars, f"the numbers of the certificate have more than "
-                 f"{self.limits.total_chars} characters, beyond the limit")
+        if self.chars > self.limits.total_chars:
+            self.too_many()
         if self.field is not None:
             try:
                 return self.field.parse(s)
             except ValueError as e:
                 self.bad(what, index, f"is {_show(s)}, which is not a rational function of the symbols: {e}")
+        h = HEX.fullmatch(s) if self.hex_allowed else None
+        if h is not None:
+            return self.hex(h.groups(), what, index, s)
         m = NUMBER.fullmatch(s)
         if m is None:
-            self.bad(what, index, f"is {_show(s)}, expected an exact number string like \"-3/7\" or \"1.5e-3\"")
+            self.bad(what, index, f"is {_show(s)}, expected an exact number string like \"-3/7\" or \"1.5e-3\""
+                     + (' or "0x1.8p-3"' if self.hex_allowed else ""))
         sign, whole, den, frac, exp = m.groups()
         if den is not None:
             if fmpz(den) == 0:
@@ -146,6 +151,18 @@ class _Numbers:
             mantissa = fmpz(whole + frac if frac else whole)
             q = fmpq(mantissa) * _power10(e)
         return -q if sign else q
+
+    def hex(self, groups, what, index, s):
+        """The exact value of HEX: sign, the hexadecimal digits m.f and the binary exponent e: m.f * 2^e."""
+        sign, whole, frac, exp = groups
+        if len(exp) >= 12 or abs(int(exp)) > self.limits.exponent:
+            self.bad(what, index, f"is {_show(s)}, whose exponent is beyond the limit of {self.limits.exponent}")
+        q = fmpq(int(whole + (frac or ""), 16)) * _power2(int(exp) - 4 * len(frac or ""))
+        return -q if sign else q
+
+    def too_many(self):
+        raise Rejected(f"the numbers of the certificate have more than {self.limits.total_chars} characters, "
+                       "beyond the limit")
 
     @staticmethod
     def bad(what, index, problem):
@@ -161,12 +178,23 @@ class _Numbers:
             if len(row) != c:
                 raise Rejected(f"{what} row {i + 1} has {len(row)} {'entry' if len(row) == 1 else 'entries'}, "
                                f"expected {c}")
-        return [[self.read(x, what, i, j) for j, x in enumerate(row)] for i, row in enumerate(rows)]
+        if self.field is not None:
+            return [[self.read(x, what, i, j) for j, x in enumerate(row)] for i, row in enumerate(rows)]
+        self.chars += sum(row.count("0") for row in rows)  # the strings "0", read here without a call
+        if self.chars > self.limits.total_chars:
+            self.too_many()
+        return [[ZERO if x == "0" else self.read(x, what, i, j) for j, x in enumerate(row)] for i, row in
+                enumerate(rows)]
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=4096)  # bounded: distinct exponents are many only in an adversarial file
 def _power10(k):
     return fmpq(10) ** k
+
+
+@lru_cache(maxsize=4096)  # bounded: distinct exponents are many only in an adversarial file
+def _power2(k):
+    return fmpq(2) ** k
 
 
 def _header(cert):
@@ -176,8 +204,8 @@ def _header(cert):
     missing = [k for k in ("format", "n", "split", "mode", "matrix", "factors", "claims") if k not in cert]
     _require(not missing, f"the certificate is missing the key(s) {', '.join(missing)}")
     n, p, mode = cert["n"], cert["split"], cert["mode"]
-    _require(type(cert["format"]) is str and cert["format"] == FORMAT, f"format is {_show(cert['format'])}, "
-             f"expected {FORMAT!r}")
+    _require(type(cert["format"]) is str and cert["format"] in (FORMAT, FORMAT_2), f"format is "
+             f"{_show(cert['format'])}, expected {FORMAT!r} or {FORMAT_2!r}")
     _require(type(n) is int and n > 0, f"n is {_show(n)}, expected a positive integer")
     _require(type(p) is int and 0 < p < n, f"split is {_show(p)}, expected an integer with 0 < split < n = {n}")
     _require(type(mode) is str and mode in ("any", "positive"), f'mode is {_show(mode)}, expected "any" or "positive"')
@@ -220,7 +248,8 @@ def _coupling(f, i, n, p, mode, numbers):
     rows, cols = (n - p, p) if kind == "lower" else (p, n - p)
     what = f"{what} ({kind})"
     scale = f["scale"]
-    _require(type(scale) is list, f"{what}: scale is {_show(scale)}, expected a list of {rows} numbers")
+    if type(scale) is not list:  # (not _require: its message would write out a long list first)
+        raise Rejected(f"{what}: scale is {_show(scale)}, expected a list of {rows} numbers")
     _require(len(scale) == rows, f"{what}: scale has {len(scale)} entries, expected {rows}")
     scale = [numbers.read(s, f"{what}: scale", j) for j, s in enumerate(scale)]
     for j, s in enumerate(scale):
@@ -229,7 +258,7 @@ def _coupling(f, i, n, p, mode, numbers):
         if mode == "positive" and not s > 0:
             numbers.bad(f"{what}: scale", [j], f'is {s}, but mode "positive" requires positive scales')
     shear = numbers.table(f["shear"], rows, cols, f"{what}: shear")
-    nonzero = {(a, b): x for a, row in enumerate(shear) for b, x in enumerate(row) if not x == 0}
+    nonzero = {(a, b): x for a, row in enumerate(shear) for b, x in enumerate(row) if x is not ZERO and not x == 0}
     return Coupling(kind, nonzero, rows, cols, scale)
 
 
@@ -237,7 +266,7 @@ def read(cert, limits):
     """The certificate with its structure checked and its numbers read exactly; Rejected if it is malformed."""
     n, p, mode, order = _header(cert)
     field = _field(cert, mode) if "symbols" in cert or "conditions" in cert else None
-    numbers = _Numbers(limits, field)
+    numbers = _Numbers(limits, field, cert["format"] == FORMAT_2)
     _require(type(cert["factors"]) is list, "factors is not a list")
     _claims(cert["claims"], len(cert["factors"]))
     matrix = numbers.table(cert["matrix"], n, n, "matrix")
@@ -272,10 +301,31 @@ def _field(cert, mode):
 @dataclass(frozen=True)
 class Ring:
     """Where a product is computed: number(x) takes an exact value in; matrix(r, c, numbers) builds a matrix
-    with * and .entries(), or is None (entry by entry); defer: scales may be set aside (rationals only)."""
+    with +, -, * (by a matrix or a number), .transpose() and .entries(), or is None (entry by entry, columns
+    as _Vector); defer: scales may be set aside (rationals only)."""
     number: object
     matrix: object = None
     defer: bool = False
+
+    def column(self, numbers):
+        """A column of the product: an n x 1 matrix, or a _Vector."""
+        return _Vector(numbers) if self.matrix is None else self.matrix(len(numbers), 1, numbers)
+
+
+class _Vector(list):
+    """A column of numbers with the operations of a one-column matrix: +, - and * by a number."""
+
+    def __add__(self, other):
+        return _Vector(u + v for u, v in zip(self, other))
+
+    def __sub__(self, other):
+        return _Vector(u - v for u, v in zip(self, other))
+
+    def __mul__(self, x):
+        return _Vector(u * x for u in self)
+
+    def entries(self):
+        return list(self)
 
 
 RATIONALS = Ring(lambda q: q, fmpq_mat, True)
@@ -285,6 +335,8 @@ BALLS = Ring(arb, arb_mat)  # at flint.ctx.prec bits: each exact value enters as
 def _blocks(entries, rows, cols):
     """The nonzero entries {(i, j): x} of a rows x cols matrix grouped into the blocks they connect (entries
     sharing a row or a column are in one block): [(block rows, block columns, {(i, j): x})]."""
+    if len(entries) == rows * cols:  # a full shear is one block
+        return [(list(range(rows)), list(range(cols)), entries)]
     root = list(range(rows + cols))  # union-find over the rows and the columns (rows + j)
 
     def find(a):
@@ -308,7 +360,7 @@ def product(factors, n, p, ring, guard=None):
     The product is cols[j] * aside[j]: a scale is set aside while that keeps the next shears short (a coupling
     followed by its inverse); D E = (D E D^-1) D moves it past a shear E."""
     zero, one = ring.number(ZERO), ring.number(ONE)
-    cols = [[one if i == j else zero for i in range(n)] for j in range(n)]
+    cols = [ring.column([one if i == j else zero for i in range(n)]) for j in range(n)]
     aside = [ONE] * n
     for f in factors:
         src, dst = (p, 0) if f.kind == "lower" else (0, p)  # columns dst + j += columns src + i times shear[i][j]
@@ -322,34 +374,33 @@ def product(factors, n, p, ring, guard=None):
                     for c in used:
                         if guard is not None:
                             guard(n, cols[c], [aside[c]])
-                        cols[c], aside[c] = [y * ring.number(aside[c]) for y in cols[c]], ONE
+                        cols[c], aside[c] = cols[c] * ring.number(aside[c]), ONE
             if len(block) == 1 or ring.matrix is None:
                 for (i, j), x in block.items():
                     a, b = cols[src + i], cols[dst + j]
                     if guard is not None:
                         guard(n, a, b, [x])
-                    cols[dst + j] = [v + u for u, v in zip(a, b)] if x == ONE else \
-                        [v - u for u, v in zip(a, b)] if x == -ONE else [v + u * ring.number(x) for u, v in zip(a, b)]
+                    cols[dst + j] = b + a if x == ONE else b - a if x == -ONE else b + a * ring.number(x)
                 continue
-            X = ring.matrix(n, len(rows), [cols[src + i][a] for a in range(n) for i in rows])
+            X = ring.matrix(len(rows), n, [y for i in rows for y in cols[src + i].entries()]).transpose()
             S = ring.matrix(len(rows), len(targets), [ring.number(block.get((i, j), ZERO)) for i in rows
                                                         for j in targets])
             if guard is not None:
                 guard(n * len(rows) * len(targets), X, S)
             Y = (X * S).entries()
             for k, j in enumerate(targets):
-                cols[dst + j] = [v + y for v, y in zip(cols[dst + j], Y[k::len(targets)])]
+                cols[dst + j] = cols[dst + j] + ring.column(Y[k::len(targets)])
         for i, s in enumerate(f.scale):
             if ring.defer:
                 aside[src + i] *= s
             elif not s == ONE:
-                cols[src + i] = [y * ring.number(s) for y in cols[src + i]]
+                cols[src + i] = cols[src + i] * ring.number(s)
     for c in range(n):
         if not aside[c] == ONE:
             if guard is not None:
                 guard(n, cols[c], [aside[c]])
-            cols[c] = [y * ring.number(aside[c]) for y in cols[c]]
-    return cols
+            cols[c] = cols[c] * ring.number(aside[c])
+    return [c.entries() for c in cols]
 
 
 def _bits(values):
@@ -361,7 +412,7 @@ def _exact(bound):
     if not bound.is_finite():
         return None
     m, e = bound.man_exp()
-    return fmpq(fmpz(m)) * fmpq(2) ** int(e)
+    return fmpq(fmpz(m)) * _power2(int(e))
 
 
 def target(cert):

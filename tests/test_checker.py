@@ -158,7 +158,7 @@ def test_every_single_entry_tampering_is_rejected(cert):
 def test_structural_tamperings_are_rejected(cert):
     n, p, k = cert["n"], cert["split"], len(cert["factors"])
     for key, bad in [("n", n + 1), ("n", n - 1), ("split", p + 1), ("split", p - 1),
-                     ("format", "couplings.certificate/2")]:
+                     ("format", "couplings.certificate/3")]:
         rejected(dict(cert, **{key: bad}))
     for f in range(k):  # kind flip
         other = {"lower": "upper", "upper": "lower"}[cert["factors"][f]["kind"]]

@@ -284,7 +284,7 @@ def test_closed_pipe_is_not_an_error():
         assert p.wait(timeout=300) == 0 and err == b"", err
     r = subprocess.run(["bash", "-c", " ".join(CLI) + " factor --format json | head -c 10; echo \" ${PIPESTATUS[0]}\""],
                        capture_output=True, text=True, timeout=300)
-    assert r.stdout == '{\n "format 0\n' and r.stderr == ""
+    assert r.stdout == '{"format": 0\n' and r.stderr == ""
 
 
 def test_full_disk_is_bad_output_not_a_bug():

@@ -11,6 +11,7 @@ import pytest
 from construct.core.accuracy import AccuracyError
 from construct.core.matrices import from_rows
 from construct.front.factor import factor
+from proofs.checker import certificate_number
 from tests.test_cli import call
 
 LEVELS_FLOAT = ("factor", "--method", "levels", "--arith", "float64")
@@ -40,11 +41,17 @@ def save(tmp_path, name, A):
     return path
 
 
+def exact(text):
+    """A certificate's number string (/1 or /2) as a Fraction."""
+    q = certificate_number(text)
+    return Fraction(int(q.p), int(q.q))
+
+
 def product_2x2(cert):
     """The exact product of a 2x2 certificate's factors (split 1, no mask)."""
     P = [[Fraction(1), Fraction(0)], [Fraction(0), Fraction(1)]]
     for f in cert["factors"]:
-        x, c = Fraction(f["shear"][0][0]), Fraction(f["scale"][0])
+        x, c = exact(f["shear"][0][0]), exact(f["scale"][0])
         F = [[1, 0], [x, c]] if f["kind"] == "lower" else [[c, x], [0, 1]]
         P = [[sum(P[i][k] * F[k][j] for k in range(2)) for j in range(2)] for i in range(2)]
     return P

@@ -137,6 +137,37 @@ def adversarial(draw):
         cert["claims"]["tolerance"] = str(max(F(0), delta + nudge))
     if draw(st.integers(0, 9)) == 0:
         cert["claims"]["bound"] = draw(st.integers(0, 4))
+    return in_hex(cert, draw) if draw(st.booleans()) else cert
+
+
+def hex_string(x, style):
+    """A dyadic x as a /2 number: float.hex's form when x is a float64 (style 0), else hexadecimal digits of
+    the odd mantissa with a point placed by ``style`` (1: none, 2: "1.", 3: a long fraction)."""
+    if x == 0:
+        return ["0", "0x0p+0", "-0x0.000p-9999", "0x0.p0"][style]
+    m, k = abs(x.numerator), x.denominator.bit_length() - 1  # x = m / 2^k
+    sign = "-" if x < 0 else ""
+    if style == 0 and m.bit_length() <= 53 and float(abs(x)) == abs(x):
+        return sign + float(abs(x)).hex()
+    digits = f"{m:x}"
+    if style == 2:
+        return f"{sign}0x{digits[0]}.{digits[1:]}p{4 * (len(digits) - 1) - k:+d}"
+    if style == 3:
+        return f"{sign}0x0.{digits}{'0' * 3}p{4 * (len(digits) + 3) - k}"
+    return f"{sign}0x{digits}p{-k:+d}"
+
+
+def in_hex(cert, draw):
+    """The certificate as /2, every dyadic number (and only some others) written in hexadecimal."""
+    style = draw(st.integers(0, 3))
+
+    def convert(s):
+        x = F(s)
+        dyadic = x.denominator & (x.denominator - 1) == 0
+        return hex_string(x, style) if dyadic and draw(st.integers(0, 4)) else s
+    cert = dict(cert, format="couplings.certificate/2", matrix=[[convert(s) for s in row] for row in cert["matrix"]])
+    cert["factors"] = [{"kind": f["kind"], "shear": [[convert(s) for s in row] for row in f["shear"]],
+                        "scale": [convert(s) for s in f["scale"]]} for f in cert["factors"]]
     return cert
 
 
@@ -187,6 +218,47 @@ def test_given_rows_of_the_wrong_length_and_given_number_strings():
     assert not check_certificate(cert, matrix=[[F(1), F(0), F(0)], [F(1), F(2), F(0)]]).ok
     assert check_certificate(cert, matrix=[["1", "0"], ["1", "2.0"]]).ok
     assert not check_certificate(cert, matrix=[["1", "0"], ["1", "2.5"]]).ok
+
+
+@pytest.mark.parametrize("text, value", [
+    ("0x1.8p-3", F(3, 16)), ("-0x1.0000000000000p+1", F(-2)), ("0x3p+1", F(6)), ("0x0.8p1", F(1)), ("0x1.p0", F(1)),
+    ("0xffp-10000", F(255, 2 ** 10000)), ("0x1p10000", F(2) ** 10000), ("-0x0p+0", F(0)), ("0x0.0000000000001p-1022",
+                                                                                          F(1, 2 ** 1074))])
+def test_a_hexadecimal_number_of_a_certificate_2_is_read_exactly(text, value):
+    cert = make_cert(2, 1, [("lower", [[value]], [F(1)])])
+    cert.update(format="couplings.certificate/2")
+    cert["factors"][0]["shear"] = [[text]]
+    assert check_certificate(cert).ok and accepts(cert)
+    cert["matrix"][1][0] = text  # the same string on both sides, read the same way
+    assert check_certificate(cert).ok and accepts(cert)
+
+
+@pytest.mark.parametrize("text", ["0x1.8P+1", "0X1p0", "0x1.8", "0x.8p0", "+0x1p0", "0x-1p0", "0x1p+10001",
+                                  "0x1p-99999999999999", "0x1.8p1.5", "0x1g0p0", " 0x1p0", "0x1p0 ", "1p0", "0x1e3",
+                                  "0x1p", "0xp1", "--0x1p0"])
+def test_a_malformed_hexadecimal_number_is_rejected_by_both_checkers(text):
+    cert = make_cert(2, 1, [("lower", [[F(3)]], [F(1)])])
+    cert.update(format="couplings.certificate/2")
+    cert["factors"][0]["shear"] = [[text]]
+    v = check_certificate(cert)
+    assert not v.ok and not accepts(cert) and "factor 1 (lower): shear[1][1]" in v.reasons[0], v.reasons
+
+
+def test_hexadecimal_numbers_are_not_read_in_certificate_1():
+    cert = make_cert(2, 1, [("lower", [[F(3)]], [F(1)])])
+    cert["factors"][0]["shear"] = [["0x3p0"]]
+    assert not check_certificate(cert).ok and not accepts(cert)
+    assert check_certificate(dict(cert, format="couplings.certificate/2")).ok
+
+
+def test_a_certificate_2_with_a_duplicate_key_is_unreadable(tmp_path):
+    from proofs.checker import CertificateUnreadable, check_file
+    text = ('{"format": "couplings.certificate/2", "n": 2, "split": 1, "mode": "any", "mode": "positive", '
+            '"matrix": [["1", "0"], ["0x3p0", "1"]], "factors": [{"kind": "lower", "shear": [["0x3p0"]], '
+            '"scale": ["1"]}], "claims": {"method": "x", "count": 1, "bound": 1}}')
+    (tmp_path / "c.json").write_text(text)
+    with pytest.raises(CertificateUnreadable, match="duplicate key"):
+        check_file(tmp_path / "c.json")
 
 
 def test_exponents_and_digits_at_their_limits():

@@ -392,7 +392,7 @@ def test_npy_huge_declared_shape_refused_before_allocating(tmp_path):
     with pytest.raises(InputError, match=r"big.npy declares a 1000000x1000000 array of 8000000000000 bytes, above the input limit"):
         read_matrix(p)
     with pytest.raises(InputError, match=r"big.npy is truncated: its header declares shape \(1000000, 1000000\)"):
-        read_matrix(p, max_bytes=None)
+        read_matrix(p, max_bytes=None, max_binary_bytes=None)
     p = huge_header_npy(tmp_path / "short.npy", (3, 3))
     with pytest.raises(InputError, match="short.npy is truncated"):
         read_matrix(p)

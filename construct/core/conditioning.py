@@ -18,6 +18,8 @@ import math
 
 import numpy as np
 import scipy.linalg
+import scipy.sparse
+import scipy.sparse.csgraph
 
 from construct.core.matrices import bit_length, from_rows
 from construct.core.numeric import block_product, matrix_rows
@@ -116,12 +118,46 @@ def _largest_singular_value(s, c):
 def coupling_condition(kind: str, S: np.ndarray, scale: np.ndarray, p: int) -> float:
     """2-norm condition number of one coupling.
 
-    With a scale ``c I`` (a unit coupling has ``c = 1``) it follows from
-    ``||S||_2`` (:func:`uniform_coupling_condition`); others are measured by
-    an SVD, or estimated from the explicit inverse above :data:`EXACT_NORM_SIZE`.
+    Reordering its coordinates, ``[[diag(b), S], [0, I]]`` becomes ``[[I, 0], [S, diag(b)]]``, and both are
+    block diagonal over the connected parts of ``S`` (rows and columns sharing a nonzero), each part a smaller
+    coupling; a zero row ``i`` of ``S`` gives the singular value ``|b_i|``, a zero column gives 1. So the
+    singular values come from the parts (:func:`_part_extremes`), which for the sparse factors of the levels
+    method are small.
+
+    >>> S = np.array([[3.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    >>> M = np.eye(6); M[3:, :3], M[3:, 3:] = S, np.diag([2.0, 0.25, 1.0])
+    >>> b = np.array([2.0, 0.25, 1.0])
+    >>> [round(float(x), 9) for x in (coupling_condition("lower", S, b, 3), np.linalg.cond(M))]
+    [14.809836695, 14.809836695]
     """
     if not np.all(np.isfinite(S)) or not np.all(np.isfinite(scale)):
         return math.inf
+    rows, cols = np.nonzero(S)
+    r, c = S.shape
+    if 0 < len(rows) < S.size:
+        graph = scipy.sparse.coo_matrix((np.ones(len(rows)), (rows, r + cols)), shape=(r + c, r + c))
+        count, label = scipy.sparse.csgraph.connected_components(graph, directed=False)
+        if count > 1:
+            parts = [_part_extremes(S[np.ix_(R, C)], scale[R], p) for R, C in (
+                (np.flatnonzero(label[:r] == k), np.flatnonzero(label[r:] == k)) for k in range(count))]
+            return max(high for high, _ in parts) / min(low for _, low in parts)
+    return _whole_condition(kind, S, scale, p)
+
+
+def _part_extremes(S, scale, p):
+    """(largest, smallest) singular value of the coupling [[I, 0], [S, diag(scale)]] (S may have 0 rows or columns)."""
+    if S.size == 0:
+        values = np.abs(scale) if scale.size else np.ones(1)
+        return float(np.max(values)), float(np.min(values))
+    c = S.shape[1]
+    M = np.eye(sum(S.shape))
+    M[c:, :c], M[c:, c:] = S, np.diag(scale)
+    sigma = np.linalg.svd(M, compute_uv=False)
+    return float(sigma[0]), float(sigma[-1])
+
+
+def _whole_condition(kind, S, scale, p):
+    """The condition number of a coupling taken whole: uniform scales by formula, else SVD or power iteration."""
     if scale.size and np.all(scale == scale[0]):
         s = norm2(lambda x: S @ x, lambda y: S.T @ y, S.shape[1], lambda: np.linalg.norm(S, 2) if S.size else 0.0)
         return uniform_coupling_condition(s, float(scale[0]))

@@ -1,4 +1,8 @@
-"""A finished factorization and its certificate (format ``couplings.certificate/1``).
+"""A finished factorization and its certificate (``couplings.certificate/1``, or ``/2`` for float and mp).
+
+A numeric certificate (``/2``) writes every binary number exactly as a hexadecimal float, the way
+``float.hex`` does (``0x1.8p-3`` is 1.5 * 2^-3), which is short and fast both ways; exact certificates
+keep ``/1``. :func:`certificate_text` writes either as JSON, one line per row of numbers.
 
 >>> from construct.core.couplings import Word, upper
 >>> from construct.core.matrices import from_rows
@@ -7,18 +11,26 @@
 >>> cert = f.certificate()
 >>> cert["factors"], cert["claims"]["count"]
 ([{'kind': 'upper', 'shear': [['2']], 'scale': ['1']}], 1)
+>>> print(certificate_text({"format": FORMAT_2, "matrix": [[hex_number(0.75), "0"]]}))
+{"format":"couplings.certificate/2",
+"matrix":[
+["0x1.8000000000000p-1","0"]]}
+<BLANKLINE>
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from functools import partial
 
+import numpy as np
 from sympy.polys.matrices import DomainMatrix
 
 from construct.core.couplings import Word
-from construct.core.numeric import exact_decimal, matrix_rows, round_up
+from construct.core.numeric import matrix_rows, round_up
 
-FORMAT = "couplings.certificate/1"
+FORMAT, FORMAT_2 = "couplings.certificate/1", "couplings.certificate/2"
 
 
 @dataclass
@@ -41,23 +53,26 @@ class Factorization:
     #: numeric factorizations: the independent checker's verdict on the certificate, and its residual over max |T|
     verdict: object = None
     relative_residual: float | None = None
+    _numbers: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def count(self) -> int:
         return len(self.word)
 
     def certificate(self) -> dict:
-        entry = str if self.tolerance is None else exact_decimal
+        """The certificate as a JSON value; its numbers are written once and kept (they are most of the work)."""
+        if self._numbers is None:
+            entry = str if self.tolerance is None else hex_number
+            self._numbers = (_strings(self.matrix.to_list(), str if self.tolerance is None else rational_hex), [
+                {"kind": f.kind, "shear": _float_hex_rows(f.shear) if _is_float64(f.shear) else
+                 _strings(matrix_rows(f.shear), entry), "scale": [entry(s) for s in f.scale]} for f in self.word])
         cert = {
-            "format": FORMAT,
+            "format": FORMAT if self.tolerance is None else FORMAT_2,
             "n": self.word.n,
             "split": self.word.p,
             "mode": self.mode,
-            "matrix": _strings(self.matrix.to_list()),
-            "factors": [
-                {"kind": f.kind, "shear": _strings(matrix_rows(f.shear), entry), "scale": [entry(s) for s in f.scale]}
-                for f in self.word
-            ],
+            "matrix": self._numbers[0],
+            "factors": self._numbers[1],
             "claims": {"method": self.method, "count": self.count, "bound": self.bound},
         }
         if self.tolerance is not None:
@@ -75,3 +90,56 @@ class Factorization:
 
 def _strings(rows, entry=str):
     return [[entry(x) for x in row] for row in rows]
+
+
+def _is_float64(M) -> bool:
+    return getattr(M, "dtype", None) == np.float64
+
+
+def _float_hex_rows(M) -> list:
+    """The rows of a float64 array as /2 numbers (hex_number, without a call per entry: most are zeros)."""
+    return [[x.hex() if x else "0" for x in row] for row in M.tolist()]
+
+
+def hex_number(x) -> str:
+    """A float64 or an mpmath ``mpf`` exactly, as a /2 number: "0", or hexadecimal digits and a binary exponent.
+
+    >>> hex_number(0.1), hex_number(-3.0), hex_number(0.0)
+    ('0x1.999999999999ap-4', '-0x1.8000000000000p+1', '0')
+    >>> import mpmath
+    >>> hex_number(mpmath.mpf(-6)), hex_number(mpmath.mpf(0))
+    ('-0x3p+1', '0')
+    """
+    if type(x) is float:
+        return x.hex() if x else "0"
+    if not hasattr(x, "_mpf_"):
+        return hex_number(float(x))  # a NumPy float64
+    sign, man, exp, _ = x._mpf_
+    return f"{'-' if sign else ''}0x{man:x}p{exp:+d}" if man else "0"
+
+
+def rational_hex(q) -> str:
+    """A rational of the matrix as a /2 number: a float64's float.hex, else "p/q".
+
+    >>> from sympy import QQ
+    >>> rational_hex(QQ(3, 4)), rational_hex(QQ(1, 10)), rational_hex(QQ(0)), rational_hex(QQ(10) ** 400)[:5]
+    ('0x1.8000000000000p-1', '1/10', '0', '10000')
+    """
+    num, den = int(q.numerator), int(q.denominator)
+    try:
+        x = num / den  # correctly rounded; exact when it gives back num / den
+    except OverflowError:
+        return str(q)
+    return hex_number(x) if x.as_integer_ratio() == (num, den) else str(q)
+
+
+def certificate_text(cert: dict) -> str:
+    """The certificate as JSON text: compact, one line per row of numbers (json's fast encoder writes each)."""
+    dump = partial(json.dumps, separators=(",", ":"))
+
+    def rows(table):
+        return "[\n" + ",\n".join(map(dump, table)) + "]"
+    parts = [f'"matrix":{rows(v)}' if k == "matrix" else f'"factors":[\n' + ",\n".join(
+        f'{{"kind":{dump(f["kind"])},"shear":{rows(f["shear"])},\n"scale":{dump(f["scale"])}}}' for f in v) + "]"
+        if k == "factors" else f"{dump(k)}:{dump(v)}" for k, v in cert.items()]
+    return "{" + ",\n".join(parts) + "}\n"

@@ -13,6 +13,7 @@ command that prints a report takes ``--format table|json``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import json
 import math
@@ -25,13 +26,12 @@ import flint
 
 from construct.core.accuracy import MAX_RELATIVE_ERROR, AccuracyError
 from construct.core.errors import InputError
+from construct.core.factorization import certificate_text
 from construct.core.masks import MASK_NAMES
 from construct.core.matrices import bit_length
 from construct.front.explain import FORMATS as EXPLAIN_FORMATS, explain, format_explanation
-from construct.front.export import (LIBRARIES, CertificateRejected, check_flow, describe_deviations, export_flow,
-                                    refuse_deviating_flow, save_flow)
 from construct.front.factor import ARITHMETICS, DIGITS, MAX_MP_DIGITS, METHODS, MODES, OWN_LIMITS, factor
-from construct.front.parse import MAX_DIGITS, MAX_INPUT_BYTES, matrix_from_text, read_matrix
+from construct.front.parse import MAX_BINARY_BYTES, MAX_DIGITS, MAX_INPUT_BYTES, matrix_from_text, read_matrix
 from construct.front.report import format_latex, format_markdown, format_table
 from construct.front.sweep import FAMILY_NAMES, format_rows, sweep
 from construct.front.symbolic import format_symbolic, is_symbolic
@@ -39,6 +39,7 @@ from proofs import checker
 from proofs.checker import CertificateUnreadable, check_certificate
 from proofs.matrix_file import counted
 
+EXPORT_LIBRARIES = ("torch", "zuko", "freia")  # construct.front.export.LIBRARIES, not imported before export runs
 _EXPONENT = re.compile(r"[eE][+-]?([0-9]+)")
 
 #: The built-in example, chosen for a slide: it needs a row exchange (so the paper and levels methods show a
@@ -286,8 +287,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-input-mb",
         type=positive_int,
         default=MAX_INPUT_BYTES // 2**20,
-        help="refuse input files larger than this many MiB (default %(default)s)",
+        help="refuse input files larger than this many MiB (default %(default)s; a float64 or integer .npy with "
+        f"--arith float64 or mp may have up to {MAX_BINARY_BYTES // 2**20} MiB, n = 4096)",
     )
+    p.add_argument("--blas-threads", type=positive_int, default=1, metavar="N",
+                   help="threads of the BLAS behind NumPy and SciPy (default 1: more threads oversubscribe a small "
+                   "machine; set with threadpoolctl when it is installed, pip install threadpoolctl, else the "
+                   "environment's OMP_NUM_THREADS decides)")
     p.add_argument(
         "--format",
         choices=("table", "json", "latex", "markdown"),
@@ -418,8 +424,8 @@ def build_parser() -> argparse.ArgumentParser:
         "1 the certificate does not check or --check finds a deviation above 1e-8, 2 bad input (unreadable "
         "certificate, entries beyond float64, negative scales for FrEIA).",
     )
-    xp.add_argument("certificate", help="certificate JSON file (format couplings.certificate/1); '-' reads stdin")
-    xp.add_argument("--to", choices=LIBRARIES, required=True, help="the flow library (torch: the native module)")
+    xp.add_argument("certificate", help="certificate JSON file (format couplings.certificate/1 or /2); '-' reads stdin")
+    xp.add_argument("--to", choices=EXPORT_LIBRARIES, required=True, help="the flow library (torch: the native module)")
     xp.add_argument("--out", metavar="FILE", help="write the flow to FILE (e.g. flow.pt)")
     xp.add_argument("--check", action="store_true", help="run the flow on random float64 batches and print its "
                     "largest deviations from x T^T, log|det T| and the identity (round trip)")
@@ -465,19 +471,40 @@ def verify_options(cert: dict) -> str:
 
     >>> verify_options({"matrix": [["1", "2.5e-12000"]], "factors": [], "claims": {"tolerance": "1e-3"}})
     '--max-exponent 12000'
+    >>> verify_options({"matrix": [["0x1.ep-12001", "0x1.ep+1"]], "factors": [], "claims": {}})
+    '--max-exponent 12001'
     """
     numbers = [x for row in cert["matrix"] for x in row] + [cert["claims"].get("tolerance") or "0"]
-    for f in cert["factors"]:
+    # a float64 factor is written by float.hex: at most 22 characters, its exponent within 1074
+    for f in cert["factors"] if cert["claims"].get("arith") != "float64" else ():
         numbers += [x for row in f["shear"] for x in row] + f["scale"]
     longest = max(map(len, numbers))
+    hexes = [x for x in numbers if "x" in x]  # a hexadecimal number's binary exponent follows its "p"
     exponent = 0 if "symbols" in cert else max(  # in an expression, e1 may be a symbol; numbers are decimals
-        (int(flint.fmpz(e)) for x in numbers for e in _EXPONENT.findall(x)), default=0)
+        [int(flint.fmpz(e)) for x in numbers if "x" not in x for e in _EXPONENT.findall(x)]
+        + [abs(int(x[x.index("p") + 1:])) for x in hexes], default=0)
     options = [f"--max-entry-chars {longest}"] if longest > checker.LIMITS.entry_chars else []
     return " ".join(options + ([f"--max-exponent {exponent}"] if exponent > checker.LIMITS.exponent else []))
 
 
+def blas_threads(count: int):
+    """A context in which the BLAS uses ``count`` threads (threadpoolctl), or changes nothing without it."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=count, user_api="blas")
+
+
 def run_factor(args) -> int:
-    limits = {"max_digits": args.max_digits, "max_bytes": args.max_input_mb * 2**20}
+    with blas_threads(args.blas_threads):
+        return _factor_command(args)
+
+
+def _factor_command(args) -> int:
+    text_limit = args.max_input_mb * 2**20
+    limits = {"max_digits": args.max_digits, "max_bytes": text_limit,
+              "max_binary_bytes": text_limit if args.arith == "exact" else max(text_limit, MAX_BINARY_BYTES)}
     if args.digits is not None and args.arith != "mp":
         raise InputError(f"--digits sets the precision of --arith mp; with --arith {args.arith} it would change "
                          "nothing (drop it, or add --arith mp --method levels)")
@@ -499,12 +526,11 @@ def run_factor(args) -> int:
     if args.out:
         try:
             with open(args.out, "w", encoding="utf-8") as fh:
-                json.dump(cert, fh, indent=1)
-                fh.write("\n")
+                fh.write(certificate_text(cert))
         except OSError as e:
             raise InputError(f"cannot write {args.out}: {e.strerror}") from None
     if args.format == "json":
-        print(json.dumps(cert, indent=1))
+        print(certificate_text(cert), end="")
     elif is_symbolic(T):  # rational functions of symbols, with the conditions under which the product holds
         print(format_symbolic(result, args.format, verdict.summary))
     elif args.format == "latex":
@@ -620,6 +646,9 @@ def run_fit(args) -> int:
 
 
 def run_export(args) -> int:
+    from construct.front.export import CertificateRejected, check_flow, describe_deviations, export_flow, \
+        refuse_deviating_flow, save_flow
+
     if not args.out and not args.check:
         raise InputError("export needs --out FILE (to save the flow), --check (to test it), or both")
     cert = checker.read_certificate(args.certificate)

@@ -69,7 +69,7 @@ from construct.core.errors import InputError
 from construct.core.masks import mask_order
 from construct.core.numeric import exact_decimal
 from construct.front.parse import parse_number
-from proofs.checker import check_certificate, read_certificate
+from proofs.checker import certificate_number, check_certificate, read_certificate
 
 LIBRARIES = ("torch", "zuko", "freia")
 INSTALL_HINT = 'pip install -e ".[torch]"'
@@ -104,7 +104,7 @@ class FloatWord:
 def _float(s: str, what: str) -> float:
     """The float64 nearest to an exact number string (checked already), or ExportError if out of range."""
     try:
-        x = float(s) if "/" not in s else float(parse_number(s, max_digits=None))
+        x = float.fromhex(s) if "x" in s else float(s) if "/" not in s else float(parse_number(s, max_digits=None))
     except OverflowError:
         x = math.inf
     if math.isinf(x):
@@ -357,8 +357,8 @@ def refuse_inaccurate_flow(cert, word: FloatWord) -> None:
     factors that are not ``T`` in float64 (long exact entries, or a float
     certificate with a large tolerance).
     """
-    largest = max(abs(parse_number(x, max_digits=None)) for row in cert["matrix"] for x in row)
-    allowed = Fraction(CHECK_TOLERANCE) * largest
+    largest = max(abs(certificate_number(x)) for row in cert["matrix"] for x in row)
+    allowed = Fraction(CHECK_TOLERANCE) * Fraction(int(largest.p), int(largest.q))
     rounded = {
         "format": cert["format"], "n": cert["n"], "split": cert["split"], "mode": "any", "matrix": cert["matrix"],
         "factors": [{"kind": kind, "shear": [[exact_decimal(x) for x in row] for row in shear.tolist()],

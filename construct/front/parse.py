@@ -23,7 +23,11 @@ value may have at most ``MAX_DIGITS`` decimal digits in its numerator and in
 its denominator (400: every float64 value fits, ``1e100000`` does not), and an
 input at most ``MAX_INPUT_BYTES`` bytes (16 MiB). Both are keyword arguments
 (``max_digits``, ``max_bytes``; ``None`` lifts a limit) and flags of
-``couplings factor`` (``--max-digits``, ``--max-input-mb``).
+``couplings factor`` (``--max-digits``, ``--max-input-mb``). A ``.npy`` of
+binary numbers (floats or integers of at most 8 bytes) carries no exponent to
+blow up, so it has its own limit ``max_binary_bytes``, which ``couplings
+factor`` sets to ``MAX_BINARY_BYTES`` (128 MiB: a float64 matrix of n = 4096)
+for float arithmetic, where bytes do not predict the cost.
 
 >>> parse_number("1e100000")
 Traceback (most recent call last):
@@ -51,6 +55,7 @@ from proofs.rational_functions import parse as parse_expression, tokens
 
 MAX_DIGITS = 400  # per entry, numerator and denominator each: every float64 value fits (at most 324 digits)
 MAX_INPUT_BYTES = 16 * 2**20
+MAX_BINARY_BYTES = 128 * 2**20
 _NPY_MAGIC = b"\x93NUMPY"
 
 
@@ -214,8 +219,9 @@ def _show_json(x) -> str:
     return s if len(s) <= 40 else s[:37] + "..."
 
 
-def _npy_header(path: Path, name: str, max_bytes: int | None):
-    """Read and check a ``.npy`` header before numpy allocates anything: magic string, shape, declared size."""
+def _npy_header(path: Path, name: str, max_bytes: int | None, max_binary_bytes: int | None):
+    """Read and check a ``.npy`` header before numpy allocates anything: magic string, shape, declared size
+    (binary numbers of at most 8 bytes within ``max_binary_bytes``, others within ``max_bytes``)."""
     try:
         with open(path, "rb") as fh:
             if fh.read(len(_NPY_MAGIC)) != _NPY_MAGIC:
@@ -233,6 +239,8 @@ def _npy_header(path: Path, name: str, max_bytes: int | None):
     declared = math.prod(shape) * dtype.itemsize
     if dtype.hasobject:
         return  # refused with a clear message after loading (without pickles nothing big is allocated)
+    if dtype.kind in "iuf" and dtype.itemsize <= 8:
+        max_bytes = max_binary_bytes
     if max_bytes is not None and declared > max_bytes:
         raise InputError(
             f"{name} declares a {'x'.join(map(str, shape))} array of {declared} bytes, above the input limit of "
@@ -242,8 +250,9 @@ def _npy_header(path: Path, name: str, max_bytes: int | None):
         raise InputError(f"{name} is truncated: its header declares shape {shape} ({declared} bytes) but it holds {size}")
 
 
-def _from_npy(path: Path, name: str, max_digits: int | None = MAX_DIGITS, max_bytes: int | None = MAX_INPUT_BYTES) -> DomainMatrix:
-    _npy_header(path, name, max_bytes)
+def _from_npy(path: Path, name: str, max_digits: int | None = MAX_DIGITS, max_bytes: int | None = MAX_INPUT_BYTES,
+              max_binary_bytes: int | None = MAX_INPUT_BYTES) -> DomainMatrix:
+    _npy_header(path, name, max_bytes, max_binary_bytes)
     try:
         a = np.load(path, allow_pickle=False)
     except OSError as e:
@@ -311,20 +320,22 @@ def _read_limited(fh, name: str, max_bytes: int | None) -> bytes:
     return data
 
 
-def read_matrix(path: str | Path, max_digits: int | None = MAX_DIGITS, max_bytes: int | None = MAX_INPUT_BYTES) -> DomainMatrix:
+def read_matrix(path: str | Path, max_digits: int | None = MAX_DIGITS, max_bytes: int | None = MAX_INPUT_BYTES,
+                max_binary_bytes: int | None = MAX_INPUT_BYTES) -> DomainMatrix:
     """Square matrix over ``QQ`` from ``path``, read by suffix: ``.json``, ``.npy``, ``.mtx`` (Matrix Market),
     else CSV; ``-`` is CSV on stdin.
 
     Text is UTF-8, with or without a byte order mark (in a file or on stdin).
     ``max_digits`` bounds every entry (see :func:`parse_number`), ``max_bytes``
-    the size of the input; ``None`` lifts a limit.
+    the size of the input, ``max_binary_bytes`` that of a ``.npy`` of binary
+    numbers; ``None`` lifts a limit.
     """
     if str(path) == "-":
         path, name = None, "stdin"
     else:
         path, name = Path(path), str(path)
         if path.suffix.lower() == ".npy":
-            return _from_npy(path, name, max_digits, max_bytes)
+            return _from_npy(path, name, max_digits, max_bytes, max_binary_bytes)
     try:
         if path is None:
             data = _read_limited(sys.stdin.buffer, name, max_bytes)

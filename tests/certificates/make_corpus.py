@@ -67,7 +67,7 @@ def corpus():
         "exponent_bomb.json": (edit(HAND, ("matrix", 0, 0), "1e999999999"), 'matrix[1][1] is "1e999999999", whose exponent is beyond the limit'),
         "long_number.json": (edit(HAND, ("matrix", 0, 0), "1" * 100_001), "matrix[1][1] is"),
         "missing_key.json": ({k: v for k, v in HAND.items() if k != "claims"}, "the certificate is missing the key(s) claims"),
-        "wrong_format.json": (edit(HAND, ("format",), "couplings.certificate/2"), 'format is "couplings.certificate/2"'),
+        "wrong_format.json": (edit(HAND, ("format",), "couplings.certificate/3"), 'format is "couplings.certificate/3"'),
         "bool_n.json": (edit(HAND, ("n",), True), "n is true, expected a positive integer"),
         "bad_arith.json": (edit(HAND, ("claims", "arith"), "float32"), 'claims.arith is "float32"'),
         "extra_factor_key.json": (edit(HAND, ("factors", 0, "note"), "x"), 'factor 1 has the keys ["kind", "note", "scale", "shear"]'),
