@@ -87,3 +87,9 @@ def test_a_coupling_condition_from_its_parts_is_the_condition_of_the_whole(seed)
         else:
             M[:p, :p], M[:p, p:] = np.diag(scale), S
         assert coupling_condition(kind, S, scale, p) == pytest.approx(np.linalg.cond(M), rel=1e-9)
+
+
+def test_the_command_lines_export_targets_are_the_export_modules():
+    from construct.front import cli, export
+
+    assert cli.EXPORT_LIBRARIES == export.LIBRARIES
