@@ -194,7 +194,7 @@ def _version() -> str:
         return "unknown"
 
 
-def _add_format(p, hidden_json: bool = False) -> None:
+def _format_option(p, hidden_json: bool = False) -> None:
     p.add_argument("--format", choices=("table", "json"), default="table",
                    help="print a readable table or JSON (default %(default)s)")
     if hidden_json:  # the old spelling, kept working
@@ -202,12 +202,18 @@ def _add_format(p, hidden_json: bool = False) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line: one subcommand per ``_add_*`` function below, in the order ``--help`` lists them."""
     parser = Parser(
         prog="couplings", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--version", action="version", version=f"couplings {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_add_factor, _add_explain, _add_verify, _add_bounds, _add_prove, _add_fit, _add_minimal, _add_export):
+        add(sub)
+    return parser
 
+
+def _add_factor(sub) -> None:
     p = sub.add_parser(
         "factor",
         help="factor a matrix into couplings, check it, print or save the certificate",
@@ -303,6 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=run_factor)
 
+
+def _add_explain(sub) -> None:
     ex = sub.add_parser(
         "explain",
         help="walk through a factorization step by step (for teaching)",
@@ -320,6 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "environment (default %(default)s)")
     ex.set_defaults(run=run_explain)
 
+
+def _add_verify(sub) -> None:
     v = sub.add_parser(
         "verify",
         help="check a certificate with the independent checker",
@@ -331,6 +341,8 @@ def build_parser() -> argparse.ArgumentParser:
     checker.add_arguments(v)
     v.set_defaults(run=run_verify)
 
+
+def _add_bounds(sub) -> None:
     b = sub.add_parser(
         "bounds",
         help="property-test the bounds: sample families, factor, check every certificate",
@@ -356,10 +368,12 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on the Dask cluster at ADDRESS (such as tcp://host:8786), whose workers must run "
                    "this version of couplings; a worker that dies has its matrices run again")
-    _add_format(b, hidden_json=True)
+    _format_option(b, hidden_json=True)
     b.add_argument("--save-dir", default=".", help="where failing certificates are saved (default .)")
     b.set_defaults(run=run_bounds)
 
+
+def _add_prove(sub) -> None:
     pr = sub.add_parser(
         "prove",
         help="prove the gadget identities symbolically, or check the lower-bound witnesses",
@@ -373,9 +387,11 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--lower-bound", action="store_true", help="check the lower-bound witnesses instead")
     pr.add_argument("--sizes", nargs="+", type=even_size, default=[2, 4, 6], metavar="N",
                     help="matrix sizes n = 2d (even; default 2 4 6)")
-    _add_format(pr)
+    _format_option(pr)
     pr.set_defaults(run=run_prove)
 
+
+def _add_fit(sub) -> None:
     ft = sub.add_parser(
         "fit",
         help="the paper's regression experiment: fit random maps with k couplings by least squares",
@@ -391,10 +407,12 @@ def build_parser() -> argparse.ArgumentParser:
     ft.add_argument("--trials", type=positive_int, default=5, help="random maps per k (default 5)")
     ft.add_argument("--mode", choices=MODES, default="any")
     ft.add_argument("--seed", type=int, default=0)
-    _add_format(ft, hidden_json=True)
+    _format_option(ft, hidden_json=True)
     ft.add_argument("--plot", metavar="FILE.png", help="draw error against k (needs matplotlib: pip install -e '.[plot]')")
     ft.set_defaults(run=run_fit)
 
+
+def _add_minimal(sub) -> None:
     mn = sub.add_parser(
         "minimal",
         help="the least number of couplings for a matrix, with evidence for both bounds",
@@ -409,9 +427,11 @@ def build_parser() -> argparse.ArgumentParser:
     mn.add_argument("--seed", type=int, default=0, help="seed for the free choices (default %(default)s)")
     mn.add_argument("--groebner-seconds", type=float, default=20.0,
                     help="time for a Groebner computation when the bounds differ; 0 skips it (default %(default)s)")
-    _add_format(mn)
+    _format_option(mn)
     mn.set_defaults(run=run_minimal)
 
+
+def _add_export(sub) -> None:
     xp = sub.add_parser(
         "export",
         help="turn a certificate into a runnable PyTorch flow (native, zuko or FrEIA) mapping x to T x",
@@ -433,7 +453,6 @@ def build_parser() -> argparse.ArgumentParser:
                     "sign flip at the input (a FixedLinearTransform) instead of refusing them")
     xp.add_argument("--seed", type=int, default=0, help="seed of --check's batches (default %(default)s)")
     xp.set_defaults(run=run_export)
-    return parser
 
 
 def slow_warning(T, method: str, arith: str = "exact") -> str | None:
