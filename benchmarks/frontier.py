@@ -28,7 +28,7 @@ the JSON keeps the raw per-``k`` values. This is a measured frontier (an
 upper bound on the true one, from finitely many starts), not a theorem.
 
     python benchmarks/frontier.py                  # table, docs/frontier.json and docs/frontier.png
-    python benchmarks/frontier.py --sizes 4 8 --samples 1 --ks 4 5 6   # about a minute
+    python benchmarks/frontier.py --sizes 4 8 --samples 1 --ks 4 5 6   # a minute or two of CPU
 """
 
 from __future__ import annotations

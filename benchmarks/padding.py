@@ -37,7 +37,7 @@ Reported per setting (mean over seeds, and per seed in the JSON):
   quantiles of the smallest and the largest and of their ratio.
 
     python benchmarks/padding.py            # 3 seeds x 400 steps, about 9 minutes of CPU; docs/padding.{json,png}
-    python benchmarks/padding.py --quick    # 1 seed, fewer steps, about a minute
+    python benchmarks/padding.py --quick    # 1 seed, 150 steps, 400 test points: about 1.5 minutes of CPU
 
 CPU only, one thread (``torch.set_num_threads(1)``). Numbers depend on the
 seed and the step budget; the JSON records both.
@@ -335,7 +335,7 @@ def figure(rows: list[dict], path: Path) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1 seed, 150 steps, 400 test points (about a minute of CPU)")
+    parser.add_argument("--quick", action="store_true", help="1 seed, 150 steps, 400 test points (about 1.5 minutes of CPU)")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--test", type=int, default=1000, help="held-out points per setting")
