@@ -60,7 +60,7 @@ torch.set_default_dtype(torch.float64)
 
 
 def sample(family: str, n: int, rng: np.random.Generator) -> np.ndarray:
-    """A Gaussian or Haar-orthogonal ``n x n`` matrix, rounded to multiples of ``2^-8`` (exact builders take it as is)."""
+    """A Gaussian or Haar-orthogonal ``n x n`` matrix, rounded to multiples of ``2^-8`` (exact builders take it)."""
     A = rng.standard_normal((n, n))
     if family == "orthogonal":
         Q, R = np.linalg.qr(A)
@@ -157,7 +157,9 @@ def constructions(T: np.ndarray, exact_max: int) -> list[dict]:
     n = T.shape[0]
     out = []
     exact = from_rows([[Fraction(x) for x in row] for row in T.tolist()])
-    runs = [("levels", "exact"), ("levels", "float64")] + ([("short", "exact"), ("paper", "exact")] if n <= exact_max else [])
+    runs = [("levels", "exact"), ("levels", "float64")]
+    if n <= exact_max:
+        runs += [("short", "exact"), ("paper", "exact")]
     for method, arith in runs:
         f = factor(exact if arith == "exact" else from_rows(T.tolist()), method=method, arith=arith)
         c = conditioning(f)
@@ -224,7 +226,8 @@ def main(argv=None) -> int:
                 r = frontier_for(T, ks, args.starts, args.exact_max, args.evaluations, rng)
                 r.update(family=family, n=n, sample=i)
                 results.append(r)
-                print(f"{family} n={n} #{i}: cond T {r['cond_T']:.3g}, {time.perf_counter() - start:.0f} s", file=sys.stderr)
+                print(f"{family} n={n} #{i}: cond T {r['cond_T']:.3g}, {time.perf_counter() - start:.0f} s",
+                      file=sys.stderr)
     print(table(results))
     print(f"{time.perf_counter() - start:.0f} s wall; ratio = best largest factor cond / cond T over the samples "
           f"(worst sample); a word counts if its product is T to {GOAL:g} relative; a measured frontier, not a theorem")

@@ -312,7 +312,8 @@ def figure(rows: list[dict], path: Path) -> None:
         axes[i, 0].scatter(data[:, 0], data[:, 1], s=1, c="k")
         axes[i, 0].set_title(f"{dataset}: data" if i == 0 else dataset, fontsize=8)
         for j, (kind, dim) in enumerate(PADDINGS):
-            first = next(r for r in rows if (r["dataset"], r["padding"], r["dim"], r["seed"]) == (dataset, kind, dim, 0))
+            key = (dataset, kind, dim, 0)
+            first = next(r for r in rows if (r["dataset"], r["padding"], r["dim"], r["seed"]) == key)
             pts = np.array(first["samples"])
             ax = axes[i, j + 1]
             ax.scatter(pts[:, 0], pts[:, 1], s=1, c="C0")
@@ -335,7 +336,8 @@ def figure(rows: list[dict], path: Path) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1 seed, 150 steps, 400 test points (about 1.5 minutes of CPU)")
+    parser.add_argument("--quick", action="store_true",
+                        help="1 seed, 150 steps, 400 test points (about 1.5 minutes of CPU)")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--test", type=int, default=1000, help="held-out points per setting")
