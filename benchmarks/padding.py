@@ -37,7 +37,7 @@ Reported per setting (mean over seeds, and per seed in the JSON):
   quantiles of the smallest and the largest and of their ratio.
 
     python benchmarks/padding.py            # 3 seeds x 400 steps, about 9 minutes of CPU; docs/padding.{json,png}
-    python benchmarks/padding.py --quick    # 1 seed, fewer steps, about a minute
+    python benchmarks/padding.py --quick    # 1 seed, 150 steps, 400 test points: about 1.5 minutes of CPU
 
 CPU only, one thread (``torch.set_num_threads(1)``). Numbers depend on the
 seed and the step budget; the JSON records both.
@@ -61,6 +61,8 @@ ZERO_NOISE = 0.01
 IMPORTANCE = 128
 PADDINGS = [("none", 2), ("zero", 4), ("zero", 8), ("gauss", 4), ("gauss", 8)]
 DATASETS = ["moons", "ring8", "checkerboard"]
+#: per-point arrays the figure draws (seed 0 only); the JSON keeps them for seed 0 alone
+FIGURE_ONLY = ("samples", "log10_sigma_min")
 
 
 # ---------------------------------------------------------------- data
@@ -310,7 +312,8 @@ def figure(rows: list[dict], path: Path) -> None:
         axes[i, 0].scatter(data[:, 0], data[:, 1], s=1, c="k")
         axes[i, 0].set_title(f"{dataset}: data" if i == 0 else dataset, fontsize=8)
         for j, (kind, dim) in enumerate(PADDINGS):
-            first = next(r for r in rows if (r["dataset"], r["padding"], r["dim"], r["seed"]) == (dataset, kind, dim, 0))
+            key = (dataset, kind, dim, 0)
+            first = next(r for r in rows if (r["dataset"], r["padding"], r["dim"], r["seed"]) == key)
             pts = np.array(first["samples"])
             ax = axes[i, j + 1]
             ax.scatter(pts[:, 0], pts[:, 1], s=1, c="C0")
@@ -333,7 +336,8 @@ def figure(rows: list[dict], path: Path) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1 seed, 150 steps, 400 test points (about a minute of CPU)")
+    parser.add_argument("--quick", action="store_true",
+                        help="1 seed, 150 steps, 400 test points (about 1.5 minutes of CPU)")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--test", type=int, default=1000, help="held-out points per setting")
@@ -354,8 +358,9 @@ def main(argv=None) -> int:
           f"zero padding = N(0, {ZERO_NOISE}^2); nll in nats per point (data coordinates); "
           "sigma: singular values of the generator's Jacobian at test points")
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    kept = [r if r["seed"] == 0 else {k: v for k, v in r.items() if k not in FIGURE_ONLY} for r in rows]
     args.out.write_text(json.dumps({"settings": vars(args) | {"out": str(args.out.name)}, "zero_noise": ZERO_NOISE,
-                                    "summary": summary, "runs": rows}, indent=1))
+                                    "summary": summary, "runs": kept}))
     figure(rows, args.out.with_suffix(".png"))
     return 0
 
