@@ -39,11 +39,69 @@ import flint
 import mpmath
 import numpy as np
 import scipy.linalg
+import scipy.sparse
 from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 from sympy.polys.matrices._dfm import DFM
 
+from construct.core.matrices import identity as domain_identity
+from construct.core.matrices import scale_columns as domain_scale_columns
+from construct.core.matrices import scale_rows as domain_scale_rows
+from construct.core.matrices import zeros as domain_zeros
 from construct.core.pivoting import Singular, level_lu
+
+
+class Domain:
+    """SymPy ``DomainMatrix`` over a field ``K`` (``QQ``, or rational functions): the exact constructions' words.
+
+    Only what a :class:`~construct.core.couplings.Word` needs: its merge and its products.
+    """
+
+    name = "exact"
+
+    def __init__(self, K=QQ):
+        self.K = K
+
+    def add(self, A, B):
+        return A + B
+
+    def scale_rows(self, s, A):
+        return domain_scale_rows(s, A)
+
+    def scale_columns(self, A, s):
+        return domain_scale_columns(A, s)
+
+    def matmul(self, A, B):
+        return A * B
+
+    def columns(self, M, c0, c1):
+        return M[:, c0:c1]
+
+    def rows(self, M, r0, r1):
+        return M[r0:r1, :]
+
+    def hstack(self, A, B):
+        return A.hstack(B).to_dense()
+
+    def vstack(self, A, B):
+        return A.vstack(B).to_dense()
+
+    def rows_of(self, M) -> list:
+        return M.to_list()
+
+    def identity(self, n):
+        return domain_identity(n, self.K)
+
+    def zeros(self, r, c):
+        return domain_zeros(r, c, self.K)
+
+    def unit_scale(self, shear):
+        return (shear.domain.one,) * shear.shape[0]
+
+    def is_identity(self, shear, scale) -> bool:
+        """Decided by value: exact numbers are what they are."""
+        one = shear.domain.one
+        return shear.is_zero_matrix and (scale is None or all(s == one for s in scale))
 
 
 class Exact:
@@ -117,6 +175,13 @@ class Exact:
     def log2_abs(self, x) -> float:
         return math.log2(abs(int(x.p))) - math.log2(int(x.q))  # Python ints: any size
 
+    def unit_scale(self, shear):
+        return (flint.fmpq(1),) * len(shear)
+
+    def is_identity(self, shear, scale) -> bool:
+        """A unit factor with a zero shear (a scaled factor is kept while building: the count is the construction's)."""
+        return scale is None and self.is_zero(shear)
+
 
 def _to_fmpq(v):
     """An int or a rational (``Fraction``, ``fmpq``) as an ``fmpq``."""
@@ -166,6 +231,34 @@ class _Numeric:
     def scale_rows(self, s, A):
         return np.asarray(s)[:, None] * A
 
+    def scale_columns(self, A, s):
+        return A * np.asarray(s)[None, :]
+
+    def matmul(self, A, B):
+        return A @ B
+
+    def columns(self, M, c0, c1):
+        return M[:, c0:c1]
+
+    def rows(self, M, r0, r1):
+        return M[r0:r1, :]
+
+    def hstack(self, A, B):
+        return np.hstack([A, B])
+
+    def vstack(self, A, B):
+        return np.vstack([A, B])
+
+    def rows_of(self, M) -> list:
+        return M.tolist()
+
+    def unit_scale(self, shear):
+        return (self.scalar(1),) * shear.shape[0]
+
+    def is_identity(self, shear, scale) -> bool:
+        """A unit factor with a zero shear (a scaled factor is kept while building: the count is the construction's)."""
+        return scale is None and self.is_zero(shear)
+
     def is_zero(self, A):
         return not np.any(A != 0)
 
@@ -201,6 +294,12 @@ class Float64(_Numeric):
 
     def right_solve_lower(self, B, L):
         return scipy.linalg.solve_triangular(L, B.T, trans="T", lower=True).T
+
+    def matmul(self, A, B):
+        """``A B``; a large sparse ``B`` (cross swaps, fine levels) through ``scipy.sparse``."""
+        if B.size > 4096 and np.count_nonzero(B) < B.size // 8:
+            return np.asarray((scipy.sparse.csc_matrix(B).T @ A.T).T)  # dense @ sparse, column-major
+        return A @ B
 
     def qr(self, A):
         """``(Q, R)``: ``A = Q R``, ``Q`` orthogonal, ``R`` upper triangular (LAPACK's Householder QR)."""

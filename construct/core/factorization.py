@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sympy.polys.matrices import DomainMatrix
 
 from construct.core.couplings import Word
-from construct.core.numeric import exact_decimal, matrix_rows, round_up
+from construct.core.numeric import exact_decimal, round_up
 
 FORMAT = "couplings.certificate/1"
 
@@ -54,10 +54,7 @@ class Factorization:
             "split": self.word.p,
             "mode": self.mode,
             "matrix": _strings(self.matrix.to_list()),
-            "factors": [
-                {"kind": f.kind, "shear": _strings(matrix_rows(f.shear), entry), "scale": [entry(s) for s in f.scale]}
-                for f in self.word
-            ],
+            "factors": self.word.certificate_factors(entry),
             "claims": {"method": self.method, "count": self.count, "bound": self.bound},
         }
         if self.tolerance is not None:

@@ -77,11 +77,11 @@ from construct.core.couplings import Coupling, Word
 from construct.core.errors import InputError, negative_det_message
 from construct.core.factorization import Factorization
 from construct.core.matrices import diagonal, from_rows, identity, join, permutation_matrix, scale_columns, scale_rows
-from construct.core.numeric import NumericWord, block_product, tolerance
+from construct.core.numeric import tolerance
 from construct.methods.balancing import balance, times_power_of_two
 from construct.methods.frames import (
-    WordBuilder,
     capacity_splits,
+    cross_swap,
     frame_signs,
     frames,
     level_splits,
@@ -180,18 +180,18 @@ def build_levels(T: DomainMatrix, mode: str, arith, rng=None, spread=False, p=No
         E = [e * a.power2(-removed[c]) for e, c in zip(E, coords[m])]
         lower_scales = [_frame_scales(a, exponents, coords[t][d:]) for t, exponents in enumerate(lower_exponents)]
         upper_scales = [_frame_scales(a, exponents, coords[t][:d]) for t, exponents in enumerate(upper_exponents)]
-    w = WordBuilder(a)
+    w = Word(n, d, arith=a)
     for r in rounds:
-        w.cross_swap(r, d)
+        cross_swap(w, r, d)
     for t in range(m + 1):
-        w.append("lower", X[t], E[d:] if t == m else lower_scales[t])
+        w.append(Coupling("lower", X[t], E[d:] if t == m else lower_scales[t]))
         if t < m:
-            w.cross_swap(oriented_pairs(swaps[t], t, flipped_frames), d, bottom=n - d)
+            cross_swap(w, oriented_pairs(swaps[t], t, flipped_frames), d, bottom=n - d)
     for t in range(m, -1, -1):
         scale = E[:d] if t == m else upper_scales[t]
         if t < m:
-            w.cross_swap(oriented_pairs(swaps[t], t), d, inverse=True, bottom=n - d)
-        w.append("upper", Y[t] if scale is None else a.scale_rows(scale, Y[t]), scale)
+            cross_swap(w, oriented_pairs(swaps[t], t), d, inverse=True, bottom=n - d)
+        w.append(Coupling("upper", Y[t] if scale is None else a.scale_rows(scale, Y[t]), scale))
     return w.factors, len(rounds), growth
 
 
@@ -313,10 +313,9 @@ def build_with_mixing(T: DomainMatrix, mode: str, a, rng, spread=False):
     A, B = ([[unit * rng.choice((-1, 0, 1)) for _ in range(d)] for _ in range(d)] for _ in range(2))
     R = join(identity(d) + from_rows(B) * from_rows(A), from_rows(B), from_rows(A), identity(d))
     mixed, mixed_rounds, mixed_largest = build_levels(T * R, mode, a, rng, spread)
-    w = WordBuilder(a)
-    w.factors = mixed
-    w.append("lower", a.sparse(d, d, [(i, j, -x) for i, row in enumerate(A) for j, x in enumerate(row) if x]))
-    w.append("upper", a.sparse(d, d, [(i, j, -x) for i, row in enumerate(B) for j, x in enumerate(row) if x]))
+    w = Word(n, d, mixed, arith=a)
+    w.append(Coupling("lower", a.sparse(d, d, [(i, j, -x) for i, row in enumerate(A) for j, x in enumerate(row) if x]), None))
+    w.append(Coupling("upper", a.sparse(d, d, [(i, j, -x) for i, row in enumerate(B) for j, x in enumerate(row) if x]), None))
     if mixed_largest < largest and len(w.factors) <= levels_bound(n):
         return w.factors, mixed_rounds, True
     return factors, rounds, False
@@ -406,7 +405,7 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
         if largest <= GOAL * condition:
             break
     _, factors, stages, stage_bounds = best
-    w = NumericWord(n, d, factors, a.scalar(1))
+    w = Word(n, d, factors, arith=a)
     tol = tolerance(w, T, a)
     return Factorization(T, w, mode, "levels", levels_bound(n), stages, stage_bounds, arith=a.name,
                          digits=a.digits if a.name == "mp" else None, tolerance=tol)
@@ -462,7 +461,7 @@ def factor_split_levels(T: DomainMatrix, p: int, rng: random.Random, a, mode: st
     _, factors, stages, spare = best
     stage_bounds = {"rounds": (m, ""), "rotations": (4 * m + 4, ""), "R (T = QR)": (4 * m + 2, ""),
                     "halving": (spare, ""), "total": (bound, "")}
-    w = NumericWord(n, p, factors, a.scalar(1))
+    w = Word(n, p, factors, arith=a)
     return Factorization(T, w, mode, "levels", bound, stages, stage_bounds, arith=a.name,
                          digits=a.digits if a.name == "mp" else None, tolerance=tolerance(w, T, a))
 
@@ -475,8 +474,7 @@ RESIDUAL_GOAL = 1000
 
 def _relative_residual(factors, p: int, Tn, a) -> float:
     """``max |F_1 ... F_k - T| / max |T|``, the product evaluated in the arithmetic ``a``."""
-    word = NumericWord(Tn.shape[0], p, factors, a.scalar(1))  # unit scales written out
-    P = block_product([(f.kind, f.shear, f.scale) for f in word], p, a.identity(Tn.shape[0]))
+    P = Word(Tn.shape[0], p, factors, arith=a).times(a.identity(Tn.shape[0]))
     return float(np.max(np.abs(P - Tn)) / np.max(np.abs(Tn)))
 
 
@@ -506,10 +504,8 @@ def split_qr_levels(T: DomainMatrix, p: int, rng: random.Random, a, mode: str = 
         return None
     if rotated is None:
         return None
-    w = WordBuilder(a)
-    w.factors = list(rotated[0])
-    for factor in upper:
-        w.append(*factor)
+    w = Word(T.shape[0], p, rotated[0], arith=a)
+    w.extend(upper)
     return w.factors, rotated[1], rotated[2], len(upper)
 
 

@@ -51,9 +51,10 @@ import flint
 import numpy as np
 import scipy.linalg
 
+from construct.core.couplings import Coupling, Word
 from construct.methods.frames import (
-    WordBuilder,
     capacity_splits,
+    cross_swap,
     frame_signs,
     frames,
     level_splits,
@@ -299,7 +300,7 @@ def build_rotations(T: np.ndarray, mode: str, a, rng, p: int | None = None):
     images, sigma = signed_permutation(rounds, n)
     assert images == coords[m]
     signs = frame_signs(swaps, n, flipped)
-    w = WordBuilder(a)
+    w = Word(n, d, arith=a)
     for t in range(m, -1, -1):
         pos, sign = {c: p for p, c in enumerate(coords[t])}, signs[t]
         x1s, ys, x2s = [], [], []
@@ -310,23 +311,22 @@ def build_rotations(T: np.ndarray, mode: str, a, rng, p: int | None = None):
             x2s.append((rows, cols, row_signs, col_signs, X2))
             ys.append((cols, rows, col_signs, row_signs, Y))
         for kind, shears in (("lower", x1s), ("upper", ys), ("lower", x2s)):
-            w.append(kind, a.assemble(*((n - d, d) if kind == "lower" else (d, n - d)), shears))
+            w.append(Coupling(kind, a.assemble(*((n - d, d) if kind == "lower" else (d, n - d)), shears), None))
         if t > 0:  # G_(t-1)^-1 = G(-Pi), in the form L U L whose ends merge with the level couplings
-            w.cross_swap([(p, q, -s) for p, q, s in oriented_pairs(swaps[t - 1], t - 1, flipped)], d, bottom=n - d)
+            cross_swap(w, [(p, q, -s) for p, q, s in oriented_pairs(swaps[t - 1], t - 1, flipped)], d, bottom=n - d)
     # D Phi_m = (P S) F with F diagonal: F passes through every coupling, F L(X) = L(F_b X F_a^-1) F, and is
     # absorbed at the right end
     F = np.array([sigma[p] * signs[m][p] * D[c] for p, c in enumerate(coords[m])])
     assert mode != "positive" or np.all(F > 0), "positive mode left a negative sign"
     if np.any(F != 1):
-        w.factors = [(kind, (F[d:, None] * S / F[None, :d]) if kind == "lower" else (F[:d, None] * S / F[None, d:]),
-                      scale) for kind, S, scale in w.factors]
+        w.factors = [Coupling(kind, (F[d:, None] * S / F[None, :d]) if kind == "lower" else
+                              (F[:d, None] * S / F[None, d:]), scale) for kind, S, scale in w.factors]
     if np.any(F * columns != 1):
         _absorb_right(w, a, F * columns, d)
-    word = WordBuilder(a)
+    word = Word(n, d, arith=a)
     for r in rounds:
-        word.cross_swap(r, d, bottom=n - d)
-    for factor in w.factors:
-        word.append(*factor)
+        cross_swap(word, r, d, bottom=n - d)
+    word.extend(w.factors)
     return word.factors, len(rounds), len(w.factors)
 
 
@@ -392,5 +392,5 @@ def _absorb_right(w, a, F, d):
     e = len(F) - d
     kind, X, B = w.factors.pop() if w.factors and w.factors[-1][0] == "lower" else ("lower", a.zeros(e, d), None)
     if np.any(F[:d] != 1):
-        w.append("upper", a.zeros(d, e), list(F[:d]))
-    w.append("lower", X * F[:d][None, :], list(F[d:] if B is None else F[d:] * np.asarray(B)))
+        w.append(Coupling("upper", a.zeros(d, e), list(F[:d])))
+    w.append(Coupling("lower", X * F[:d][None, :], list(F[d:] if B is None else F[d:] * np.asarray(B))))
