@@ -10,6 +10,16 @@ a way to assemble signed sub-blocks into a matrix:
 * :class:`MP` -- mpmath numbers at ``digits`` significant digits in NumPy
   object arrays.
 
+Rotation levels (:mod:`construct.methods.rotations`) need square roots: a
+QR decomposition (``qr``) and the block LQ and cosine-sine split of a level
+(``rotation_level_shears``, :mod:`construct.core.orthogonal`). Float64 and
+MP have them; exact rationals raise :class:`NotAvailable`. What differs
+between the arithmetics is asked of the arithmetic, never of its name:
+``range_exponent`` (float64's exponent range is bounded),
+``certificate_digits`` (what a certificate records), ``negative_det_message``
+(whether a negative pivot product can be rounding's doing), ``is_identity``
+(which factors a word drops).
+
 ``lu(T, splits)`` pivots by blocks: the row order is chosen in float64 by
 :func:`construct.core.pivoting.level_lu` for the level recursion ``splits``
 (partial pivoting where the matrix does not fit in float64 or is singular
@@ -44,11 +54,18 @@ from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 from sympy.polys.matrices._dfm import DFM
 
+from construct.core.errors import negative_det_message
+from construct.core.matrices import binary_exponent
 from construct.core.matrices import identity as domain_identity
 from construct.core.matrices import scale_columns as domain_scale_columns
 from construct.core.matrices import scale_rows as domain_scale_rows
 from construct.core.matrices import zeros as domain_zeros
+from construct.core.orthogonal import ball_level_shears, level_shears
 from construct.core.pivoting import Singular, level_lu
+
+
+class NotAvailable(ValueError):
+    """An operation the arithmetic does not have (square roots in exact rationals); the message says which."""
 
 
 class Domain:
@@ -109,6 +126,7 @@ class Exact:
 
     name = "exact"
     is_exact = True
+    certificate_digits = None
 
     def matrix(self, T: DomainMatrix):
         """``T`` as a list of rows of ``fmpq``."""
@@ -177,6 +195,30 @@ class Exact:
 
     def unit_scale(self, shear):
         return (flint.fmpq(1),) * len(shear)
+
+    def power2(self, k: int):
+        return flint.fmpq(2) ** k
+
+    def zeros(self, r, c):
+        return [[flint.fmpq(0)] * c for _ in range(r)]
+
+    def identity(self, n):
+        return [[flint.fmpq(int(i == j)) for j in range(n)] for i in range(n)]
+
+    def range_exponent(self, T) -> int:
+        """0: exact rationals have every exponent."""
+        return 0
+
+    def qr(self, A):
+        raise NotAvailable("a QR decomposition needs square roots, which exact rationals do not have "
+                           "(use --arith float64 or mp)")
+
+    def rotation_level_shears(self, M, a):
+        raise NotAvailable("rotation levels need square roots, which exact rationals do not have "
+                           "(use --arith float64 or mp)")
+
+    def negative_det_message(self, T) -> str:
+        return negative_det_message("det T < 0")
 
     def is_identity(self, shear, scale) -> bool:
         """A unit factor with a zero shear (a scaled factor is kept while building: the count is the construction's)."""
@@ -272,12 +314,28 @@ class _Numeric:
         """``2^k``, exact."""
         return self.scalar(2) ** k
 
+    def negative_det_message(self, T) -> str:
+        """Why positive mode refuses ``T``: ``det T < 0``, or a sign that rounding got wrong (told apart up to
+        ``EXACT_DET_SIZE``)."""
+        if T.shape[0] <= EXACT_DET_SIZE and T.det() > 0:
+            return (f"the pivots computed in {self.name} give det T < 0, but det T > 0: T is too ill-conditioned for "
+                    f"positive mode in {self.name} (use --arith exact, or --arith mp with more --digits)")
+        return negative_det_message(f"det T < 0 (its pivots computed in {self.name})")
+
+
+#: Up to this size a numeric sign of det T that disagrees with the exact one is told apart from det T < 0.
+EXACT_DET_SIZE = 256
+
+#: Float64 words are built for ``2^-e T`` when the entries' middle exponent ``e`` is beyond ``RANGE_BITS``.
+RANGE_BITS = 256
+
 
 class Float64(_Numeric):
     """IEEE double precision, LAPACK's partial-pivoting LU and triangular solves."""
 
     name = "float64"
     digits = 16
+    certificate_digits = None
     unit_roundoff = 2.0**-53
 
     def matrix(self, T: DomainMatrix):
@@ -304,6 +362,23 @@ class Float64(_Numeric):
     def qr(self, A):
         """``(Q, R)``: ``A = Q R``, ``Q`` orthogonal, ``R`` upper triangular (LAPACK's Householder QR)."""
         return np.linalg.qr(A)
+
+    def rotation_level_shears(self, M, a):
+        """``(X1, Y, X2, W_A, W_B)`` with ``M = diag(W_A, W_B) L(X1) U(Y) L(X2)``, by LAPACK's QR and CS splits."""
+        return level_shears(M, a)
+
+    def range_exponent(self, T: DomainMatrix) -> int:
+        """``e`` halfway between the exponents of the largest and the smallest nonzero ``|T_ij|``, or 0 when that is
+        within ``RANGE_BITS`` of 0.
+
+        Uniformly huge or tiny entries (a Gaussian matrix times ``1e-310``, whose
+        pivots' reciprocals overflow) are factored at the scale of 1, and the
+        power of two spread over the word (:func:`~construct.methods.balancing.times_power_of_two`);
+        entries spread over the whole range stay as they are, none flushed to 0.
+        """
+        exponents = [binary_exponent(x) for row in T.to_list() for x in row if x]
+        e = (max(exponents) + min(exponents)) // 2
+        return e if abs(e) > RANGE_BITS else 0
 
     def left_solve_upper(self, U, B):
         return scipy.linalg.solve_triangular(U, B, lower=False)
@@ -364,6 +439,18 @@ class MP(_Numeric):
         for i in range(n):
             M[i, i] = self.ctx.one
         return M
+
+    @property
+    def certificate_digits(self) -> int:
+        return self.digits
+
+    def range_exponent(self, T) -> int:
+        """0: mpmath's exponents are unbounded."""
+        return 0
+
+    def rotation_level_shears(self, M, a):
+        """``(X1, Y, X2, W_A, W_B)`` with ``M = diag(W_A, W_B) L(X1) U(Y) L(X2)``, by polar factors in balls."""
+        return ball_level_shears(M, a, self)
 
     def qr(self, A):
         """``(Q, R)``: ``A = Q R``, ``Q`` orthogonal, ``R`` upper triangular (mpmath's Householder QR)."""
