@@ -114,7 +114,7 @@ def _zeros(r, c):
     return flint.arb_mat(r, c)
 
 
-def _to_arb(A) -> flint.arb_mat:
+def to_arb(A) -> flint.arb_mat:
     """An object array of mpmath numbers as a python-flint ball matrix, exactly (the working precision holds them)."""
     def exact(x):
         sign, man, exp, _ = x._mpf_  # (-1)^sign man 2^exp: mpmath's representation
@@ -123,7 +123,7 @@ def _to_arb(A) -> flint.arb_mat:
     return flint.arb_mat([[exact(x) for x in row] for row in A])
 
 
-def _to_mp(B: flint.arb_mat, arith):
+def to_mp(B: flint.arb_mat, arith):
     """The midpoints of a ball matrix as an object array of mpmath numbers (rounded to the working precision)."""
     mpf = arith.ctx.mpf
     return np.array([[mpf(tuple(int(v) for v in x.mid().man_exp())) for x in row] for row in B.tolist()],
@@ -136,7 +136,7 @@ def ball_level_shears(M, a, arith):
     bits = arith.ctx.prec
     saved, flint.ctx.prec = flint.ctx.prec, bits + 32
     try:
-        rows = _to_arb(M).tolist()
+        rows = to_arb(M).tolist()
         MA, MB = flint.arb_mat(rows[:a]), flint.arb_mat(rows[a:])
         Q1 = _polar(MA.transpose(), bits)  # orthonormal columns spanning the rows of M[A, :]
         P = MB.transpose() - Q1 * (Q1.transpose() * MB.transpose())
@@ -147,7 +147,7 @@ def ball_level_shears(M, a, arith):
         # normal equations: symmetric positive definite, so no growth in the elimination (a Wilkinson-like W_B
         # loses 2^k to partial pivoting); they square cond W_B <= cond M, which the 32 guard bits absorb
         K = (WB.transpose() * WB).solve(WB.transpose() * (MB * Q1 * QA))
-        return tuple(_to_mp(B.mid(), arith) for B in (K + X, Y, X, WA, WB))
+        return tuple(to_mp(B.mid(), arith) for B in (K + X, Y, X, WA, WB))
     finally:
         flint.ctx.prec = saved
 
