@@ -13,7 +13,7 @@ from construct.core.matrices import from_rows
 from construct.front.factor import factor
 from construct.methods.levels import levels_bound
 from construct.methods.levels import routes
-from construct.methods.rotations import rotation_shears
+from construct.core.orthogonal import rotation_shears
 from proofs.checker import check_certificate
 from tests.helpers import exact_rows
 

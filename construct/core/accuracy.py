@@ -31,6 +31,7 @@ import mpmath
 import numpy as np
 
 from construct.core.conditioning import matrix_condition
+from construct.core.matrices import binary_exponent
 
 #: The default of ``--max-relative-error``.
 MAX_RELATIVE_ERROR = 1e-8
@@ -42,11 +43,6 @@ RELIABLE_FLOAT64_CONDITION = 1e12
 
 class AccuracyError(Exception):
     """A float64 or mp factorization that would be wrong beyond the allowed error; one sentence with the way out."""
-
-
-def binary_exponent(x) -> int:
-    """About ``log2 |x|`` of a nonzero rational (within 1), from the bit lengths alone."""
-    return int(x.numerator).bit_length() - int(x.denominator).bit_length()
 
 
 def scaled_rows(T) -> list[list[tuple[int, int]]]:

@@ -10,6 +10,16 @@ a way to assemble signed sub-blocks into a matrix:
 * :class:`MP` -- mpmath numbers at ``digits`` significant digits in NumPy
   object arrays.
 
+Rotation levels (:mod:`construct.methods.rotations`) need square roots: a
+QR decomposition (``qr``) and the block LQ and cosine-sine split of a level
+(``rotation_level_shears``, :mod:`construct.core.orthogonal`). Float64 and
+MP have them; exact rationals raise :class:`NotAvailable`. What differs
+between the arithmetics is asked of the arithmetic, never of its name:
+``range_exponent`` (float64's exponent range is bounded),
+``certificate_digits`` (what a certificate records), ``negative_det_message``
+(whether a negative pivot product can be rounding's doing), ``is_identity``
+(which factors a word drops).
+
 ``lu(T, splits)`` pivots by blocks: the row order is chosen in float64 by
 :func:`construct.core.pivoting.level_lu` for the level recursion ``splits``
 (partial pivoting where the matrix does not fit in float64 or is singular
@@ -39,11 +49,76 @@ import flint
 import mpmath
 import numpy as np
 import scipy.linalg
+import scipy.sparse
 from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 from sympy.polys.matrices._dfm import DFM
 
+from construct.core.errors import negative_det_message
+from construct.core.matrices import binary_exponent
+from construct.core.matrices import identity as domain_identity
+from construct.core.matrices import scale_columns as domain_scale_columns
+from construct.core.matrices import scale_rows as domain_scale_rows
+from construct.core.matrices import zeros as domain_zeros
+from construct.core.orthogonal import ball_level_shears, level_shears, to_arb, to_mp
 from construct.core.pivoting import Singular, level_lu
+
+
+class NotAvailable(ValueError):
+    """An operation the arithmetic does not have (square roots in exact rationals); the message says which."""
+
+
+class Domain:
+    """SymPy ``DomainMatrix`` over a field ``K`` (``QQ``, or rational functions): the exact constructions' words.
+
+    Only what a :class:`~construct.core.couplings.Word` needs: its merge and its products.
+    """
+
+    name = "exact"
+
+    def __init__(self, K=QQ):
+        self.K = K
+
+    def add(self, A, B):
+        return A + B
+
+    def scale_rows(self, s, A):
+        return domain_scale_rows(s, A)
+
+    def scale_columns(self, A, s):
+        return domain_scale_columns(A, s)
+
+    def matmul(self, A, B):
+        return A * B
+
+    def columns(self, M, c0, c1):
+        return M[:, c0:c1]
+
+    def rows(self, M, r0, r1):
+        return M[r0:r1, :]
+
+    def hstack(self, A, B):
+        return A.hstack(B).to_dense()
+
+    def vstack(self, A, B):
+        return A.vstack(B).to_dense()
+
+    def rows_of(self, M) -> list:
+        return M.to_list()
+
+    def identity(self, n):
+        return domain_identity(n, self.K)
+
+    def zeros(self, r, c):
+        return domain_zeros(r, c, self.K)
+
+    def unit_scale(self, shear):
+        return (shear.domain.one,) * shear.shape[0]
+
+    def is_identity(self, shear, scale) -> bool:
+        """Decided by value: exact numbers are what they are."""
+        one = shear.domain.one
+        return shear.is_zero_matrix and (scale is None or all(s == one for s in scale))
 
 
 class Exact:
@@ -51,6 +126,7 @@ class Exact:
 
     name = "exact"
     is_exact = True
+    certificate_digits = None
 
     def matrix(self, T: DomainMatrix):
         """``T`` as a list of rows of ``fmpq``."""
@@ -117,6 +193,37 @@ class Exact:
     def log2_abs(self, x) -> float:
         return math.log2(abs(int(x.p))) - math.log2(int(x.q))  # Python ints: any size
 
+    def unit_scale(self, shear):
+        return (flint.fmpq(1),) * len(shear)
+
+    def power2(self, k: int):
+        return flint.fmpq(2) ** k
+
+    def zeros(self, r, c):
+        return [[flint.fmpq(0)] * c for _ in range(r)]
+
+    def identity(self, n):
+        return [[flint.fmpq(int(i == j)) for j in range(n)] for i in range(n)]
+
+    def range_exponent(self, T) -> int:
+        """0: exact rationals have every exponent."""
+        return 0
+
+    def qr(self, A):
+        raise NotAvailable("a QR decomposition needs square roots, which exact rationals do not have "
+                           "(use --arith float64 or mp)")
+
+    def rotation_level_shears(self, M, a):
+        raise NotAvailable("rotation levels need square roots, which exact rationals do not have "
+                           "(use --arith float64 or mp)")
+
+    def negative_det_message(self, T) -> str:
+        return negative_det_message("det T < 0")
+
+    def is_identity(self, shear, scale) -> bool:
+        """A unit factor with a zero shear (a scaled factor is kept while building: the count is the construction's)."""
+        return scale is None and self.is_zero(shear)
+
 
 def _to_fmpq(v):
     """An int or a rational (``Fraction``, ``fmpq``) as an ``fmpq``."""
@@ -166,6 +273,34 @@ class _Numeric:
     def scale_rows(self, s, A):
         return np.asarray(s)[:, None] * A
 
+    def scale_columns(self, A, s):
+        return A * np.asarray(s)[None, :]
+
+    def matmul(self, A, B):
+        return A @ B
+
+    def columns(self, M, c0, c1):
+        return M[:, c0:c1]
+
+    def rows(self, M, r0, r1):
+        return M[r0:r1, :]
+
+    def hstack(self, A, B):
+        return np.hstack([A, B])
+
+    def vstack(self, A, B):
+        return np.vstack([A, B])
+
+    def rows_of(self, M) -> list:
+        return M.tolist()
+
+    def unit_scale(self, shear):
+        return (self.scalar(1),) * shear.shape[0]
+
+    def is_identity(self, shear, scale) -> bool:
+        """A unit factor with a zero shear (a scaled factor is kept while building: the count is the construction's)."""
+        return scale is None and self.is_zero(shear)
+
     def is_zero(self, A):
         return not np.any(A != 0)
 
@@ -179,12 +314,28 @@ class _Numeric:
         """``2^k``, exact."""
         return self.scalar(2) ** k
 
+    def negative_det_message(self, T) -> str:
+        """Why positive mode refuses ``T``: ``det T < 0``, or a sign that rounding got wrong (told apart up to
+        ``EXACT_DET_SIZE``)."""
+        if T.shape[0] <= EXACT_DET_SIZE and T.det() > 0:
+            return (f"the pivots computed in {self.name} give det T < 0, but det T > 0: T is too ill-conditioned for "
+                    f"positive mode in {self.name} (use --arith exact, or --arith mp with more --digits)")
+        return negative_det_message(f"det T < 0 (its pivots computed in {self.name})")
+
+
+#: Up to this size a numeric sign of det T that disagrees with the exact one is told apart from det T < 0.
+EXACT_DET_SIZE = 256
+
+#: Float64 words are built for ``2^-e T`` when the entries' middle exponent ``e`` is beyond ``RANGE_BITS``.
+RANGE_BITS = 256
+
 
 class Float64(_Numeric):
     """IEEE double precision, LAPACK's partial-pivoting LU and triangular solves."""
 
     name = "float64"
     digits = 16
+    certificate_digits = None
     unit_roundoff = 2.0**-53
 
     def matrix(self, T: DomainMatrix):
@@ -202,9 +353,32 @@ class Float64(_Numeric):
     def right_solve_lower(self, B, L):
         return scipy.linalg.solve_triangular(L, B.T, trans="T", lower=True).T
 
+    def matmul(self, A, B):
+        """``A B``; a large sparse ``B`` (cross swaps, fine levels) through ``scipy.sparse``."""
+        if B.size > 4096 and np.count_nonzero(B) < B.size // 8:
+            return np.asarray((scipy.sparse.csc_matrix(B).T @ A.T).T)  # dense @ sparse, column-major
+        return A @ B
+
     def qr(self, A):
         """``(Q, R)``: ``A = Q R``, ``Q`` orthogonal, ``R`` upper triangular (LAPACK's Householder QR)."""
         return np.linalg.qr(A)
+
+    def rotation_level_shears(self, M, a):
+        """``(X1, Y, X2, W_A, W_B)`` with ``M = diag(W_A, W_B) L(X1) U(Y) L(X2)``, by LAPACK's QR and CS splits."""
+        return level_shears(M, a)
+
+    def range_exponent(self, T: DomainMatrix) -> int:
+        """``e`` halfway between the exponents of the largest and the smallest nonzero ``|T_ij|``, or 0 when that is
+        within ``RANGE_BITS`` of 0.
+
+        Uniformly huge or tiny entries (a Gaussian matrix times ``1e-310``, whose
+        pivots' reciprocals overflow) are factored at the scale of 1, and the
+        power of two spread over the word (:func:`~construct.methods.balancing.times_power_of_two`);
+        entries spread over the whole range stay as they are, none flushed to 0.
+        """
+        exponents = [binary_exponent(x) for row in T.to_list() for x in row if x]
+        e = (max(exponents) + min(exponents)) // 2
+        return e if abs(e) > RANGE_BITS else 0
 
     def left_solve_upper(self, U, B):
         return scipy.linalg.solve_triangular(U, B, lower=False)
@@ -266,6 +440,18 @@ class MP(_Numeric):
             M[i, i] = self.ctx.one
         return M
 
+    @property
+    def certificate_digits(self) -> int:
+        return self.digits
+
+    def range_exponent(self, T) -> int:
+        """0: mpmath's exponents are unbounded."""
+        return 0
+
+    def rotation_level_shears(self, M, a):
+        """``(X1, Y, X2, W_A, W_B)`` with ``M = diag(W_A, W_B) L(X1) U(Y) L(X2)``, by polar factors in balls."""
+        return ball_level_shears(M, a, self)
+
     def qr(self, A):
         """``(Q, R)``: ``A = Q R``, ``Q`` orthogonal, ``R`` upper triangular (mpmath's Householder QR)."""
         Q, R = self.ctx.qr(self.ctx.matrix(A.tolist()))
@@ -288,6 +474,17 @@ class MP(_Numeric):
 
     def zeros(self, r, c):
         return np.full((r, c), self.ctx.zero, dtype=object)
+
+    def matmul(self, A, B):
+        """``A B`` by python-flint's ball matrices at the working precision, the midpoints rounded back (issue 22:
+        mpmath's Python loops took 40 of 50 seconds at n = 64)."""
+        if not A.size or not B.size:
+            return A @ B
+        saved, flint.ctx.prec = flint.ctx.prec, self.ctx.prec
+        try:
+            return to_mp((to_arb(A) * to_arb(B)).mid(), self)
+        finally:
+            flint.ctx.prec = saved
 
     def scalar(self, x):
         return self.ctx.mpf(x)

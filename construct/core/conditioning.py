@@ -22,7 +22,9 @@ import scipy.sparse
 import scipy.sparse.csgraph
 
 from construct.core.matrices import bit_length, from_rows
-from construct.core.numeric import block_product, matrix_rows
+from construct.core.arith import Float64
+from construct.core.couplings import Word
+from construct.core.numeric import matrix_rows
 
 
 def _float(x) -> float:
@@ -210,7 +212,7 @@ def conditioning(f) -> dict:
             "max_bits": max(bit_length(c.shear), bit_length(from_rows([list(c.scale)]))) if f.tolerance is None else None,
         })
     with np.errstate(all="ignore"):
-        P = block_product(factors, p, np.eye(n))
+        P = Word(n, p, factors, arith=Float64()).times(np.eye(n))
         unit = np.ldexp(1.0, np.frexp(np.max(np.abs(T)))[1])  # a power of two: squares of subnormals underflow
         error = float(np.linalg.norm((P - T) / unit) / np.linalg.norm(T / unit))
     return {

@@ -1,4 +1,4 @@
-"""Coupling factors and words of them, over any field.
+"""Coupling factors and words of them, in any arithmetic: the one word type of the package.
 
 With ``p`` kept coordinates out of ``n``, a *lower coupling* is
 ``L(A, B) = [[I_p, 0], [A, diag(B)]]`` and an *upper coupling* is
@@ -6,6 +6,19 @@ With ``p`` kept coordinates out of ``n``, a *lower coupling* is
 (``L(A1,B1) L(A2,B2) = L(A1 + B1 A2, B1 B2)``), so a :class:`Word` keeps its
 factors alternating: appending merges neighbours of the same kind and drops
 identities.
+
+A word's entries live in an arithmetic of :mod:`construct.core.arith`: by
+default SymPy's ``DomainMatrix`` over a field ``K``
+(:class:`~construct.core.arith.Domain`, what the exact constructions
+use); the levels method builds its words in python-flint rationals,
+float64 or mpmath (:class:`~construct.core.arith.Exact`,
+:class:`~construct.core.arith.Float64`, :class:`~construct.core.arith.MP`)
+and never converts mid-construction. The merge (:meth:`Word.append`), the
+products (:meth:`Word.times`, :meth:`Word.apply`) and the certificate's
+factors (:meth:`Word.certificate_factors`) are written once, against the
+arithmetic. A builder's factor may have ``scale`` None (a unit coupling):
+only those are identities in a rounding arithmetic, so a scaled coupling
+whose scales come out as 1 is kept and the count is the construction's.
 
 >>> from sympy import QQ
 >>> from construct.core.matrices import from_rows
@@ -21,31 +34,30 @@ identities.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
+from construct.core.arith import Domain
 from construct.core.matrices import diagonal, identity, join, scale_columns, scale_rows, zeros
 
 LOWER, UPPER = "lower", "upper"
 
 
-@dataclass(frozen=True)
-class Coupling:
-    """One factor: ``kind`` is ``"lower"`` or ``"upper"``, ``scale`` a tuple of field elements."""
+class Coupling(NamedTuple):
+    """One factor: ``kind`` is ``"lower"`` or ``"upper"``, ``shear`` a matrix of the word's arithmetic, ``scale``
+    a sequence of its numbers (None while a unit factor is being built).
+
+    The methods below are those of the exact constructions (``DomainMatrix`` shears)."""
 
     kind: str
-    shear: DomainMatrix
-    scale: tuple
+    shear: object
+    scale: tuple | None
 
     @property
     def domain(self):
         return self.shear.domain
-
-    def is_identity(self) -> bool:
-        one = self.domain.one
-        return self.shear.is_zero_matrix and all(s == one for s in self.scale)
 
     def matrix(self) -> DomainMatrix:
         """The full ``n x n`` matrix of this factor."""
@@ -54,12 +66,6 @@ class Coupling:
         if self.kind == LOWER:  # shear is (n-p) x p
             return join(identity(cols, K), zeros(cols, rows, K), S, B)
         return join(B, S, zeros(cols, rows, K), identity(cols, K))
-
-    def merge(self, other: "Coupling") -> "Coupling":
-        """The product ``self * other`` of two factors of the same kind."""
-        assert self.kind == other.kind
-        scale = tuple(a * b for a, b in zip(self.scale, other.scale))
-        return Coupling(self.kind, self.shear + scale_rows(self.scale, other.shear), scale)
 
     def mirrored(self) -> "Coupling":
         """``J F J`` for the half swap ``J``: a lower factor becomes an upper one and back."""
@@ -97,45 +103,60 @@ def upper(D: DomainMatrix, scale=None) -> Coupling:
 
 
 class Word:
-    """An alternating product ``F_1 F_2 ... F_k`` of couplings on ``n`` coordinates, ``p`` kept."""
+    """An alternating product ``F_1 F_2 ... F_k`` of couplings on ``n`` coordinates, ``p`` kept, in the arithmetic
+    ``arith`` (by default ``DomainMatrix`` over ``K``)."""
 
-    def __init__(self, n: int, p: int, factors=(), K=QQ):
+    def __init__(self, n: int, p: int, factors=(), K=QQ, arith=None):
         self.n, self.p, self.K = n, p, K
+        self.a = Domain(K) if arith is None else arith
         self.factors: list[Coupling] = []
         for f in factors:
             self.append(f)
+
+    def _like(self, p: int, factors, n: int | None = None) -> "Word":
+        return Word(self.n if n is None else n, p, factors, self.K, self.a)
 
     def __len__(self) -> int:
         return len(self.factors)
 
     def __iter__(self):
-        return iter(self.factors)
+        """The factors, unit scales written out."""
+        for kind, shear, scale in self.factors:
+            yield Coupling(kind, shear, self.a.unit_scale(shear) if scale is None else scale)
 
     def kinds(self) -> str:
         """``"LULU"``-style summary of the word."""
         return "".join(f.kind[0].upper() for f in self.factors)
 
-    def append(self, f: Coupling) -> None:
-        if self.factors and self.factors[-1].kind == f.kind:
-            f = self.factors.pop().merge(f)
-        if not f.is_identity():
-            self.factors.append(f)
+    def append(self, f) -> None:
+        """Multiply by the coupling ``f`` (a :class:`Coupling` or a tuple ``(kind, shear, scale)``) on the right.
+
+        ``L(A1, B1) L(A2, B2) = L(A1 + B1 A2, B1 B2)`` and ``U(C1, D1) U(C2, D2) = U(C1 C2, D1 + C1 D2)``.
+        """
+        a, (kind, shear, scale) = self.a, f
+        if self.factors and self.factors[-1].kind == kind:
+            _, shear1, scale1 = self.factors.pop()
+            shear = a.add(shear1, shear if scale1 is None else a.scale_rows(scale1, shear))
+            if scale1 is not None:
+                scale = scale1 if scale is None else tuple(x * y for x, y in zip(scale1, scale))
+        if not a.is_identity(shear, scale):
+            self.factors.append(Coupling(kind, shear, scale))
 
     def extend(self, other) -> None:
         for f in other:
             self.append(f)
 
     def __mul__(self, other: "Word") -> "Word":
-        w = Word(self.n, self.p, self.factors, self.K)
+        w = self._like(self.p, self.factors)
         w.extend(other)
         return w
 
     def mirrored(self) -> "Word":
-        return Word(self.n, self.n - self.p, [f.mirrored() for f in self.factors], self.K)
+        return self._like(self.n - self.p, [f.mirrored() for f in self.factors])
 
     def transposed(self) -> "Word":
         """The word of ``W^T`` for a word ``W`` of unit factors."""
-        return Word(self.n, self.p, [f.transposed() for f in reversed(self.factors)], self.K)
+        return self._like(self.p, [f.transposed() for f in reversed(self.factors)])
 
     def inverse(self) -> "Word":
         """The word of ``W^-1``.
@@ -145,7 +166,7 @@ class Word:
         >>> w.matrix() * w.inverse().matrix() == identity(3)
         True
         """
-        return Word(self.n, self.p, [f.inverse() for f in reversed(self.factors)], self.K)
+        return self._like(self.p, [f.inverse() for f in reversed(self.factors)])
 
     def embedded(self, n: int) -> "Word":
         """``diag(W, I)``: this word on the first coordinates of ``n``, the others (kept by neither) left alone.
@@ -156,7 +177,7 @@ class Word:
         >>> Word(2, 1, [upper(from_rows([[2]]))]).embedded(3).matrix().to_list()
         [[1, 2, 0], [0, 1, 0], [0, 0, 1]]
         """
-        return Word(n, self.p, [f.padded(n - self.n) for f in self.factors], self.K)
+        return self._like(self.p, [f.padded(n - self.n) for f in self.factors], n)
 
     def times_diagonal(self, E, F) -> None:
         """Absorb ``diag(E, F)`` on the right into the last two factors.
@@ -178,20 +199,30 @@ class Word:
             self.append(lower(zeros(self.n - self.p, self.p, K), F))
             self.append(upper(scale_columns(last.shear, F), [c * e for c, e in zip(last.scale, E)]))
 
-    def matrix(self) -> DomainMatrix:
-        """The exact product, one block update per factor (for a check, :meth:`apply` is far cheaper)."""
-        K, p = self.K, self.p
-        M = identity(self.n, K)
-        for f in self.factors:
-            left, right = M[:, :p], M[:, p:]
-            if f.kind == LOWER:
-                left, right = left + right * f.shear, scale_columns(right, f.scale)
+    def matrix(self):
+        """The product, one block update per factor (for a check, :meth:`apply` is far cheaper)."""
+        return self.times(self.a.identity(self.n))
+
+    def times(self, M):
+        """``M F_1 ... F_k`` (``M`` with ``n`` columns), factor by factor from the left, in the word's arithmetic.
+
+        >>> import numpy as np
+        >>> from construct.core.arith import Float64
+        >>> w = Word(2, 1, [("lower", np.array([[3.0]]), None), ("upper", np.array([[1.0]]), (2.0,))], arith=Float64())
+        >>> w.times(np.eye(2)).tolist()
+        [[2.0, 1.0], [6.0, 4.0]]
+        """
+        a, p = self.a, self.p
+        for kind, shear, scale in self:
+            left, right = a.columns(M, 0, p), a.columns(M, p, self.n)
+            if kind == LOWER:
+                left, right = a.add(left, a.matmul(right, shear)), a.scale_columns(right, scale)
             else:
-                left, right = scale_columns(left, f.scale), right + left * f.shear
-            M = left.hstack(right).to_dense()
+                left, right = a.scale_columns(left, scale), a.add(right, a.matmul(left, shear))
+            M = a.hstack(left, right)
         return M
 
-    def apply(self, V: DomainMatrix) -> DomainMatrix:
+    def apply(self, V):
         """The product times ``V`` (``n x m``), factor by factor from the right: ``O(n^2 m)`` per factor.
 
         >>> from construct.core.matrices import from_rows
@@ -200,11 +231,16 @@ class Word:
         >>> w.apply(V) == w.matrix() * V
         True
         """
-        p = self.p
-        top, bottom = V[:p, :], V[p:, :]
-        for f in reversed(self.factors):
-            if f.kind == LOWER:
-                bottom = f.shear * top + scale_rows(f.scale, bottom)
+        a, p = self.a, self.p
+        top, bottom = a.rows(V, 0, p), a.rows(V, p, self.n)
+        for kind, shear, scale in reversed(list(self)):
+            if kind == LOWER:
+                bottom = a.add(a.matmul(shear, top), a.scale_rows(scale, bottom))
             else:
-                top = scale_rows(f.scale, top) + f.shear * bottom
-        return top.vstack(bottom).to_dense()
+                top = a.add(a.scale_rows(scale, top), a.matmul(shear, bottom))
+        return a.vstack(top, bottom)
+
+    def certificate_factors(self, entry=str) -> list:
+        """The factors as the certificate writes them (``docs/certificate.md``): every number by ``entry``."""
+        return [{"kind": f.kind, "shear": [[entry(x) for x in row] for row in self.a.rows_of(f.shear)],
+                 "scale": [entry(s) for s in f.scale]} for f in self]

@@ -24,11 +24,10 @@ import json
 from dataclasses import dataclass, field
 from functools import partial
 
-import numpy as np
 from sympy.polys.matrices import DomainMatrix
 
 from construct.core.couplings import Word
-from construct.core.numeric import matrix_rows, round_up
+from construct.core.numeric import round_up
 
 FORMAT, FORMAT_2 = "couplings.certificate/1", "couplings.certificate/2"
 
@@ -62,10 +61,9 @@ class Factorization:
     def certificate(self) -> dict:
         """The certificate as a JSON value; its numbers are written once and kept (they are most of the work)."""
         if self._numbers is None:
-            entry = str if self.tolerance is None else hex_number
-            self._numbers = (_strings(self.matrix.to_list(), str if self.tolerance is None else rational_hex), [
-                {"kind": f.kind, "shear": _float_hex_rows(f.shear) if _is_float64(f.shear) else
-                 _strings(matrix_rows(f.shear), entry), "scale": [entry(s) for s in f.scale]} for f in self.word])
+            exact = self.tolerance is None
+            self._numbers = (_strings(self.matrix.to_list(), str if exact else rational_hex),
+                             self.word.certificate_factors(str if exact else hex_number))
         cert = {
             "format": FORMAT if self.tolerance is None else FORMAT_2,
             "n": self.word.n,
@@ -90,15 +88,6 @@ class Factorization:
 
 def _strings(rows, entry=str):
     return [[entry(x) for x in row] for row in rows]
-
-
-def _is_float64(M) -> bool:
-    return getattr(M, "dtype", None) == np.float64
-
-
-def _float_hex_rows(M) -> list:
-    """The rows of a float64 array as /2 numbers (hex_number, without a call per entry: most are zeros)."""
-    return [[x.hex() if x else "0" for x in row] for row in M.tolist()]
 
 
 def hex_number(x) -> str:
@@ -139,7 +128,7 @@ def certificate_text(cert: dict) -> str:
 
     def rows(table):
         return "[\n" + ",\n".join(map(dump, table)) + "]"
-    parts = [f'"matrix":{rows(v)}' if k == "matrix" else f'"factors":[\n' + ",\n".join(
+    parts = [f'"matrix":{rows(v)}' if k == "matrix" else '"factors":[\n' + ",\n".join(
         f'{{"kind":{dump(f["kind"])},"shear":{rows(f["shear"])},\n"scale":{dump(f["scale"])}}}' for f in v) + "]"
         if k == "factors" else f"{dump(k)}:{dump(v)}" for k, v in cert.items()]
     return "{" + ",\n".join(parts) + "}\n"

@@ -100,6 +100,11 @@ def permutation_matrix(perm, K=QQ) -> DomainMatrix:
     return DomainMatrix(rows, (n, n), K).to_dense()
 
 
+def binary_exponent(x) -> int:
+    """About ``log2 |x|`` of a nonzero rational (within 1), from the bit lengths alone."""
+    return int(x.numerator).bit_length() - int(x.denominator).bit_length()
+
+
 def bit_length(M: DomainMatrix) -> int:
     """Largest bit length of a numerator or denominator of an entry of ``M`` over ``QQ``.
 

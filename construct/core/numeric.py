@@ -1,4 +1,4 @@
-"""Factorizations computed in floating point (float64 or mpmath), and their certificates.
+"""Numbers of factorizations computed in floating point (float64 or mpmath), and their certificates.
 
 A numeric factorization is certified like an exact one: every computed
 number is written as the exact decimal of its binary value, and the
@@ -17,13 +17,11 @@ rigorously.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 import flint
 import mpmath
 import numpy as np
-import scipy.sparse
 
 
 def exact_decimal(x) -> str:
@@ -46,57 +44,7 @@ def matrix_rows(M) -> list:
     return M.to_list() if hasattr(M, "to_list") else M.tolist()
 
 
-@dataclass(frozen=True)
-class NumericCoupling:
-    """One factor; ``shear`` a NumPy array (float64 or ``mpf`` objects), ``scale`` a list (ones if unit)."""
-
-    kind: str
-    shear: np.ndarray
-    scale: tuple
-
-
-class NumericWord:
-    """An alternating product of numeric couplings on ``n`` coordinates, ``p`` kept."""
-
-    def __init__(self, n: int, p: int, factors, one):
-        self.n, self.p = n, p
-        self.factors = [
-            NumericCoupling(kind, shear, tuple(scale) if scale is not None else (one,) * shear.shape[0])
-            for kind, shear, scale in factors
-        ]
-
-    def __len__(self):
-        return len(self.factors)
-
-    def __iter__(self):
-        return iter(self.factors)
-
-    def kinds(self) -> str:
-        return "".join(f.kind[0].upper() for f in self.factors)
-
-
-def block_product(factors, p: int, M):
-    """``M F_1 ... F_k`` by block updates, in the factors' own number type.
-
-    ``factors`` yields ``(kind, shear, scale)`` with NumPy shears. Sparse
-    float shears (cross swaps, fine levels) go through ``scipy.sparse``.
-    """
-    for kind, shear, scale in factors:
-        left, right = M[:, :p], M[:, p:]
-        s = np.asarray(scale)
-        if shear.dtype != object and shear.size > 4096 and np.count_nonzero(shear) < shear.size // 8:
-            shear = scipy.sparse.csc_matrix(shear)
-            times = lambda A, B=shear: np.asarray((B.T @ A.T).T)  # noqa: E731  (dense @ sparse, column-major)
-        else:
-            times = lambda A, B=shear: A @ B  # noqa: E731
-        if kind == "lower":
-            M = np.hstack([left + times(right), right * s[None, :]])
-        else:
-            M = np.hstack([left * s[None, :], right + times(left)])
-    return M
-
-
-def tolerance(word: NumericWord, T, arith) -> str:
+def tolerance(word, T, arith) -> str:
     """The tolerance to claim for ``max |product - T|``, as a short decimal string.
 
     The residual of the product evaluated in the factors' own arithmetic
@@ -107,10 +55,8 @@ def tolerance(word: NumericWord, T, arith) -> str:
     claim rigorously; a claim that were too small would be rejected, never
     accepted.
     """
-    n, p, k = word.n, word.p, len(word)
-    factors = [(f.kind, f.shear, f.scale) for f in word]
-    I = arith.identity(n)
-    P = block_product(factors, p, I)
+    P = word.times(arith.identity(word.n))
+    k = len(word)
     Tn = arith.matrix(T)
     u = arith.unit_roundoff
     residual = np.max(np.abs(P - Tn))

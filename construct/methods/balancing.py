@@ -130,10 +130,12 @@ def times_power_of_two(factors, e: int, d: int, power=lambda k: 2.0**k):
     kind missing from the word is added as an identity coupling.
 
     >>> import numpy as np
-    >>> from construct.core.numeric import block_product
+    >>> from construct.core.arith import Float64
+    >>> from construct.core.couplings import Word
     >>> word = [("lower", np.array([[3.0]]), [1.0]), ("upper", np.array([[1.0]]), [2.0])]
     >>> scaled = times_power_of_two(word, -1030, 1)
-    >>> bool(np.all(block_product(scaled, 1, np.eye(2)) == 2.0**-1030 * block_product(word, 1, np.eye(2))))
+    >>> product = lambda factors: Word(2, 1, factors, arith=Float64()).times(np.eye(2))
+    >>> bool(np.all(product(scaled) == 2.0**-1030 * product(word)))
     True
     >>> [(kind, float(S[0, 0]), [float(x) for x in c]) for kind, S, c in scaled] == [
     ...     ("lower", 3.0, [2.0**-1030]), ("upper", 2.0**-1030, [2.0**-1029])]

@@ -6,13 +6,14 @@ into levels (:func:`level_splits`, or :func:`capacity_splits` for an
 unequal split), move between the levels' frames by cross swaps
 (:func:`frames`, :func:`frame_signs`), lay the pivot permutation out as a
 swap network whose pair orientations fix the signs in positive mode
-(:func:`network`, :func:`sign_join`, :func:`t_join`), and collect the
-couplings in the working arithmetic (:class:`WordBuilder`). The derivations
+(:func:`network`, :func:`sign_join`, :func:`t_join`), and append the cross
+swaps to a word in the working arithmetic (:func:`cross_swap`). The derivations
 are in ``docs/theory.md``, "The levels method".
 """
 
 from __future__ import annotations
 
+from construct.core.couplings import Coupling
 from construct.methods.swap_network import (
     involution_rounds,
     joined_involution_rounds,
@@ -253,45 +254,20 @@ def sign_join(pairs, doubles, pivot_signs, coords, swaps, vertex=None):
     return t_join(n, edges, odd)
 
 
-class WordBuilder:
-    """An alternating product of couplings in a given arithmetic; same-kind neighbours merge.
+def cross_swap(w, pairs, d, inverse=False, bottom=None):
+    """Append ``G(Pi) = L(-Pi^T) U(Pi) L(-Pi^T)``, or ``G(Pi)^-1 = U(-Pi) L(Pi^T) U(-Pi)``, to the word ``w``.
 
-    :class:`~construct.core.couplings.Word` does the same over a SymPy domain; this
-    one works on whatever matrices the arithmetic uses (lists of ``fmpq``,
-    NumPy arrays), so the levels method never converts mid-construction.
-
-    A factor is ``(kind, shear, scale)`` with ``scale`` ``None`` for a unit factor.
+    ``Pi`` (``d x bottom``, ``bottom = d`` by default) has the entry ``s``
+    at ``(p, q - d)`` for each pair ``(p, q, s)``; it is built in the word's
+    arithmetic, so the levels method never converts mid-construction.
     """
-
-    def __init__(self, arith):
-        self.a = arith
-        self.factors = []
-
-    def append(self, kind, shear, scale=None):
-        a = self.a
-        if self.factors and self.factors[-1][0] == kind:
-            # L(A1, B1) L(A2, B2) = L(A1 + B1 A2, B1 B2) and U(C1, D1) U(C2, D2) = U(C1 C2, D1 + C1 D2)
-            _, shear1, scale1 = self.factors.pop()
-            shear = a.add(shear1, shear if scale1 is None else a.scale_rows(scale1, shear))
-            if scale1 is not None:
-                scale = scale1 if scale is None else [x * y for x, y in zip(scale1, scale)]
-        if scale is None and a.is_zero(shear):
-            return
-        self.factors.append((kind, shear, scale))
-
-    def cross_swap(self, pairs, d, inverse=False, bottom=None):
-        """``G(Pi) = L(-Pi^T) U(Pi) L(-Pi^T)``, or ``G(Pi)^-1 = U(-Pi) L(Pi^T) U(-Pi)``.
-
-        ``Pi`` (``d x bottom``, ``bottom = d`` by default) has the entry ``s``
-        at ``(p, q - d)`` for each pair ``(p, q, s)``.
-        """
-        a = self.a
-        bottom = d if bottom is None else bottom
-        signed = [(p, q - d, -s if inverse else s) for p, q, s in pairs]
-        Pi = a.sparse(d, bottom, signed)
-        PiT = a.sparse(bottom, d, [(q, p, -s) for p, q, s in signed])
-        for kind in ("upper", "lower", "upper") if inverse else ("lower", "upper", "lower"):
-            self.append(kind, Pi if kind == "upper" else PiT)
+    a = w.a
+    bottom = d if bottom is None else bottom
+    signed = [(p, q - d, -s if inverse else s) for p, q, s in pairs]
+    Pi = a.sparse(d, bottom, signed)
+    PiT = a.sparse(bottom, d, [(q, p, -s) for p, q, s in signed])
+    for kind in ("upper", "lower", "upper") if inverse else ("lower", "upper", "lower"):
+        w.append(Coupling(kind, Pi if kind == "upper" else PiT, None))
 
 
 def parity(perm) -> int:

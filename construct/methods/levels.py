@@ -70,18 +70,17 @@ from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
 from construct.core import trace
-from construct.core.accuracy import binary_exponent
 from construct.core.arith import arithmetic
 from construct.core.conditioning import matrix_condition
 from construct.core.couplings import Coupling, Word
-from construct.core.errors import InputError, negative_det_message
+from construct.core.errors import InputError
 from construct.core.factorization import Factorization
 from construct.core.matrices import diagonal, from_rows, identity, join, permutation_matrix, scale_columns, scale_rows
-from construct.core.numeric import NumericWord, block_product, tolerance
+from construct.core.numeric import tolerance
 from construct.methods.balancing import balance, times_power_of_two
 from construct.methods.frames import (
-    WordBuilder,
     capacity_splits,
+    cross_swap,
     frame_signs,
     frames,
     level_splits,
@@ -135,7 +134,7 @@ def build_levels(T: DomainMatrix, mode: str, arith, rng=None, spread=False, p=No
     M = T if unequal else a.matrix(T)
     perm, L, U, pivots = a.lu(M, {(A[0], B[-1] + 1): len(A) for level in levels for A, B in level})
     if mode == "positive" and parity(perm) * math.prod(a.sign(x) for x in pivots) < 0:
-        raise InputError(_negative_det(T, a))
+        raise InputError(a.negative_det_message(T))
     coords, swaps = frames(levels, n, d)
     if unequal and perm != list(range(n)):
         raise ValueError("an unequal split has no swap network for the pivot order")
@@ -163,7 +162,7 @@ def build_levels(T: DomainMatrix, mode: str, arith, rng=None, spread=False, p=No
         Y.append(a.assemble(d, n - d, ys))
     E = [lower_signs[m][p] * upper_signs[m][p] * sigma[c] * pivots[c] for p, c in enumerate(coords[m])]
     assert mode != "positive" or all(a.sign(e) > 0 for e in E), "positive mode left a negative scale"
-    if trace.active() and a.is_exact:
+    if trace.active():  # only couplings explain traces, and it factors exactly
         _record_steps(a, perm, L, U, pivots, levels, coords, rounds, X, Y, E)
     # what triggers mixing, in log2: the largest shear entry with all pivots in the middle (E_a Y_m there),
     # or half the spread of the pivots, which shows growth of L^-1 or U^-1 that bounded shears hide
@@ -180,18 +179,18 @@ def build_levels(T: DomainMatrix, mode: str, arith, rng=None, spread=False, p=No
         E = [e * a.power2(-removed[c]) for e, c in zip(E, coords[m])]
         lower_scales = [_frame_scales(a, exponents, coords[t][d:]) for t, exponents in enumerate(lower_exponents)]
         upper_scales = [_frame_scales(a, exponents, coords[t][:d]) for t, exponents in enumerate(upper_exponents)]
-    w = WordBuilder(a)
+    w = Word(n, d, arith=a)
     for r in rounds:
-        w.cross_swap(r, d)
+        cross_swap(w, r, d)
     for t in range(m + 1):
-        w.append("lower", X[t], E[d:] if t == m else lower_scales[t])
+        w.append(Coupling("lower", X[t], E[d:] if t == m else lower_scales[t]))
         if t < m:
-            w.cross_swap(oriented_pairs(swaps[t], t, flipped_frames), d, bottom=n - d)
+            cross_swap(w, oriented_pairs(swaps[t], t, flipped_frames), d, bottom=n - d)
     for t in range(m, -1, -1):
         scale = E[:d] if t == m else upper_scales[t]
         if t < m:
-            w.cross_swap(oriented_pairs(swaps[t], t), d, inverse=True, bottom=n - d)
-        w.append("upper", Y[t] if scale is None else a.scale_rows(scale, Y[t]), scale)
+            cross_swap(w, oriented_pairs(swaps[t], t), d, inverse=True, bottom=n - d)
+        w.append(Coupling("upper", Y[t] if scale is None else a.scale_rows(scale, Y[t]), scale))
     return w.factors, len(rounds), growth
 
 
@@ -239,20 +238,6 @@ def _frame_scales(a, exponents, coords):
     if not any(exponents.get(c, 0) for c in coords):
         return None
     return [a.power2(exponents.get(c, 0)) for c in coords]
-
-
-#: Up to this size a numeric sign of det T that disagrees with the exact one is told apart from det T < 0.
-EXACT_DET_SIZE = 256
-
-
-def _negative_det(T: DomainMatrix, a) -> str:
-    """Why positive mode refuses ``T``: ``det T < 0``, or a sign that rounding got wrong."""
-    if a.is_exact:
-        return negative_det_message("det T < 0")
-    if T.shape[0] <= EXACT_DET_SIZE and T.det() > 0:
-        return (f"the pivots computed in {a.name} give det T < 0, but det T > 0: T is too ill-conditioned for "
-                f"positive mode in {a.name} (use --arith exact, or --arith mp with more --digits)")
-    return negative_det_message(f"det T < 0 (its pivots computed in {a.name})")
 
 
 def _record_steps(a, perm, L, U, pivots, levels, coords, rounds, X, Y, E):
@@ -313,10 +298,9 @@ def build_with_mixing(T: DomainMatrix, mode: str, a, rng, spread=False):
     A, B = ([[unit * rng.choice((-1, 0, 1)) for _ in range(d)] for _ in range(d)] for _ in range(2))
     R = join(identity(d) + from_rows(B) * from_rows(A), from_rows(B), from_rows(A), identity(d))
     mixed, mixed_rounds, mixed_largest = build_levels(T * R, mode, a, rng, spread)
-    w = WordBuilder(a)
-    w.factors = mixed
-    w.append("lower", a.sparse(d, d, [(i, j, -x) for i, row in enumerate(A) for j, x in enumerate(row) if x]))
-    w.append("upper", a.sparse(d, d, [(i, j, -x) for i, row in enumerate(B) for j, x in enumerate(row) if x]))
+    w = Word(n, d, mixed, arith=a)
+    w.append(Coupling("lower", a.sparse(d, d, [(i, j, -x) for i, row in enumerate(A) for j, x in enumerate(row) if x]), None))
+    w.append(Coupling("upper", a.sparse(d, d, [(i, j, -x) for i, row in enumerate(B) for j, x in enumerate(row) if x]), None))
     if mixed_largest < largest and len(w.factors) <= levels_bound(n):
         return w.factors, mixed_rounds, True
     return factors, rounds, False
@@ -380,13 +364,13 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
         return factor_split_levels(T, p, rng, a, mode)
     d = n // 2
     if a.is_exact:  # exact factors stay as built: their entries are what theory.md describes
-        factors, stages, stage_bounds = build_word(T, mode, a, rng)
+        factors, stages, stage_bounds = build_word(T, mode, a, rng, spread=False)
         w = Word(n, d)
         for kind, shear, scale in factors:
             S = a.to_domain_matrix(shear)
             w.append(Coupling(kind, S, tuple(scale) if scale is not None else (S.domain.one,) * S.shape[0]))
         return Factorization(T, w, mode, "levels", levels_bound(n), stages, stage_bounds)
-    e = _range_exponent(T) if a.name == "float64" else 0
+    e = a.range_exponent(T)
     S = T * QQ(2) ** -e  # the word is built for S = 2^-e T, whose entries and pivots stay in float64's range
     condition = _condition(S)
     best = None
@@ -406,10 +390,10 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
         if largest <= GOAL * condition:
             break
     _, factors, stages, stage_bounds = best
-    w = NumericWord(n, d, factors, a.scalar(1))
+    w = Word(n, d, factors, arith=a)
     tol = tolerance(w, T, a)
     return Factorization(T, w, mode, "levels", levels_bound(n), stages, stage_bounds, arith=a.name,
-                         digits=a.digits if a.name == "mp" else None, tolerance=tol)
+                         digits=a.certificate_digits, tolerance=tol)
 
 
 #: Halvings tried on an unequal split (each costs two couplings and a pass over the word): about what the
@@ -462,9 +446,9 @@ def factor_split_levels(T: DomainMatrix, p: int, rng: random.Random, a, mode: st
     _, factors, stages, spare = best
     stage_bounds = {"rounds": (m, ""), "rotations": (4 * m + 4, ""), "R (T = QR)": (4 * m + 2, ""),
                     "halving": (spare, ""), "total": (bound, "")}
-    w = NumericWord(n, p, factors, a.scalar(1))
+    w = Word(n, p, factors, arith=a)
     return Factorization(T, w, mode, "levels", bound, stages, stage_bounds, arith=a.name,
-                         digits=a.digits if a.name == "mp" else None, tolerance=tolerance(w, T, a))
+                         digits=a.certificate_digits, tolerance=tolerance(w, T, a))
 
 
 #: The relative residual ``max |product - T| / max |T|`` a route of an unequal split should reach, in units of
@@ -475,8 +459,7 @@ RESIDUAL_GOAL = 1000
 
 def _relative_residual(factors, p: int, Tn, a) -> float:
     """``max |F_1 ... F_k - T| / max |T|``, the product evaluated in the arithmetic ``a``."""
-    word = NumericWord(Tn.shape[0], p, factors, a.scalar(1))  # unit scales written out
-    P = block_product([(f.kind, f.shear, f.scale) for f in word], p, a.identity(Tn.shape[0]))
+    P = Word(Tn.shape[0], p, factors, arith=a).times(a.identity(Tn.shape[0]))
     return float(np.max(np.abs(P - Tn)) / np.max(np.abs(Tn)))
 
 
@@ -506,29 +489,9 @@ def split_qr_levels(T: DomainMatrix, p: int, rng: random.Random, a, mode: str = 
         return None
     if rotated is None:
         return None
-    w = WordBuilder(a)
-    w.factors = list(rotated[0])
-    for factor in upper:
-        w.append(*factor)
+    w = Word(T.shape[0], p, rotated[0], arith=a)
+    w.extend(upper)
     return w.factors, rotated[1], rotated[2], len(upper)
-
-
-#: Float64 words are built for ``2^-e T`` when the entries' middle exponent ``e`` is beyond ``RANGE_BITS``.
-RANGE_BITS = 256
-
-
-def _range_exponent(T: DomainMatrix) -> int:
-    """``e`` halfway between the exponents of the largest and the smallest nonzero ``|T_ij|``, or 0 when that is
-    within ``RANGE_BITS`` of 0.
-
-    Uniformly huge or tiny entries (a Gaussian matrix times ``1e-310``, whose
-    pivots' reciprocals overflow) are factored at the scale of 1, and the
-    power of two spread over the word (:func:`~construct.methods.balancing.times_power_of_two`);
-    entries spread over the whole range stay as they are, none flushed to 0.
-    """
-    exponents = [binary_exponent(x) for row in T.to_list() for x in row if x]
-    e = (max(exponents) + min(exponents)) // 2
-    return e if abs(e) > RANGE_BITS else 0
 
 
 #: Up to this ``cond_2`` of ``T`` with its columns scaled by powers of two rotation levels go first (theory.md, 7).
@@ -549,16 +512,16 @@ def routes(T: DomainMatrix, a, condition: float):
     ...                                                                          arithmetic("float64"), 1.0)
     (['rotations', 'lu'], ['lu'])
     """
-    if a.is_exact or T.nnz() == T.shape[0]:  # exact: no square roots; invertible with n entries: a signed perm.
+    if T.nnz() == T.shape[0]:  # invertible with n entries: a signed permutation
         return ["lu"]
     return ["rotations", "lu"] if condition <= ROTATION_CONDITION else ["lu", "rotations"]
 
 
-def build_word(T: DomainMatrix, mode: str, a, rng, route="lu", spread=None):
+def build_word(T: DomainMatrix, mode: str, a, rng, route="lu", spread=True):
     """The word as built by ``route``, before rescaling and halving: ``(factors, stages, stage_bounds)``.
 
     ``"lu"``: LU levels, mixed if they grow, with the pivots spread over the
-    levels unless ``a`` is exact (or ``spread`` says otherwise).
+    levels if ``spread``.
     ``"rotations"`` (float64 and mp): rotation levels (:mod:`construct.methods.rotations`),
     or None when they do not fit in the bound (positive mode, seven rounds)
     or ``det T < 0`` in positive mode.
@@ -571,5 +534,5 @@ def build_word(T: DomainMatrix, mode: str, a, rng, route="lu", spread=None):
             return None
         factors, rounds, count = built
         return factors, {"rounds": rounds, "rotations": count}, {**bounds, "rotations": (levels_bound(n) - 12, "")}
-    factors, rounds, mixed = build_with_mixing(T, mode, a, rng, spread=not a.is_exact if spread is None else spread)
+    factors, rounds, mixed = build_with_mixing(T, mode, a, rng, spread=spread)
     return factors, {"rounds": rounds, "mixing": 2 * mixed}, {**bounds, "mixing": (2, "")}

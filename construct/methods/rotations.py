@@ -14,14 +14,17 @@ fixes the others. A rotation by ``theta`` is three shears,
 so ``R = L(X_R) U(Y_R) L(X_R)`` with ``X_R = R[B, A] (I + R[A, A])^-1`` and
 ``Y_R = R[A, B]``, both of norm at most 1. Moving ``diag(V_A, V_B)`` to the
 left conjugates the shears by orthogonal blocks, which keeps their norms
-(:func:`rotation_shears`):
+(:func:`~construct.core.orthogonal.rotation_shears`):
 
     M = diag(U_A V_A, U_B V_B) L(V_B^T X_R V_A) U(V_A^T Y_R V_B) L(V_B^T X_R V_A).
 
 Any invertible ``M`` is ``[[L_AA, 0], [L_BA, L_BB]] Q`` (block LQ) with
 ``Q`` orthogonal; the rotation of ``Q`` and ``K = W_B^-1 W_BA`` for the
 lower left block give ``M = diag(W_A, W_B) L(K + X) U(Y) L(X)``
-(:func:`level_shears`), and ``K = 0`` when ``M`` is orthogonal.
+(:func:`~construct.core.orthogonal.level_shears`), and ``K = 0`` when ``M`` is orthogonal.
+The arithmetic computes these splits (``rotation_level_shears``: LAPACK in
+float64, polar factors in balls for mpmath; exact rationals have no square
+roots and raise :class:`~construct.core.arith.NotAvailable`).
 Recursing into the block diagonal factor over the levels of
 :func:`~construct.methods.frames.level_splits` gives ``T = D N_m ... N_1 N_0`` with
 ``N_t = Phi_t L(X1_t) U(Y_t) L(X2_t) Phi_t^T`` in the frames of the levels
@@ -47,13 +50,12 @@ from __future__ import annotations
 
 import math
 
-import flint
 import numpy as np
-import scipy.linalg
 
+from construct.core.couplings import Coupling, Word
 from construct.methods.frames import (
-    WordBuilder,
     capacity_splits,
+    cross_swap,
     frame_signs,
     frames,
     level_splits,
@@ -65,178 +67,6 @@ from construct.methods.frames import (
     sign_join,
 )
 from construct.methods.swap_network import merge_disjoint, signed_permutation
-
-
-def rotation_shears(M: np.ndarray, a: int):
-    """``(X, Y, W_A, W_B)`` with ``M = diag(W_A, W_B) L(X) U(Y) L(X)`` for an orthogonal ``M`` split after ``a``.
-
-    ``||X||, ||Y|| <= 1`` and ``W_A``, ``W_B`` are orthogonal (up to rounding).
-    Raises ValueError if LAPACK's ``R`` is not laid out as documented.
-
-    >>> c, s = np.cos(2.0), np.sin(2.0)
-    >>> X, Y, WA, WB = rotation_shears(np.array([[c, -s], [s, c]]), 1)
-    >>> L, U = np.array([[1, 0], [X[0, 0], 1]]), np.array([[1, Y[0, 0]], [0, 1]])
-    >>> bool(np.allclose(np.diag([WA[0, 0], WB[0, 0]]) @ L @ U @ L, [[c, -s], [s, c]])), bool(abs(X[0, 0]) <= 1)
-    (True, True)
-    """
-    U, R, V = scipy.linalg.cossin(M, p=a, q=a)
-    UA, UB, VA, VB = U[:a, :a], U[a:, a:], V[:a, :a], V[a:, a:]
-    cosines = np.diag(R[:a, :a])
-    XR, YR = R[a:, :a] / (1 + cosines)[None, :], R[:a, a:]
-    # R = L(XR) U(YR) L(XR) holds for the layout LAPACK documents (cosines >= 0, each pair rotated once)
-    if not (np.all(cosines >= 0) and np.allclose(_triple(XR, YR), R, atol=1e-12)):
-        raise ValueError("unexpected layout of the CS decomposition")
-    return VB.T @ XR @ VA, VA.T @ YR @ VB, UA @ VA, UB @ VB
-
-
-def polar_rotation_shears(M: flint.arb_mat, a: int, bits: int):
-    """:func:`rotation_shears` at ``bits`` bits of precision, from polar decompositions instead of LAPACK's CS
-    decomposition; python-flint ball matrices, of which only the midpoints are kept.
-
-    With ``W_A``, ``W_B`` the orthogonal polar factors of ``M[A, A]`` and
-    ``M[B, B]``, ``R = diag(W_A, W_B)^T M`` is orthogonal with symmetric
-    positive definite diagonal blocks: the ``R`` of the CS decomposition seen
-    in the basis ``V``, so ``X = R[B, A] (I + R[A, A])^-1`` and ``Y = R[A, B]``.
-    A singular diagonal block (an angle of exactly ``pi/2``) raises
-    ZeroDivisionError; a result that does not reassemble ``R`` ValueError.
-    """
-    M11, M12, M21, M22 = _blocks(M, a)
-    WA, WB = _polar(M11, bits), _polar(M22, bits)
-    RAA, RAB, RBA = WA.transpose() * M11, WA.transpose() * M12, WB.transpose() * M21
-    X = (_identity(a) + RAA).transpose().solve(RBA.transpose()).transpose().mid()
-    R = _join(RAA, RAB, RBA, WB.transpose() * M22)
-    triple = _join(_identity(a), RAB, X, _identity(M.nrows() - a) + X * RAB) * _join(
-        _identity(a), _zeros(a, M.nrows() - a), X, _identity(M.nrows() - a))
-    if _largest(triple - R) > _power_of_two(-bits // 2):
-        raise ValueError("the polar factors do not give the rotation")
-    return X, RAB.mid(), WA, WB
-
-
-def _polar(X: flint.arb_mat, bits: int) -> flint.arb_mat:
-    """The polar factor (orthonormal columns) of a full-rank ``X`` with at least as many rows as columns:
-    Newton's iteration ``X <- (g X + X (X^T X)^-1 / g) / 2``, scaled by ``g`` while far from converged
-    (Higham, *Functions of Matrices*, 8.6)."""
-    for _ in range(100):
-        Z = X * (X.transpose() * X).inv()
-        g = math.sqrt(float(_frobenius(Z) / _frobenius(X)))
-        scale = flint.arb(g) if abs(g - 1) > 0.01 else flint.arb(1)
-        following = ((X * scale + Z / scale) / 2).mid()
-        change, X = _frobenius(following - X), following
-        if change <= _power_of_two(-bits // 2) * _frobenius(X):  # one more step: quadratic convergence
-            return ((X + X * (X.transpose() * X).inv()) / 2).mid()
-    raise ValueError("the polar iteration did not converge")
-
-
-# Sizes are compared as exact points (midpoints, radius 0), never as floats: at more than 2148 bits
-# of working precision 2^(-bits/2) underflows in float64 and the iteration would stop early.
-def _frobenius(X) -> flint.arb:
-    return (X.transpose() * X).trace().mid().sqrt().mid()
-
-
-def _largest(X) -> flint.arb:
-    return max(abs(x.mid()) for x in X.entries())
-
-
-def _power_of_two(k: int) -> flint.arb:
-    return flint.arb(2) ** k
-
-
-def _blocks(M, a):
-    rows = M.tolist()
-    return (flint.arb_mat([r[:a] for r in rows[:a]]), flint.arb_mat([r[a:] for r in rows[:a]]),
-            flint.arb_mat([r[:a] for r in rows[a:]]), flint.arb_mat([r[a:] for r in rows[a:]]))
-
-
-def _join(A, B, C, D):
-    """``[[A, B], [C, D]]``."""
-    top, bottom = zip(A.tolist(), B.tolist()), zip(C.tolist(), D.tolist())
-    return flint.arb_mat([r + s for r, s in top] + [r + s for r, s in bottom])
-
-
-def _identity(n):
-    return flint.arb_mat(n, n, [1 if i == j else 0 for i in range(n) for j in range(n)])
-
-
-def _zeros(r, c):
-    return flint.arb_mat(r, c)
-
-
-def _to_arb(A) -> flint.arb_mat:
-    """An object array of mpmath numbers as a python-flint ball matrix, exactly (the working precision holds them)."""
-    def exact(x):
-        sign, man, exp, _ = x._mpf_  # (-1)^sign man 2^exp: mpmath's representation
-        man = -int(man) if sign else int(man)
-        return flint.arb(flint.fmpq(man << exp, 1) if exp >= 0 else flint.fmpq(man, 1 << -exp))
-    return flint.arb_mat([[exact(x) for x in row] for row in A])
-
-
-def _to_mp(B: flint.arb_mat, arith):
-    """The midpoints of a ball matrix as an object array of mpmath numbers (rounded to the working precision)."""
-    mpf = arith.ctx.mpf
-    return np.array([[mpf(tuple(int(v) for v in x.mid().man_exp())) for x in row] for row in B.tolist()],
-                    dtype=object)
-
-
-def _level_shears_balls(M, a, arith):
-    """:func:`level_shears` for :class:`~construct.core.arith.MP`: block LQ by polar factors, then
-    :func:`polar_rotation_shears`, in python-flint balls at the working precision plus 32 guard bits."""
-    bits = arith.ctx.prec
-    saved, flint.ctx.prec = flint.ctx.prec, bits + 32
-    try:
-        rows = _to_arb(M).tolist()
-        MA, MB = flint.arb_mat(rows[:a]), flint.arb_mat(rows[a:])
-        Q1 = _polar(MA.transpose(), bits)  # orthonormal columns spanning the rows of M[A, :]
-        P = MB.transpose() - Q1 * (Q1.transpose() * MB.transpose())
-        Q2 = _polar(P, bits)  # and their complement
-        Q = flint.arb_mat([r + s for r, s in zip(Q1.tolist(), Q2.tolist())])
-        X, Y, QA, QB = polar_rotation_shears(Q.transpose(), a, bits)
-        WA, WB = MA * Q1 * QA, MB * Q2 * QB
-        # normal equations: symmetric positive definite, so no growth in the elimination (a Wilkinson-like W_B
-        # loses 2^k to partial pivoting); they square cond W_B <= cond M, which the 32 guard bits absorb
-        K = (WB.transpose() * WB).solve(WB.transpose() * (MB * Q1 * QA))
-        return tuple(_to_mp(B.mid(), arith) for B in (K + X, Y, X, WA, WB))
-    finally:
-        flint.ctx.prec = saved
-
-
-def level_shears(M: np.ndarray, a: int, arith=None):
-    """``(X1, Y, X2, W_A, W_B)`` with ``M = diag(W_A, W_B) L(X1) U(Y) L(X2)`` for an invertible ``M`` split after ``a``.
-
-    In float64 (``arith`` None or :class:`~construct.core.arith.Float64`) by LAPACK's
-    QR and CS decompositions; in :class:`~construct.core.arith.MP` by polar factors
-    in python-flint balls (:func:`polar_rotation_shears`).
-
-    Block LQ, ``M = [[L_AA, 0], [L_BA, L_BB]] Q`` with ``Q`` orthogonal (the first
-    rows of ``Q`` span those of ``M[A, :]``), then :func:`rotation_shears` of
-    ``Q``: ``M = [[W_A, 0], [W_BA, W_B]] L(X) U(Y) L(X) = diag(W_A, W_B) L(K + X) U(Y) L(X)``
-    with ``K = W_B^-1 W_BA``, which is 0 for an orthogonal ``M``. The singular
-    values of ``W_A`` and ``W_B`` lie between the extreme ones of ``M``.
-
-    >>> M = np.array([[2.0, 1.0], [1.0, 3.0]])
-    >>> X1, Y, X2, WA, WB = level_shears(M, 1)
-    >>> L1, U, L2 = (np.array([[1, 0], [X1[0, 0], 1]]), np.array([[1, Y[0, 0]], [0, 1]]),
-    ...              np.array([[1, 0], [X2[0, 0], 1]]))
-    >>> bool(np.allclose(np.diag([WA[0, 0], WB[0, 0]]) @ L1 @ U @ L2, M))
-    True
-    """
-    if arith is not None and arith.name == "mp":
-        return _level_shears_balls(M, a, arith)
-    Q, _ = scipy.linalg.qr(M[:a].T)
-    X, Y, QA, QB = rotation_shears(Q.T, a)
-    WA, WB = M[:a] @ Q[:, :a] @ QA, M[a:] @ Q[:, a:] @ QB
-    # by QR, not LU: partial pivoting's growth (2^k for Wilkinson-like blocks, which the levels of an unequal
-    # split meet) would lose K although W_B is as well conditioned as M
-    QW, RW = np.linalg.qr(WB)
-    K = scipy.linalg.solve_triangular(RW, QW.T @ (M[a:] @ Q[:, :a] @ QA))
-    return K + X, Y, X, WA, WB
-
-
-def _triple(X, Y):
-    """``L(X) U(Y) L(X) = [[I + Y X, Y], [2 X + X Y X, I + X Y]]``, by blocks (a product of the whole
-    matrices costs ``n^3``, too much for the many levels of an unequal split)."""
-    b, a = X.shape
-    XY = X @ Y
-    return np.block([[np.eye(a) + Y @ X, Y], [2 * X + XY @ X, np.eye(b) + XY]])
 
 
 def build_rotations(T: np.ndarray, mode: str, a, rng, p: int | None = None):
@@ -273,8 +103,8 @@ def build_rotations(T: np.ndarray, mode: str, a, rng, p: int | None = None):
         pieces.append([])
         for A, B in level:
             try:
-                X1, Y, X2, blocks[A[0], A[-1] + 1], blocks[B[0], B[-1] + 1] = level_shears(
-                    blocks.pop((A[0], B[-1] + 1)), len(A), a)
+                X1, Y, X2, blocks[A[0], A[-1] + 1], blocks[B[0], B[-1] + 1] = a.rotation_level_shears(
+                    blocks.pop((A[0], B[-1] + 1)), len(A))
             except (ValueError, ZeroDivisionError, np.linalg.LinAlgError):  # not finite, singular, no convergence
                 return None
             pieces[-1].append((A, B, X1, Y, X2))
@@ -299,7 +129,7 @@ def build_rotations(T: np.ndarray, mode: str, a, rng, p: int | None = None):
     images, sigma = signed_permutation(rounds, n)
     assert images == coords[m]
     signs = frame_signs(swaps, n, flipped)
-    w = WordBuilder(a)
+    w = Word(n, d, arith=a)
     for t in range(m, -1, -1):
         pos, sign = {c: p for p, c in enumerate(coords[t])}, signs[t]
         x1s, ys, x2s = [], [], []
@@ -310,23 +140,22 @@ def build_rotations(T: np.ndarray, mode: str, a, rng, p: int | None = None):
             x2s.append((rows, cols, row_signs, col_signs, X2))
             ys.append((cols, rows, col_signs, row_signs, Y))
         for kind, shears in (("lower", x1s), ("upper", ys), ("lower", x2s)):
-            w.append(kind, a.assemble(*((n - d, d) if kind == "lower" else (d, n - d)), shears))
+            w.append(Coupling(kind, a.assemble(*((n - d, d) if kind == "lower" else (d, n - d)), shears), None))
         if t > 0:  # G_(t-1)^-1 = G(-Pi), in the form L U L whose ends merge with the level couplings
-            w.cross_swap([(p, q, -s) for p, q, s in oriented_pairs(swaps[t - 1], t - 1, flipped)], d, bottom=n - d)
+            cross_swap(w, [(p, q, -s) for p, q, s in oriented_pairs(swaps[t - 1], t - 1, flipped)], d, bottom=n - d)
     # D Phi_m = (P S) F with F diagonal: F passes through every coupling, F L(X) = L(F_b X F_a^-1) F, and is
     # absorbed at the right end
     F = np.array([sigma[p] * signs[m][p] * D[c] for p, c in enumerate(coords[m])])
     assert mode != "positive" or np.all(F > 0), "positive mode left a negative sign"
     if np.any(F != 1):
-        w.factors = [(kind, (F[d:, None] * S / F[None, :d]) if kind == "lower" else (F[:d, None] * S / F[None, d:]),
-                      scale) for kind, S, scale in w.factors]
+        w.factors = [Coupling(kind, (F[d:, None] * S / F[None, :d]) if kind == "lower" else
+                              (F[:d, None] * S / F[None, d:]), scale) for kind, S, scale in w.factors]
     if np.any(F * columns != 1):
         _absorb_right(w, a, F * columns, d)
-    word = WordBuilder(a)
+    word = Word(n, d, arith=a)
     for r in rounds:
-        word.cross_swap(r, d, bottom=n - d)
-    for factor in w.factors:
-        word.append(*factor)
+        cross_swap(word, r, d, bottom=n - d)
+    word.extend(w.factors)
     return word.factors, len(rounds), len(w.factors)
 
 
@@ -392,5 +221,5 @@ def _absorb_right(w, a, F, d):
     e = len(F) - d
     kind, X, B = w.factors.pop() if w.factors and w.factors[-1][0] == "lower" else ("lower", a.zeros(e, d), None)
     if np.any(F[:d] != 1):
-        w.append("upper", a.zeros(d, e), list(F[:d]))
-    w.append("lower", X * F[:d][None, :], list(F[d:] if B is None else F[d:] * np.asarray(B)))
+        w.append(Coupling("upper", a.zeros(d, e), list(F[:d])))
+    w.append(Coupling("lower", X * F[:d][None, :], list(F[d:] if B is None else F[d:] * np.asarray(B))))

@@ -49,7 +49,7 @@ from construct.core.arith import arithmetic
 from construct.core.couplings import LOWER, Coupling, Word, lower, upper
 from construct.core.factorization import Factorization
 from construct.core.matrices import blocks, from_rows, identity, inverse, join, rank, zeros
-from construct.core.numeric import NumericWord, exact_decimal, tolerance
+from construct.core.numeric import exact_decimal, tolerance
 from construct.methods.short import completing_shear
 
 
@@ -156,8 +156,8 @@ def factor_split(T: DomainMatrix, p: int, balanced, rng: random.Random | None = 
     f = Factorization(T, word, inner.mode, inner.method, bound, stages, stage_bounds)
     if inner.tolerance is not None:
         a = arithmetic(inner.arith, inner.digits or 50)
-        f.word = NumericWord(n, p, [(c.kind, a.matrix(c.shear), a.matrix(from_rows([c.scale]))[0]) for c in word],
-                             a.scalar(1))
+        f.word = Word(n, p, [(c.kind, a.matrix(c.shear), tuple(a.matrix(from_rows([c.scale]))[0])) for c in word],
+                      arith=a)
         f.arith, f.digits, f.tolerance = inner.arith, inner.digits, tolerance(f.word, T, a)
     return f
 
