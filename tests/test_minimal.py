@@ -195,3 +195,15 @@ def test_swap_of_the_halves_needs_three_in_mode_any_and_five_in_mode_positive():
     m = minimal(J, "positive", groebner_seconds=0)
     assert (m.verdict, m.lower_witness["argument"]) == ("exactly 5", "four-couplings-trace-sign")
     assert_evidence(m, J)
+
+
+def _fails(message):
+    raise ValueError(message)
+
+
+def test_an_error_in_the_timed_child_is_raised_in_the_parent_not_printed_by_the_child(capfd):
+    from construct.front.minimal import _with_timeout
+
+    with pytest.raises(ValueError, match="from the child"):
+        _with_timeout(_fails, ("from the child",), 60)
+    assert "Traceback" not in capfd.readouterr().err

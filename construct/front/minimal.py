@@ -184,7 +184,10 @@ _TIMEOUT = object()
 
 
 def _call(queue, function, args):
-    queue.put(function(*args))
+    try:
+        queue.put((True, function(*args)))
+    except Exception as e:  # raised again in the parent, which reports it; the child prints nothing
+        queue.put((False, e))
 
 
 def _with_timeout(function, args, seconds):
@@ -198,7 +201,12 @@ def _with_timeout(function, args, seconds):
         child.terminate()
         child.join()
         return _TIMEOUT
-    return queue.get() if not queue.empty() else _TIMEOUT
+    if queue.empty():
+        return _TIMEOUT
+    finished, value = queue.get()
+    if not finished:
+        raise value
+    return value
 
 
 # ---------------------------------------------------------------- four couplings
@@ -386,7 +394,10 @@ def _in_field(T, alpha, e, g, solved, x, positive, rng):
 
     K = QQ.algebraic_field(alpha)
     values = [v.subs(solved) if hasattr(v, "subs") else v for v in e + g]
-    numeric = [complex(v.subs(x, alpha).evalf(30)) if hasattr(v, "subs") else complex(v) for v in values]
+    evaluated = [v.subs(x, alpha).evalf(30) if hasattr(v, "subs") else v for v in values]
+    if any(getattr(z, "free_symbols", None) for z in evaluated):
+        return None  # a scale the solution leaves free: no point of Q(alpha) is chosen for it here
+    numeric = [complex(z) for z in evaluated]
     if positive and any(z.real <= 0 for z in numeric):
         return None
     a = K.from_sympy(alpha)
