@@ -14,7 +14,7 @@ from construct.front.factor import factor
 from construct.methods.levels import levels_bound
 from construct.methods.levels import routes
 from construct.core.orthogonal import rotation_shears
-from proofs.checker import check_certificate
+from proofs.checker import certificate_number, check_certificate
 from tests.helpers import exact_rows
 
 #: A unit coupling whose shear has norm 2 (a level shear plus a cross swap's): every factor as built is at most this.
@@ -77,7 +77,7 @@ def test_orthogonal_rotation_word_certified_within_bound_and_well_conditioned(Q,
     s = conditioning(f)
     assert f.count <= levels_bound(n) and s["backward_error"] < 1e-13
     if mode == "positive":
-        assert all(float(x) > 0 for c in cert["factors"] for x in c["scale"])
+        assert all(certificate_number(x) > 0 for c in cert["factors"] for x in c["scale"])
     if "rotations" not in f.stages:
         assert mode == "positive" or arith == "mp"
         assert s["max_cond"] <= 10 * s["cond_T"]

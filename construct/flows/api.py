@@ -38,10 +38,11 @@ import numpy as np
 
 from construct.core.accuracy import MAX_RELATIVE_ERROR
 from construct.core.conditioning import conditioning, float_factors
+from construct.core.arith import Float64
+from construct.core.couplings import Word
 from construct.core.errors import InputError
 from construct.core.factorization import Factorization
 from construct.core.masks import mask_order
-from construct.core.numeric import block_product
 from construct.front.export import (LIBRARIES, FloatWord, check_flow, checked_word, float_rows, library_flow,
                                     read_certificate, refuse_deviating_flow)
 from construct.front.factor import factor
@@ -80,7 +81,7 @@ class ArrayFactorization:
 
     def product(self) -> np.ndarray:
         """``F_1 ... F_k`` in float64, in the input's coordinates (``T`` up to rounding)."""
-        blocked = block_product(self.factors, self.split, np.eye(self.n))
+        blocked = Word(self.n, self.split, self.factors, arith=Float64()).times(np.eye(self.n))
         T = np.empty_like(blocked)
         T[np.ix_(self.order, self.order)] = blocked
         return T
