@@ -56,7 +56,6 @@ GOAL = 1e-8  # relative residual a word must meet to count
 START_COND = 1e8  # constructions worse than this are no useful start
 CLIP = 1e6  # the figure draws larger ratios (short and paper beyond n = 4) at this height
 MUS = [1e-2, 1e-4, 0.0]
-torch.set_default_dtype(torch.float64)
 
 
 def sample(family: str, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -74,7 +73,7 @@ def sample(family: str, n: int, rng: np.random.Generator) -> np.ndarray:
 def coupling_matrix(kind: str, shear: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
     """``[[I, 0], [S, diag(b)]]`` (lower) or ``[[diag(c), S], [0, I]]`` (upper), the project's convention."""
     d = scale.shape[0]
-    eye, zero = torch.eye(d), torch.zeros(d, d)
+    eye, zero = torch.eye(d, dtype=shear.dtype), torch.zeros(d, d, dtype=shear.dtype)
     if kind == "lower":
         return torch.cat([torch.cat([eye, zero], 1), torch.cat([shear, torch.diag(scale)], 1)], 0)
     return torch.cat([torch.cat([torch.diag(scale), shear], 1), torch.cat([zero, eye], 1)], 0)
@@ -215,6 +214,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=DOCS / "frontier.json")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
+    torch.set_default_dtype(torch.float64)  # here, not at import: importing the module changes nothing
     rng = np.random.default_rng(args.seed)
     results = []
     start = time.perf_counter()

@@ -20,3 +20,8 @@ def test_frontier_torch_couplings_multiply_construction_words_to_t():
         product, logc = frontier.word_terms(kinds, [torch.tensor(s) for s in shears], [torch.tensor(c) for c in scales])
         assert frontier.relative_residual(product, torch.tensor(T)) < 1e-8, word["method"]
         assert float(torch.exp(logc.max())) == pytest.approx(word["max_cond"], rel=1e-6)
+
+
+def test_importing_the_frontier_benchmark_leaves_torchs_default_dtype_alone():
+    """Tests share a process: a benchmark imported by one must not change torch's state for the others."""
+    assert torch.get_default_dtype() == torch.float32
