@@ -20,6 +20,7 @@ resource limit, an unreadable file) or explain a rejection; it never accepts on 
 'the certificate is for another matrix: its matrix differs fr'
 """
 import argparse
+import functools
 import json
 import random
 import sys
@@ -378,9 +379,15 @@ def certificate_number(text):
     (3/16, -25)
     """
     try:
-        return kernel._Numbers(kernel.Limits(10 ** 12, 10 ** 12, 10 ** 15), None, hex_allowed=True).read(text, "it")
+        return _certificate_numbers().read(text, "it")
     except Rejected as e:
         raise ValueError(e.reason) from None
+
+
+@functools.cache
+def _certificate_numbers():
+    """One reader for every call of :func:`certificate_number` (its caches are bounded)."""
+    return kernel._Numbers(kernel.Limits(10 ** 12, 10 ** 12, 10 ** 15), None, hex_allowed=True)
 
 
 def _user_number(text, option):

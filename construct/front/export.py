@@ -67,7 +67,7 @@ import numpy as np
 from construct.core.accuracy import AccuracyError
 from construct.core.errors import InputError
 from construct.core.masks import mask_order
-from construct.core.numeric import exact_decimal
+from construct.core.factorization import FORMAT_2, hex_number
 from construct.front.parse import parse_number
 from proofs.checker import certificate_number, check_certificate, read_certificate
 
@@ -360,9 +360,9 @@ def refuse_inaccurate_flow(cert, word: FloatWord) -> None:
     largest = max(abs(certificate_number(x)) for row in cert["matrix"] for x in row)
     allowed = Fraction(CHECK_TOLERANCE) * Fraction(int(largest.p), int(largest.q))
     rounded = {
-        "format": cert["format"], "n": cert["n"], "split": cert["split"], "mode": "any", "matrix": cert["matrix"],
-        "factors": [{"kind": kind, "shear": [[exact_decimal(x) for x in row] for row in shear.tolist()],
-                     "scale": [exact_decimal(x) for x in scale.tolist()]} for kind, shear, scale in word.factors],
+        "format": FORMAT_2, "n": cert["n"], "split": cert["split"], "mode": "any", "matrix": cert["matrix"],
+        "factors": [{"kind": kind, "shear": [[hex_number(x) for x in row] for row in shear.tolist()],
+                     "scale": [hex_number(x) for x in scale.tolist()]} for kind, shear, scale in word.factors],
         "claims": {"method": "float64 flow", "count": len(word.factors), "bound": len(word.factors),
                    "tolerance": f"{allowed.numerator}/{allowed.denominator}"},
         **({"mask": cert["mask"]} if "mask" in cert else {}),
