@@ -75,6 +75,15 @@ def test_subnormal_entries_are_factored(capsys, tmp_path, n):
     assert cert["claims"]["count"] <= cert["claims"]["bound"]
 
 
+@pytest.mark.parametrize("n, split", [(17, 5), (24, 1), (65, 5)])
+def test_subnormal_entries_are_factored_with_an_unequal_split(capsys, tmp_path, n, split):
+    # the levels of the split's sizes were built for T itself: pivots' reciprocals overflowed (exit 3, "cannot
+    # convert inf or nan to int" at n = 65, split 5) until they too were built for 2^-e T
+    A = np.random.default_rng(2).normal(size=(n, n)) * 1e-310
+    cert = factored(capsys, save(tmp_path, "T.npy", A), "--split", str(split))
+    assert cert["split"] == split and cert["claims"]["count"] <= cert["claims"]["bound"]
+
+
 def ar1_whitening(n, rho=0.99):
     i = np.arange(n)
     return np.linalg.inv(np.linalg.cholesky(rho ** np.abs(i[:, None] - i[None, :])))

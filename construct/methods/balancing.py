@@ -118,8 +118,9 @@ def balance(factors, power=lambda k: 2.0**k, spare=0, target=0.0):
     return out, worst
 
 
-def times_power_of_two(factors, e: int, d: int, power=lambda k: 2.0**k):
-    """Factors of ``2^e`` times the product of ``factors`` (``d x d`` shears), with ``2^e`` spread evenly over them.
+def times_power_of_two(factors, e: int, n: int, p: int, power=lambda k: 2.0**k):
+    """Factors of ``2^e`` times the product of ``factors`` (``n x n``, ``p`` kept coordinates), with ``2^e``
+    spread evenly over them.
 
     The rescaling above with ``D_0 = I`` and ``D_k = 2^e I``: every upper
     factor moves ``a`` and every lower one ``b`` by about ``e / (k / 2)``, so
@@ -133,7 +134,7 @@ def times_power_of_two(factors, e: int, d: int, power=lambda k: 2.0**k):
     >>> from construct.core.arith import Float64
     >>> from construct.core.couplings import Word
     >>> word = [("lower", np.array([[3.0]]), [1.0]), ("upper", np.array([[1.0]]), [2.0])]
-    >>> scaled = times_power_of_two(word, -1030, 1)
+    >>> scaled = times_power_of_two(word, -1030, 2, 1)
     >>> product = lambda factors: Word(2, 1, factors, arith=Float64()).times(np.eye(2))
     >>> bool(np.all(product(scaled) == 2.0**-1030 * product(word)))
     True
@@ -146,7 +147,8 @@ def times_power_of_two(factors, e: int, d: int, power=lambda k: 2.0**k):
     factors = list(factors)
     for kind in ("lower", "upper"):
         if all(k != kind for k, _, _ in factors):
-            factors.append((kind, np.zeros((d, d)) * power(0), None))
+            rows, cols = (n - p, p) if kind == "lower" else (p, n - p)
+            factors.append((kind, np.zeros((rows, cols)) * power(0), None))
     total = {kind: sum(k == kind for k, _, _ in factors) for kind in ("lower", "upper")}
     seen = {"lower": 0, "upper": 0}
     out, a, b = [], 0, 0  # the exponents of D_i on the kept and the scaled half

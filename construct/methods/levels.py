@@ -381,7 +381,7 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
         if built is None:
             continue
         factors, stages, stage_bounds = built
-        factors = times_power_of_two(factors, e, d, a.power2)
+        factors = times_power_of_two(factors, e, n, d, a.power2)
         spare = levels_bound(n) - len(factors)
         balanced, largest = balance(factors, power=a.power2, spare=spare, target=GOAL * condition)
         stages["halving"], stage_bounds["halving"] = len(balanced) - len(factors), (spare, "")
@@ -417,21 +417,25 @@ def factor_split_levels(T: DomainMatrix, p: int, rng: random.Random, a, mode: st
     at the working precision).
     """
     n = T.shape[0]
-    bound, condition = split_levels_bound(n, p), _condition(T)
+    e = a.range_exponent(T)
+    S = T * QQ(2) ** -e  # built for S = 2^-e T, whose entries and pivots stay in float64's range (as factor_levels)
+    bound, condition = split_levels_bound(n, p), _condition(S)
     m = len(capacity_splits(n, p)) - 1
     Tn, u = a.matrix(T), a.unit_roundoff
     best = None
     for route in ("rotations", "qr"):
         if route == "rotations":
-            built = build_rotations(Tn, mode, a, rng, p)
+            built = build_rotations(a.matrix(S), mode, a, rng, p)
             stages = built and {"rounds": built[1], "rotations": built[2]}
         else:
-            built = split_qr_levels(T, p, rng, a, mode)
+            built = split_qr_levels(S, p, rng, a, mode)
             stages = built and {"rounds": built[1], "rotations": built[2], "R (T = QR)": built[3]}
         if built is None or len(built[0]) > bound or any(  # positive mode's doubles may not fit; a scale that
                 scale is not None and any(x == 0 for x in scale) for _, _, scale in built[0]):  # is 0: singular here
             continue
-        factors = built[0]
+        factors = times_power_of_two(built[0], e, n, p, a.power2)
+        if len(factors) > bound:  # a kind the word lacked, added to carry the power of two
+            continue
         spare = min(bound - len(factors), 2 * SPLIT_HALVINGS)
         balanced, largest = balance(factors, power=a.power2, spare=spare, target=GOAL * condition)
         stages["halving"] = len(balanced) - len(factors)
