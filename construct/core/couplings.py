@@ -113,6 +113,14 @@ class Word:
         for f in factors:
             self.append(f)
 
+    @classmethod
+    def as_written(cls, n: int, p: int, factors, arith) -> "Word":
+        """The factors as given, neither merged nor dropped: a certificate's factors, one layer of a flow each
+        (two adjacent lower couplings stay two, as the certificate numbers them)."""
+        w = cls(n, p, arith=arith)
+        w.factors = [Coupling(*f) for f in factors]
+        return w
+
     def _like(self, p: int, factors, n: int | None = None) -> "Word":
         return Word(self.n if n is None else n, p, factors, self.K, self.a)
 

@@ -38,8 +38,6 @@ import numpy as np
 
 from construct.core.accuracy import MAX_RELATIVE_ERROR
 from construct.core.conditioning import conditioning, float_factors
-from construct.core.arith import Float64
-from construct.core.couplings import Word
 from construct.core.errors import InputError
 from construct.core.factorization import Factorization
 from construct.core.masks import mask_order
@@ -81,13 +79,10 @@ class ArrayFactorization:
 
     def product(self) -> np.ndarray:
         """``F_1 ... F_k`` in float64, in the input's coordinates (``T`` up to rounding)."""
-        blocked = Word(self.n, self.split, self.factors, arith=Float64()).times(np.eye(self.n))
-        T = np.empty_like(blocked)
-        T[np.ix_(self.order, self.order)] = blocked
-        return T
+        return self.word().matrix()
 
     def word(self) -> FloatWord:
-        return FloatWord(self.n, self.split, self.order, self.factors)
+        return FloatWord.of(self.n, self.split, self.order, self.factors)
 
 
 def factor_array(T, method: str = "levels", arith: str = "float64", mode: str = "any", split: int | None = None,

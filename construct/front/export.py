@@ -59,12 +59,14 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
 from construct.core.accuracy import AccuracyError
+from construct.core.arith import Float64
+from construct.core.couplings import Word
 from construct.core.errors import InputError
 from construct.core.masks import mask_order
 from construct.core.factorization import FORMAT_2, hex_number
@@ -87,18 +89,43 @@ class CertificateRejected(Exception):
 
 @dataclass(frozen=True)
 class FloatWord:
-    """A certificate's factors in float64.
+    """A certificate's map in float64: its couplings, a :class:`~construct.core.couplings.Word` in float64, in
+    the frame of its mask, after an optional sign flip.
 
     ``T x`` is computed as: ``z = x[order]``, times ``diag(signs)`` (if any),
-    then ``factors[-1]``, ..., ``factors[0]`` applied to ``z`` (each a tuple
-    ``(kind, shear, scale)`` of the certificate's format), then ``y[order] = z``.
+    then the word's factors ``F_k``, ..., ``F_1`` applied to ``z``, then
+    ``y[order] = z``.
     """
 
-    n: int
-    split: int
+    word: Word
     order: list
-    factors: list
     signs: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, n: int, split: int, order: list, factors, signs=None) -> "FloatWord":
+        """From ``(kind, shear, scale)`` factors in float64, one coupling each (:meth:`Word.as_written`)."""
+        return cls(Word.as_written(n, split, factors, Float64()), list(order), signs)
+
+    @property
+    def n(self) -> int:
+        return self.word.n
+
+    @property
+    def split(self) -> int:
+        return self.word.p
+
+    @property
+    def factors(self) -> list:
+        """``(kind, shear, scale)`` per coupling, ``F_1`` first; every scale a float64 array."""
+        return [(kind, shear, np.asarray(scale, dtype=np.float64)) for kind, shear, scale in self.word]
+
+    def matrix(self) -> np.ndarray:
+        """``T`` in the input's coordinates, multiplied out in float64."""
+        signs = np.ones(self.n) if self.signs is None else self.signs
+        blocked = self.word.apply(np.diag(signs))
+        T = np.empty_like(blocked)
+        T[np.ix_(self.order, self.order)] = blocked
+        return T
 
 
 def _float(s: str, what: str) -> float:
@@ -137,7 +164,7 @@ def read_float_word(cert) -> FloatWord:
     if not factors:
         factors = [_identity(n, p)]
     order = mask_order(cert["mask"]) if "mask" in cert else list(range(n))
-    return FloatWord(n, p, order, factors)
+    return FloatWord.of(n, p, order, factors)
 
 
 def _identity(n: int, p: int):
@@ -163,8 +190,8 @@ def move_signs(word: FloatWord) -> FloatWord:
     ``E L(S, s) = L(E_2 S E_1, s) E`` (``E = diag(E_1, E_2)``, ``E^2 = I``).
     So the signs gather, from left to right, at the end that acts first.
 
-    >>> w = FloatWord(2, 1, [0, 1], [("upper", np.array([[5.0]]), np.array([-1.0])),
-    ...                              ("lower", np.array([[3.0]]), np.array([2.0]))])
+    >>> w = FloatWord.of(2, 1, [0, 1], [("upper", np.array([[5.0]]), np.array([-1.0])),
+    ...                                 ("lower", np.array([[3.0]]), np.array([2.0]))])
     >>> m = move_signs(w)
     >>> [(k, S.tolist(), s.tolist()) for k, S, s in m.factors], m.signs.tolist()
     ([('upper', [[5.0]], [1.0]), ('lower', [[-3.0]], [2.0])], [-1.0, 1.0])
@@ -176,7 +203,7 @@ def move_signs(word: FloatWord) -> FloatWord:
         changed, kept = (slice(p, n), slice(0, p)) if kind == "lower" else (slice(0, p), slice(p, n))
         factors.append((kind, signs[changed, None] * shear * signs[None, kept], np.abs(scale)))
         signs[changed] *= np.sign(scale)
-    return replace(word, factors=factors, signs=signs)
+    return FloatWord.of(n, p, word.order, factors, signs)
 
 
 # ---------------------------------------------------------------- torch
@@ -361,8 +388,7 @@ def refuse_inaccurate_flow(cert, word: FloatWord) -> None:
     allowed = Fraction(CHECK_TOLERANCE) * Fraction(int(largest.p), int(largest.q))
     rounded = {
         "format": FORMAT_2, "n": cert["n"], "split": cert["split"], "mode": "any", "matrix": cert["matrix"],
-        "factors": [{"kind": kind, "shear": [[hex_number(x) for x in row] for row in shear.tolist()],
-                     "scale": [hex_number(x) for x in scale.tolist()]} for kind, shear, scale in word.factors],
+        "factors": word.word.certificate_factors(entry=lambda x: hex_number(float(x))),
         "claims": {"method": "float64 flow", "count": len(word.factors), "bound": len(word.factors),
                    "tolerance": f"{allowed.numerator}/{allowed.denominator}"},
         **({"mask": cert["mask"]} if "mask" in cert else {}),

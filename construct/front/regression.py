@@ -32,6 +32,9 @@ from typing import Callable, Iterable
 import numpy as np
 from scipy.optimize import least_squares
 
+from construct.core.arith import Float64
+from construct.core.couplings import Word
+
 __all__ = ["coupling_product", "fit_error", "run_fit", "format_fit", "plot_fit"]
 
 MODES = ("any", "positive")
@@ -53,14 +56,22 @@ def _layout(n: int, p: int, k: int):
     return layout, offset
 
 
-def _factors(theta: np.ndarray, n: int, p: int, k: int, mode: str):
-    """Dense factors F_1..F_k and their raw scale vectors (after exp in positive mode)."""
-    mats, scales = [], []
-    for offset, rows, cols in _layout(n, p, k)[0]:
+def _couplings(theta: np.ndarray, n: int, p: int, k: int, mode: str) -> list:
+    """The couplings ``(kind, shear, scale)`` of the parameters ``theta``, lower ones first (scales after exp in
+    positive mode)."""
+    couplings = []
+    for i, (offset, rows, cols) in enumerate(_layout(n, p, k)[0]):
         size = len(rows) * len(cols)
-        shear = theta[offset:offset + size].reshape(len(rows), len(cols))
         s = theta[offset + size:offset + size + len(rows)]
-        scale = np.exp(s) if mode == "positive" else s
+        couplings.append(("lower" if i % 2 == 0 else "upper", theta[offset:offset + size].reshape(len(rows), len(cols)),
+                          np.exp(s) if mode == "positive" else s))
+    return couplings
+
+
+def _factors(theta: np.ndarray, n: int, p: int, k: int, mode: str):
+    """Dense factors F_1..F_k (for the Jacobian's products before and after each) and their scale vectors."""
+    mats, scales = [], []
+    for (_, rows, cols), (_, shear, scale) in zip(_layout(n, p, k)[0], _couplings(theta, n, p, k, mode)):
         F = np.eye(n)
         F[np.ix_(rows, cols)] = shear
         F[rows, rows] = scale
@@ -75,10 +86,7 @@ def coupling_product(theta: np.ndarray, d: int, k: int, mode: str = "any", split
 
 
 def _product(theta, n, p, k, mode):
-    P = np.eye(n)
-    for F in _factors(theta, n, p, k, mode)[0]:
-        P = P @ F
-    return P
+    return Word.as_written(n, p, _couplings(theta, n, p, k, mode), Float64()).matrix()
 
 
 def _prefix_suffix(mats, n):
