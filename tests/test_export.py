@@ -24,9 +24,11 @@ zuko = pytest.importorskip("zuko", reason=REASON)
 FrEIA = pytest.importorskip("FrEIA", reason=REASON)
 import FrEIA.framework  # noqa: E402
 
+import construct  # noqa: E402
+
 from construct.core.matrices import from_rows  # noqa: E402
 from construct.front.cli import main  # noqa: E402
-from construct.front.export import ExportError, check_flow, export_flow, run_flow, save_flow  # noqa: E402
+from construct.front.export import ExportError, check_flow, export_flow, load_flow, run_flow, save_flow  # noqa: E402
 from construct.front.factor import factor  # noqa: E402
 from construct.front.report import format_table  # noqa: E402
 
@@ -168,25 +170,54 @@ def test_positive_mode_certificate_exports_to_freia_as_couplings_only():
     assert (deviations(inn, A) < 1e-14).all()
 
 
-def test_saved_files_load_with_torch_load_as_the_documented_objects(tmp_path):
+def test_saved_flows_load_without_pickles_as_the_documented_objects(tmp_path):
     A = np.array([[1, 2, 0, 1], [0, 1, 3, 0], [2, 0, 1, 1], [1, 1, 0, 2]], dtype=float)
     cert = factor(from_rows(A.astype(int).tolist()), method="levels", mode="positive", mask="alternate").certificate()
     x = torch.from_numpy(np.random.default_rng(0).standard_normal((16, 4)))
     log_det = np.log(abs(np.linalg.det(A)))
     save_flow(export_flow(cert, "zuko"), tmp_path / "z.pt")
-    flow = torch.load(tmp_path / "z.pt", weights_only=False)
+    torch.load(tmp_path / "z.pt", weights_only=True)  # tensors and plain values: no class is unpickled
+    flow = load_flow(tmp_path / "z.pt")
     assert isinstance(flow, zuko.flows.Flow)
     y = flow().transform(x)
     assert np.allclose(y.detach().numpy(), x.numpy() @ A.T, rtol=0, atol=1e-13)
     assert np.allclose(flow().transform.log_abs_det_jacobian(x, y).detach().numpy(), log_det, rtol=0, atol=1e-13)
     assert np.allclose(flow().transform.inv(y).detach().numpy(), x.numpy(), rtol=0, atol=1e-13)
     save_flow(export_flow(cert, "freia"), tmp_path / "f.pt")
-    inn = torch.load(tmp_path / "f.pt", weights_only=False)
+    torch.load(tmp_path / "f.pt", weights_only=True)
+    inn = load_flow(tmp_path / "f.pt")
     assert isinstance(inn, FrEIA.framework.SequenceINN)
     y, ladj = inn(x)
     assert np.allclose(y.detach().numpy(), x.numpy() @ A.T, rtol=0, atol=1e-13)
     assert np.allclose(ladj.detach().numpy(), log_det, rtol=0, atol=1e-13)
     assert np.allclose(inn(y, rev=True)[0].detach().numpy(), x.numpy(), rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize("library", ["torch", "zuko", "freia"])
+def test_a_trained_float32_flow_with_a_sign_flip_saves_and_loads_as_it_was(tmp_path, library):
+    # a Gaussian T has negative scales: zuko and FrEIA get the sign flip at the input, which must come back too
+    T = np.random.default_rng(3).standard_normal((5, 5))
+    flow = construct.to_module(T, library=library)
+    forward = (lambda f, x: f().transform(x)) if library == "zuko" else (lambda f, x: f(x)[0])
+    optimizer = torch.optim.Adam(flow.parameters(), lr=1e-2)
+    for _ in range(3):
+        optimizer.zero_grad()
+        forward(flow, torch.randn(8, 5)).square().sum().backward()
+        optimizer.step()
+    save_flow(flow, tmp_path / "flow.pt")
+    again = load_flow(tmp_path / "flow.pt")
+    x = torch.randn(16, 5)
+    assert type(again) is type(flow) and next(again.parameters()).dtype == torch.float32
+    assert torch.equal(forward(again, x), forward(flow, x))
+
+
+def test_load_flow_refuses_a_file_it_did_not_write(tmp_path):
+    (tmp_path / "x.pt").write_bytes(b"not a flow")
+    with pytest.raises(ExportError, match="not a flow written by couplings"):
+        load_flow(tmp_path / "x.pt")
+    torch.save([1, 2], tmp_path / "list.pt")
+    with pytest.raises(ExportError, match="not a flow written by couplings"):
+        load_flow(tmp_path / "list.pt")
 
 
 def test_cli_export_writes_the_flow_and_check_prints_deviations_below_1e_12(tmp_path, capsys):

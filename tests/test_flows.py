@@ -169,7 +169,7 @@ def test_export_to_torch_writes_a_state_dict_that_loads_without_pickle(tmp_path,
     T = np.array([[2.0, 1.0, 0.0], [0.0, 1.0, 1.0], [1.0, 0.0, 3.0]])
     path.write_text(json.dumps(construct.factor_array(T, split=1).certificate()))
     assert main(["export", str(path), "--to", "torch", "--check", "--out", str(out)]) == 0
-    assert "torch state_dict on 3 coordinates" in capsys.readouterr().out
+    assert "torch flow on 3 coordinates" in capsys.readouterr().out
     flow = LinearCouplingFlow.from_state_dict(torch.load(out, weights_only=True)).double()
     with torch.no_grad():
         assert (flow(torch.eye(3, dtype=torch.float64))[0] - torch.from_numpy(T).T).abs().max() < 1e-14

@@ -26,6 +26,10 @@ checked against ``T`` in float64 before it is returned:
 True
 >>> abs(log_det.item() - float(np.log(np.linalg.det(T)))) < 1e-14
 True
+
+:func:`save_flow` writes a flow (native, zuko or FrEIA, trained or not) as
+tensors and plain values, no pickled classes; :func:`load_flow` reads it back
+(``torch.load(path, weights_only=True)``) and rebuilds the flow.
 """
 
 from __future__ import annotations
@@ -42,9 +46,11 @@ from construct.core.errors import InputError
 from construct.core.factorization import Factorization
 from construct.core.masks import mask_order
 from construct.front.export import (LIBRARIES, FloatWord, check_flow, checked_word, float_rows, library_flow,
-                                    read_certificate, refuse_deviating_flow)
+                                    load_flow, read_certificate, refuse_deviating_flow, save_flow)
 from construct.front.factor import factor
 from construct.front.parse import matrix_from_array
+
+__all__ = ["factor_array", "to_module", "ArrayFactorization", "save_flow", "load_flow"]
 
 
 @dataclass

@@ -436,10 +436,10 @@ def _add_export(sub) -> None:
         "export",
         help="turn a certificate into a runnable PyTorch flow (native, zuko or FrEIA) mapping x to T x",
         description="Check a certificate, then build a float64 flow whose forward map is x -> T x and whose "
-        "log-determinant is log|det T|: the native module (--to torch, construct.flows.LinearCouplingFlow, written "
-        "as a state_dict of tensors: torch.load(FILE, weights_only=True), then LinearCouplingFlow.from_state_dict), "
-        "zuko (a zuko.flows.Flow) or FrEIA (a FrEIA.framework.SequenceINN), both written with torch.save "
-        "(torch.load(FILE, weights_only=False) returns them). With --check the flow is checked before anything is "
+        "log-determinant is log|det T|: the native module (--to torch, construct.flows.LinearCouplingFlow), zuko "
+        "(a zuko.flows.Flow) or FrEIA (a FrEIA.framework.SequenceINN). --out writes tensors and plain values, no "
+        "pickled classes (torch.load(FILE, weights_only=True) reads it); construct.load_flow(FILE) rebuilds the "
+        "flow. With --check the flow is checked before anything is "
         'written, and a failing check writes no file. Needs the torch extra: pip install -e ".[torch]". Exit 0 done, '
         "1 the certificate does not check or --check finds a deviation above 1e-8, 2 bad input (unreadable "
         "certificate, entries beyond float64, negative scales for FrEIA).",
@@ -682,9 +682,8 @@ def run_export(args) -> int:
         refuse_deviating_flow(worst)
     if args.out:
         save_flow(flow, args.out)
-        what = "state_dict" if args.to == "torch" else "flow"
-        print(f"{args.to} {what} on {cert['n']} coordinates ({counted(len(cert['factors']), 'coupling')}) "
-              f"written to {args.out}")
+        print(f"{args.to} flow on {cert['n']} coordinates ({counted(len(cert['factors']), 'coupling')}) "
+              f"written to {args.out} (construct.load_flow reads it)")
     return 0
 
 

@@ -13,7 +13,7 @@ float64 (each exact number rounded once, to nearest). It claims
 
 * **torch**: the native :class:`~construct.flows.module.LinearCouplingFlow`,
   which holds the factors as they are (shears, log-scales, signs as buffers);
-  it is saved as a ``state_dict`` of tensors, not a pickle.
+  it is saved as its ``state_dict`` of tensors.
 Both library exports are trainable: every coupling's conditioner is a
 :class:`~construct.flows.module.ShearAndLogScale` holding exactly its shear
 and one scale parameter per changed coordinate (no weights that would make
@@ -242,13 +242,27 @@ def _blocks(kind: str, p: int, n: int):
     return (range(p, n), range(p)) if kind == "lower" else (range(p), range(p, n))
 
 
-def to_zuko(word: FloatWord):
+def _structure(library: str, word: FloatWord, **more) -> dict:
+    """What, beside its ``state_dict``, rebuilds a library flow (:func:`load_flow`): plain values only."""
+    return {"library": library, "n": word.n, "split": word.split, "order": list(word.order),
+            "kinds": [kind for kind, _, _ in word.factors], "signs": word.signs is not None, **more}
+
+
+def _skeleton(structure: dict) -> FloatWord:
+    """A word of the structure's shape (zero shears, unit scales, unit signs), for a state_dict to fill."""
+    n, p = structure["n"], structure["split"]
+    factors = [(kind, np.zeros((n - p, p) if kind == "lower" else (p, n - p)), np.ones(n - p if kind == "lower" else p))
+               for kind in structure["kinds"]]
+    return FloatWord.of(n, p, structure["order"], factors, np.ones(n) if structure["signs"] else None)
+
+
+def to_zuko(word: FloatWord, bound: float | None = None):
     """A ``zuko.flows.Flow`` (float64, standard normal base) whose ``flow().transform`` is ``x -> T x``.
 
     Each coupling is a ``GeneralCouplingTransform`` with zuko's
     ``MonotonicAffineTransform`` (scale ``exp(a / (1 + |a| / bound))``, positive,
     softly bounded by ``exp(±bound)``; ``bound`` is zuko's default ``log 1000``
-    or twice the largest ``|log scale|``) and a :class:`ShearAndLogScale`
+    or twice the largest ``|log scale|``, unless given) and a :class:`ShearAndLogScale`
     conditioner; negative scales' signs are moved into one fixed sign flip at
     the input (an ``UnconditionalTransform`` of an ``AffineTransform``).
     """
@@ -257,8 +271,8 @@ def to_zuko(word: FloatWord):
 
     n, p = word.n, word.split
     word = move_signs(word) if first_negative_scale(word) else word
-    largest = max(np.abs(np.log(scale)).max() for _, _, scale in word.factors)
-    bound = max(math.log(1000), 2 * largest)
+    if bound is None:
+        bound = max(math.log(1000), 2 * max(np.abs(np.log(scale)).max() for _, _, scale in word.factors))
     univariate = partial(zuko.transforms.MonotonicAffineTransform, slope=math.exp(-bound))
     transforms = []
     if word.signs is not None:
@@ -275,7 +289,9 @@ def to_zuko(word: FloatWord):
         transforms.append(t)
     base = zuko.flows.UnconditionalDistribution(zuko.distributions.DiagNormal, torch.zeros(n, dtype=torch.float64),
                                                 torch.ones(n, dtype=torch.float64), buffer=True)
-    return zuko.flows.Flow(transforms, base).double()
+    flow = zuko.flows.Flow(transforms, base).double()
+    flow.couplings_structure = _structure("zuko", word, bound=bound)
+    return flow
 
 
 def to_native(word: FloatWord, bias=None):
@@ -316,6 +332,7 @@ def to_freia(word: FloatWord):
         back = np.zeros((n, n))
         back[word.order, range(n)] = 1.0
         inn.append(Fm.FixedLinearTransform, M=torch.from_numpy(back))
+    inn.couplings_structure = _structure("freia", word)
     return inn.double()
 
 
@@ -401,23 +418,58 @@ def refuse_inaccurate_flow(cert, word: FloatWord) -> None:
                             "factors are well conditioned")
 
 
+#: The ``format`` of a saved zuko or FrEIA flow: ``{"format", "structure", "state_dict"}``.
+FLOW_FORMAT = "couplings.flow/1"
+
+
 def save_flow(flow, path: str) -> None:
-    """Write the flow with ``torch.save``: the native module's ``state_dict`` (tensors only:
-    ``torch.load(path, weights_only=True)`` and ``LinearCouplingFlow.from_state_dict``), a zuko or FrEIA flow
-    whole (``torch.load(path, weights_only=False)``, a pickle).
+    """Write the flow with ``torch.save``, tensors and plain values only (no pickled classes), for
+    :func:`load_flow` (or ``torch.load(path, weights_only=True)``): the native module's ``state_dict``; a zuko or
+    FrEIA flow built here (:func:`to_zuko`, :func:`to_freia`), trained or not, as its structure and ``state_dict``.
 
     The file appears whole or not at all: it is written beside ``path`` and renamed.
     """
     torch = _import("torch")
+    if hasattr(flow, "from_state_dict"):
+        state = flow.state_dict()
+    elif hasattr(flow, "couplings_structure"):
+        state = {"format": FLOW_FORMAT, "structure": flow.couplings_structure, "state_dict": flow.state_dict()}
+    else:
+        raise ExportError("only flows built by couplings (to_module, export) can be saved by save_flow")
     partial = f"{path}.partial"
     try:
         with open(partial, "wb") as fh:  # so that a bad path is an OSError (torch.save raises RuntimeError)
-            torch.save(flow.state_dict() if hasattr(flow, "from_state_dict") else flow, fh)
+            torch.save(state, fh)
         os.replace(partial, path)
     except OSError as e:
         if os.path.exists(partial):
             os.remove(partial)
         raise ExportError(f"cannot write {path}: {e.strerror or e}") from None
+
+
+def load_flow(path: str):
+    """The flow :func:`save_flow` wrote to ``path``, read with ``torch.load(path, weights_only=True)``: the
+    native module, or the zuko or FrEIA flow rebuilt from its structure, with its saved parameters and dtype."""
+    torch = _import("torch")
+    from construct.flows.module import LinearCouplingFlow  # imports torch: only when a flow is built
+
+    try:
+        state = torch.load(path, weights_only=True, map_location="cpu")
+    except OSError as e:
+        raise ExportError(f"cannot read {path}: {e.strerror or e}") from None
+    except Exception as e:  # noqa: BLE001  (torch raises UnpicklingError, RuntimeError, ... on a foreign file)
+        raise ExportError(f"{path} is not a flow written by couplings ({type(e).__name__})") from None
+    if not isinstance(state, dict):
+        raise ExportError(f"{path} is not a flow written by couplings")
+    if state.get("format") != FLOW_FORMAT:
+        return LinearCouplingFlow.from_state_dict(state)
+    structure, tensors = state["structure"], state["state_dict"]
+    _import("zuko" if structure["library"] == "zuko" else "FrEIA")
+    skeleton = _skeleton(structure)
+    flow = to_zuko(skeleton, bound=structure["bound"]) if structure["library"] == "zuko" else to_freia(skeleton)
+    flow.load_state_dict(tensors)
+    dtypes = [t.dtype for t in tensors.values() if t.is_floating_point()]
+    return flow.to(dtypes[0]) if dtypes else flow
 
 
 def run_flow(flow, x):
