@@ -211,6 +211,25 @@ def test_a_trained_float32_flow_with_a_sign_flip_saves_and_loads_as_it_was(tmp_p
     assert torch.equal(forward(again, x), forward(flow, x))
 
 
+@pytest.mark.parametrize("library", ["torch", "zuko", "freia"])
+@pytest.mark.parametrize("mask", [None, "alternate"])
+def test_every_library_takes_a_bias_trains_it_and_saves_it(tmp_path, library, mask):
+    # x -> T x + b for a T with negative scales (the sign flip acts first) and an odd n with a mask
+    rng = np.random.default_rng(4)
+    T, b = rng.standard_normal((5, 5)), rng.standard_normal(5)
+    flow = construct.to_module(T, library=library, bias=b, dtype=torch.float64, **({"mask": mask} if mask else {}))
+    x = torch.from_numpy(rng.standard_normal((7, 5)))
+    y, log_det, back = run_flow(flow, x)
+    assert (y - (x @ torch.from_numpy(T).T + torch.from_numpy(b))).abs().max() < 1e-13
+    assert (log_det - np.log(abs(np.linalg.det(T)))).abs().max() < 1e-13 and (back - x).abs().max() < 1e-13
+    biases = [p for name, p in flow.named_parameters() if {"bias", "biases"} & set(name.split("."))]
+    assert biases and all(p.requires_grad for p in biases)
+    y.square().sum().backward()
+    assert any(p.grad is not None and p.grad.abs().max() > 0 for p in biases)
+    save_flow(flow, tmp_path / "flow.pt")
+    assert torch.equal(run_flow(load_flow(tmp_path / "flow.pt"), x)[0], y.detach())
+
+
 def test_load_flow_refuses_a_file_it_did_not_write(tmp_path):
     (tmp_path / "x.pt").write_bytes(b"not a flow")
     with pytest.raises(ExportError, match="not a flow written by couplings"):

@@ -180,8 +180,8 @@ def test_factor_array_and_to_module_refuse_what_they_cannot_do_in_one_sentence()
         construct.factor_array(np.ones((3, 3)))
     with pytest.raises(InputError, match="not finite"):
         construct.factor_array(np.array([[1.0, np.inf], [0.0, 1.0]]))
-    with pytest.raises(InputError, match="native module only"):
-        construct.to_module(np.eye(2) * 2, library="zuko", bias=[1.0, 1.0])
+    with pytest.raises(InputError, match="the bias must be 2 finite numbers"):
+        construct.to_module(np.eye(2) * 2, library="zuko", bias=[1.0, np.nan])
     with pytest.raises(InputError, match="unknown library"):
         construct.to_module(np.eye(2), library="jax")
 

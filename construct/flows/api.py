@@ -116,9 +116,10 @@ def to_module(source, library: str = "torch", bias=None, dtype=None, device=None
     ``source`` is a matrix (factored by :func:`factor_array` with ``options``),
     an :class:`ArrayFactorization`, or a certificate (a dict or a JSON path;
     the independent checker must accept it). ``library`` is "torch" (the
-    native :class:`~construct.flows.module.LinearCouplingFlow`; the only one
-    taking ``bias``), "zuko" or "freia" (negative scales moved into one fixed
-    sign flip, as ``--sign-layer`` does). The flow is built in float64 and run
+    native :class:`~construct.flows.module.LinearCouplingFlow`), "zuko" or
+    "freia" (negative scales moved into one fixed sign flip, as
+    ``--sign-layer`` does); with ``bias`` every coupling of any of them has a
+    trainable bias, the last two to act holding the given one. The flow is built in float64 and run
     on random batches against ``x @ T.T + bias``; a deviation above
     :data:`~construct.front.export.CHECK_TOLERANCE` raises
     :class:`~construct.core.accuracy.AccuracyError` and nothing is returned.

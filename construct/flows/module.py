@@ -99,7 +99,8 @@ class LinearCouplingFlow(nn.Module):
         factors = [(k, np.asarray(S, dtype=np.float64), np.asarray(s, dtype=np.float64)) for k, S, s in factors]
         factors = factors or [_identity(LOWER, n, split)]
         if bias is not None:
-            factors = _last_two_differ(factors, n, split)
+            order = list(range(n)) if order is None else list(order)
+            factors, biases = biased_factors(factors, n, split, np.asarray(bias, dtype=np.float64).reshape(n)[order])
         acting = factors[::-1]
         flow = cls(n, split, [k for k, _, _ in acting], order, bias is not None, torch.float64, device)
         with torch.no_grad():
@@ -108,9 +109,8 @@ class LinearCouplingFlow(nn.Module):
                 flow.log_scales[i].copy_(torch.from_numpy(np.log(np.abs(s))))
             flow.signs.copy_(torch.from_numpy(np.concatenate([np.sign(s) for _, _, s in acting])))
             if bias is not None:
-                blocked = np.asarray(bias, dtype=np.float64).reshape(n)[flow.order.cpu().numpy()]
-                for i, b in _coupling_biases(factors, blocked, split):
-                    flow.biases[len(acting) - 1 - i].copy_(torch.from_numpy(b))
+                for i, b in enumerate(biases[::-1]):
+                    flow.biases[i].copy_(torch.from_numpy(b))
         return flow.to(dtype)
 
     @classmethod
@@ -204,7 +204,8 @@ class LinearCouplingFlow(nn.Module):
 
 
 #: The parameter groups by the names of their parameters (this module's and :class:`ShearAndLogScale`'s).
-GROUPS = {"log_scales": "scales", "log_scale": "scales", "shears": "shears", "shear": "shears", "biases": "biases"}
+GROUPS = {"log_scales": "scales", "log_scale": "scales", "shears": "shears", "shear": "shears", "biases": "biases",
+          "bias": "biases"}
 
 
 def freeze(module: nn.Module, scales: bool | None = None, shears: bool | None = None, biases: bool | None = None):
@@ -239,6 +240,17 @@ def _last_two_differ(factors, n: int, split: int):
     return factors
 
 
+def biased_factors(factors, n: int, split: int, blocked_bias: np.ndarray):
+    """``(factors, biases)`` for couplings whose map is ``T x + b``, ``b`` given in the blocked frame (reordered
+    by the mask): the factors with an identity inserted if the last two to act have one kind, and per factor
+    (product order) the bias of the coordinates it changes; the last two to act hold it, the others are 0."""
+    factors = _last_two_differ(factors, n, split)
+    biases = [np.zeros(len(scale)) for _, _, scale in factors]
+    for i, b in _coupling_biases(factors, blocked_bias, split):
+        biases[i] = b
+    return factors, biases
+
+
 def _coupling_biases(factors, b: np.ndarray, split: int):
     """``(index, bias)`` of ``F_1`` and ``F_2`` (product order) making ``F_1 F_2 ... + biases = T x + b``.
 
@@ -257,19 +269,20 @@ class ShearAndLogScale(nn.Module):
     """A linear coupling's conditioner for zuko and FrEIA: exactly a shear and a log-scale parameter.
 
     From the kept coordinates ``x`` it returns, per changed coordinate, the
-    shift ``shear @ x`` and a constant scale parameter (the same for every
+    shift ``shear @ x`` (plus ``bias``, if given) and a constant scale parameter (the same for every
     ``x``, so the coupling stays linear and training cannot make the scale
     depend on the data): interleaved ``(shift, scale)`` pairs as zuko's
     ``GeneralCouplingTransform`` reads them (``interleaved=True``), or all
     scale parameters then all shifts, as FrEIA's affine couplings do.
     """
 
-    def __init__(self, shear: torch.Tensor, log_scale: torch.Tensor, interleaved: bool):
+    def __init__(self, shear: torch.Tensor, log_scale: torch.Tensor, interleaved: bool, bias=None):
         super().__init__()
         self.shear, self.log_scale = nn.Parameter(shear), nn.Parameter(log_scale)
+        self.bias = None if bias is None else nn.Parameter(bias)
         self.interleaved = interleaved
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        shift = x @ self.shear.T
+        shift = x @ self.shear.T if self.bias is None else torch.addmm(self.bias, x, self.shear.T)
         scale = self.log_scale.expand_as(shift)
         return torch.stack([shift, scale], -1).flatten(-2) if self.interleaved else torch.cat([scale, shift], -1)

@@ -217,12 +217,26 @@ def _import(name: str):
                           f"installed: {INSTALL_HINT}") from None
 
 
-def _conditioner(shear: np.ndarray, log_scale: np.ndarray, interleaved: bool):
-    """A float64 :class:`~construct.flows.module.ShearAndLogScale`: the coupling's shear and log-scale parameters."""
+def _conditioner(shear: np.ndarray, log_scale: np.ndarray, interleaved: bool, bias=None):
+    """A float64 :class:`~construct.flows.module.ShearAndLogScale`: the coupling's shear and log-scale parameters
+    (and its bias, if given)."""
     torch = _import("torch")
     from construct.flows.module import ShearAndLogScale  # imports torch: only when a flow is built
 
-    return ShearAndLogScale(torch.from_numpy(shear).double(), torch.from_numpy(log_scale).double(), interleaved)
+    return ShearAndLogScale(torch.from_numpy(shear).double(), torch.from_numpy(log_scale).double(), interleaved,
+                            None if bias is None else torch.from_numpy(np.asarray(bias, dtype=np.float64)))
+
+
+def _biased(word: FloatWord, bias):
+    """``(word, biases)``: per factor, the bias of the coordinates it changes (None without a ``bias``) so that the
+    couplings' map is ``T x + bias`` (:func:`~construct.flows.module.biased_factors`; the word may gain an
+    identity coupling). A sign flip acts first, so it leaves the biases as they are."""
+    if bias is None:
+        return word, [None] * len(word.factors)
+    from construct.flows.module import biased_factors  # imports torch: only when a flow is built
+
+    factors, biases = biased_factors(word.factors, word.n, word.split, np.asarray(bias, dtype=np.float64)[word.order])
+    return FloatWord.of(word.n, word.split, word.order, factors, word.signs), biases
 
 
 def zuko_scale_parameter(log_scale: np.ndarray, bound: float) -> np.ndarray:
@@ -256,7 +270,7 @@ def _skeleton(structure: dict) -> FloatWord:
     return FloatWord.of(n, p, structure["order"], factors, np.ones(n) if structure["signs"] else None)
 
 
-def to_zuko(word: FloatWord, bound: float | None = None):
+def to_zuko(word: FloatWord, bound: float | None = None, bias=None):
     """A ``zuko.flows.Flow`` (float64, standard normal base) whose ``flow().transform`` is ``x -> T x``.
 
     Each coupling is a ``GeneralCouplingTransform`` with zuko's
@@ -264,13 +278,15 @@ def to_zuko(word: FloatWord, bound: float | None = None):
     softly bounded by ``exp(±bound)``; ``bound`` is zuko's default ``log 1000``
     or twice the largest ``|log scale|``, unless given) and a :class:`ShearAndLogScale`
     conditioner; negative scales' signs are moved into one fixed sign flip at
-    the input (an ``UnconditionalTransform`` of an ``AffineTransform``).
+    the input (an ``UnconditionalTransform`` of an ``AffineTransform``). ``bias``: ``x -> T x + bias``, with a
+    trainable bias in every coupling's conditioner.
     """
     torch, zuko = _import("torch"), _import("zuko")
     from functools import partial
 
     n, p = word.n, word.split
     word = move_signs(word) if first_negative_scale(word) else word
+    word, biases = _biased(word, bias)
     if bound is None:
         bound = max(math.log(1000), 2 * max(np.abs(np.log(scale)).max() for _, _, scale in word.factors))
     univariate = partial(zuko.transforms.MonotonicAffineTransform, slope=math.exp(-bound))
@@ -280,17 +296,17 @@ def to_zuko(word: FloatWord, bound: float | None = None):
         signs[word.order] = word.signs  # the flip acts before the couplings, in the input's own order
         transforms.append(zuko.flows.UnconditionalTransform(torch.distributions.AffineTransform, torch.zeros(n),
                                                             torch.from_numpy(signs), buffer=True))
-    for kind, shear, scale in reversed(word.factors):
+    for (kind, shear, scale), b in zip(reversed(word.factors), reversed(biases)):
         changed, kept = _blocks(kind, p, n)
         mask = torch.zeros(n, dtype=torch.bool)
         mask[[word.order[a] for a in kept]] = True
         t = zuko.flows.GeneralCouplingTransform(n, mask=mask, hidden_features=(), univariate=univariate)
-        t.hyper = _conditioner(shear, zuko_scale_parameter(np.log(scale), bound), interleaved=True)
+        t.hyper = _conditioner(shear, zuko_scale_parameter(np.log(scale), bound), interleaved=True, bias=b)
         transforms.append(t)
     base = zuko.flows.UnconditionalDistribution(zuko.distributions.DiagNormal, torch.zeros(n, dtype=torch.float64),
                                                 torch.ones(n, dtype=torch.float64), buffer=True)
     flow = zuko.flows.Flow(transforms, base).double()
-    flow.couplings_structure = _structure("zuko", word, bound=bound)
+    flow.couplings_structure = _structure("zuko", word, bound=bound, bias=bias is not None)
     return flow
 
 
@@ -303,10 +319,12 @@ def to_native(word: FloatWord, bias=None):
     return LinearCouplingFlow.from_factors(word.factors, word.n, word.split, word.order, bias, dtype=torch.float64)
 
 
-def to_freia(word: FloatWord):
-    """A ``FrEIA.framework.SequenceINN`` (float64): ``inn(x)`` is ``(T x, log|det T|)``; positive scales only."""
+def to_freia(word: FloatWord, bias=None):
+    """A ``FrEIA.framework.SequenceINN`` (float64): ``inn(x)`` is ``(T x + bias, log|det T|)``, with a trainable
+    bias in every coupling's conditioner if ``bias`` is given; positive scales only."""
     torch, Ff, Fm = _import("torch"), _import("FrEIA.framework"), _import("FrEIA.modules")
     n, p = word.n, word.split
+    word, biases = _biased(word, bias)
     inn = Ff.SequenceINN(n)
     if word.order != list(range(n)) or word.signs is not None:
         signs = np.ones(n) if word.signs is None else word.signs
@@ -315,24 +333,25 @@ def to_freia(word: FloatWord):
         inn.append(Fm.FixedLinearTransform, M=torch.from_numpy(into))
     exact = dict(clamp=1.0, clamp_activation=torch.nn.Identity(), split_len=p)  # sub-network output = log-scale
 
-    def half(kind, shear, scale):  # a sub-network's outputs: log-scales, then shifts
-        return _conditioner(shear, np.log(scale), interleaved=False)
+    def half(kind, shear, scale, b):  # a sub-network's outputs: log-scales, then shifts
+        return _conditioner(shear, np.log(scale), interleaved=False, bias=b)
 
-    acting = list(reversed(word.factors))  # in the order they act
+    acting = [(*f, b) for f, b in zip(reversed(word.factors), reversed(biases))]  # in the order they act
     while acting:
         first = acting.pop(0)
         if first[0] == "lower":
             net = half(*first)
             inn.append(Fm.AffineCouplingOneSided, subnet_constructor=lambda i, o: net, **exact)
             continue
-        then = acting.pop(0) if acting and acting[0][0] == "lower" else _identity(n, p)
+        then = acting.pop(0) if acting and acting[0][0] == "lower" else \
+            (*_identity(n, p), None if bias is None else np.zeros(n - p))
         nets = iter([half(*then), half(*first)])  # GLOW builds subnet1 (the lower half), then subnet2
         inn.append(Fm.GLOWCouplingBlock, subnet_constructor=lambda i, o: next(nets), **exact)
     if word.order != list(range(n)):
         back = np.zeros((n, n))
         back[word.order, range(n)] = 1.0
         inn.append(Fm.FixedLinearTransform, M=torch.from_numpy(back))
-    inn.couplings_structure = _structure("freia", word)
+    inn.couplings_structure = _structure("freia", word, bias=bias is not None)
     return inn.double()
 
 
@@ -370,21 +389,19 @@ def checked_word(cert: dict) -> FloatWord:
 def library_flow(word: FloatWord, to: str, *, sign_layer: bool = False, bias=None):
     """The float64 flow of float64 factors for ``to`` (FrEIA: negative scales refused unless ``sign_layer``).
 
-    ``bias`` (the native module only) makes the flow ``x -> T x + bias``.
+    ``bias`` makes the flow ``x -> T x + bias`` (a trainable bias in every coupling).
     """
     if to == "torch":
         return to_native(word, bias)
-    if bias is not None:
-        raise ExportError(f"a bias is supported by the native module only (library 'torch'), not by {to}")
     if to == "zuko":
-        return to_zuko(word)
+        return to_zuko(word, bias=bias)
     negative = first_negative_scale(word)
     if negative and not sign_layer:
         fix = ": factor the matrix with --mode positive, or" if word_det_sign(word) > 0 else \
             " and det T < 0 rules out --mode positive:"
         raise ExportError(f"{negative}, but FrEIA's couplings have positive scales only{fix} export with "
                           "--sign-layer (one fixed sign flip at the input, a FrEIA FixedLinearTransform)")
-    return to_freia(move_signs(word) if negative else word)
+    return to_freia(move_signs(word) if negative else word, bias=bias)
 
 
 def word_det_sign(word: FloatWord) -> float:
@@ -466,7 +483,9 @@ def load_flow(path: str):
     structure, tensors = state["structure"], state["state_dict"]
     _import("zuko" if structure["library"] == "zuko" else "FrEIA")
     skeleton = _skeleton(structure)
-    flow = to_zuko(skeleton, bound=structure["bound"]) if structure["library"] == "zuko" else to_freia(skeleton)
+    bias = np.zeros(structure["n"]) if structure.get("bias") else None  # the saved biases replace these
+    flow = to_zuko(skeleton, bound=structure["bound"], bias=bias) if structure["library"] == "zuko" else \
+        to_freia(skeleton, bias=bias)
     flow.load_state_dict(tensors)
     dtypes = [t.dtype for t in tensors.values() if t.is_floating_point()]
     return flow.to(dtypes[0]) if dtypes else flow
