@@ -76,6 +76,7 @@ def test_native_flow_computes_T_x_plus_b_its_log_det_and_inverse_on_batches_and_
         y, log_det = flow(images)
         assert np.abs(y.numpy() - (np.einsum("oc,bchw->bohw", T, images.numpy()) + b[:, None, None])).max() < 1e-12
         assert log_det.shape == (2,) and abs(log_det[0].item() - 15 * np.linalg.slogdet(T)[1]) < 1e-10
+        assert y.is_contiguous() and flow.inverse(y).is_contiguous()  # not a channels-last view: .view() works
         assert (flow.inverse(y) - images).abs().max() < 1e-10
 
 

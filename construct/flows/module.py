@@ -199,7 +199,7 @@ class LinearCouplingFlow(nn.Module):
         """``run`` on every pixel's channel vector of images ``(B, C, H, W)``; log-det times ``H W`` per image."""
         B, C, H, W = x.shape
         y, log_det = run(x.permute(0, 2, 3, 1).reshape(B * H * W, C))
-        y = y.reshape(B, H, W, C).permute(0, 3, 1, 2)
+        y = y.reshape(B, H, W, C).permute(0, 3, 1, 2).contiguous()  # laid out as the input (and a convolution's output)
         return y, None if log_det is None else self.log_abs_det().mul(H * W).expand(B)
 
 
