@@ -329,6 +329,26 @@ EXACT_DET_SIZE = 256
 #: Float64 words are built for ``2^-e T`` when the entries' middle exponent ``e`` is beyond ``RANGE_BITS``.
 RANGE_BITS = 256
 
+#: ``(T, T in float64, nonzero entries of T)`` of the last :func:`_float_image` call.
+_LAST_FLOAT = None
+
+
+def _float_image(T: DomainMatrix):
+    """``(T rounded to float64, the number of nonzero entries of T)``, read once for the last ``T`` asked (the levels
+    method asks for the same ``T`` several times, and each reading converts every entry in Python). The array is
+    shared: callers copy it."""
+    global _LAST_FLOAT
+    if _LAST_FLOAT is None or _LAST_FLOAT[0] is not T:
+        n, m = T.shape
+        entries = T.to_dfm().rep.entries()
+        _LAST_FLOAT = (T, np.array(entries, dtype=float).reshape(n, m), sum(map(bool, entries)))
+    return _LAST_FLOAT[1:]
+
+
+def nonzero_entries(T: DomainMatrix) -> int:
+    """The number of nonzero entries of ``T`` (exact), read with its float64 image."""
+    return _float_image(T)[1]
+
 
 class Float64(_Numeric):
     """IEEE double precision, LAPACK's partial-pivoting LU and triangular solves."""
@@ -339,8 +359,9 @@ class Float64(_Numeric):
     unit_roundoff = 2.0**-53
 
     def matrix(self, T: DomainMatrix):
-        n, m = T.shape
-        return np.array(T.to_dfm().rep.entries(), dtype=float).reshape(n, m)
+        """``T`` rounded to float64 (a fresh array; the last conversion is kept, as the levels method asks for the
+        same ``T`` several times and each conversion reads every entry in Python)."""
+        return _float_image(T)[0].copy()
 
     def lu(self, A, splits):
         try:
@@ -376,6 +397,14 @@ class Float64(_Numeric):
         power of two spread over the word (:func:`~construct.methods.balancing.times_power_of_two`);
         entries spread over the whole range stay as they are, none flushed to 0.
         """
+        A = np.abs(self.matrix(T))
+        nonzero = A[A != 0]
+        if nonzero.size == _float_image(T)[1] and nonzero.size and np.isfinite(nonzero).all() and nonzero.min() >= 2.0**-1022:
+            # every entry is a normal float64 here: its exponent is within 1 of binary_exponent's, so far inside the
+            # range the answer is 0 without reading the exact entries one by one
+            _, exponents = np.frexp(nonzero)
+            if abs((int(exponents.max()) + int(exponents.min())) // 2) <= RANGE_BITS - 4:
+                return 0
         exponents = [binary_exponent(x) for row in T.to_list() for x in row if x]
         e = (max(exponents) + min(exponents)) // 2
         return e if abs(e) > RANGE_BITS else 0

@@ -70,7 +70,7 @@ from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
 from construct.core import trace
-from construct.core.arith import arithmetic
+from construct.core.arith import arithmetic, nonzero_entries
 from construct.core.conditioning import matrix_condition
 from construct.core.couplings import Coupling, Word
 from construct.core.errors import InputError
@@ -371,7 +371,7 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
             w.append(Coupling(kind, S, tuple(scale) if scale is not None else (S.domain.one,) * S.shape[0]))
         return Factorization(T, w, mode, "levels", levels_bound(n), stages, stage_bounds)
     e = a.range_exponent(T)
-    S = T * QQ(2) ** -e  # the word is built for S = 2^-e T, whose entries and pivots stay in float64's range
+    S = T * QQ(2) ** -e if e else T  # the word is built for S = 2^-e T, whose entries and pivots stay in float64's range
     condition = _condition(S)
     best = None
     # the route by T with its columns scaled: Q diag(s) (cond T 1e5) is orthogonal to rotation levels, which they scale
@@ -418,7 +418,7 @@ def factor_split_levels(T: DomainMatrix, p: int, rng: random.Random, a, mode: st
     """
     n = T.shape[0]
     e = a.range_exponent(T)
-    S = T * QQ(2) ** -e  # built for S = 2^-e T, whose entries and pivots stay in float64's range (as factor_levels)
+    S = T * QQ(2) ** -e if e else T  # built for S = 2^-e T, whose entries and pivots stay in float64's range
     bound, condition = split_levels_bound(n, p), _condition(S)
     m = len(capacity_splits(n, p)) - 1
     Tn, u = a.matrix(T), a.unit_roundoff
@@ -511,12 +511,12 @@ def routes(T: DomainMatrix, a, condition: float):
     like ``sqrt(d)``; they are not tried for a signed permutation, which LU
     levels factor exactly.
 
-    >>> from construct.core.arith import arithmetic
+    >>> from construct.core.arith import arithmetic, nonzero_entries
     >>> routes(from_rows([[3, -4], [4, 3]]), arithmetic("float64"), 1.0), routes(from_rows([[0, 1], [1, 0]]),
     ...                                                                          arithmetic("float64"), 1.0)
     (['rotations', 'lu'], ['lu'])
     """
-    if T.nnz() == T.shape[0]:  # invertible with n entries: a signed permutation
+    if nonzero_entries(T) == T.shape[0]:  # invertible with n entries: a signed permutation
         return ["lu"]
     return ["rotations", "lu"] if condition <= ROTATION_CONDITION else ["lu", "rotations"]
 
