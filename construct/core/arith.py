@@ -443,11 +443,25 @@ class MP(_Numeric):
         )
 
     def lu(self, A, splits):
-        """Rows in float64's block pivoting order, in place on a copy: ``A[perm] = L U`` with ``L`` unit lower.
+        """Rows in float64's block pivoting order: ``A[perm] = L U`` with ``L`` unit lower.
 
-        A pivot that vanishes at this precision is exchanged for the largest below it.
+        By blocks in python-flint's ball matrices at the working precision (midpoints kept, as :meth:`matmul`
+        does); a pivot that vanishes at this precision is exchanged for the largest below it, by the elimination
+        of :meth:`_pivoting_lu`.
         """
         perm = _float_pivot_order(A, splits)
+        saved, flint.ctx.prec = flint.ctx.prec, self.ctx.prec
+        try:
+            L, U = _block_lu(to_arb(A[perm]))
+        except ZeroDivisionError:  # a pivot is 0 at this precision
+            return self._pivoting_lu(A, perm)
+        finally:
+            flint.ctx.prec = saved
+        L, U = to_mp(L, self), to_mp(U, self)
+        return perm, L, U, list(np.diag(U))
+
+    def _pivoting_lu(self, A, perm):
+        """``A[perm] = L U`` elementwise in mpmath, a pivot that vanishes exchanged for the largest below it."""
         A = A[perm]
         n = A.shape[0]
         for k in range(n):
@@ -488,18 +502,18 @@ class MP(_Numeric):
                 _fill(np.triu(np.array(R.tolist(), dtype=object)), self.ctx.zero))
 
     def right_solve_lower(self, B, L):
-        """``B L^-1`` by back substitution over the columns."""
-        X = self.zeros(*B.shape)
-        for j in range(L.shape[0] - 1, -1, -1):
-            X[:, j] = (B[:, j] - X[:, j + 1:] @ L[j + 1:, j]) / L[j, j]
-        return X
+        """``B L^-1`` (``L`` lower triangular), as ``(L^T)^-1 B^T`` transposed (:meth:`left_solve_upper`)."""
+        return self.left_solve_upper(L.T, B.T).T
 
     def left_solve_upper(self, U, B):
-        """``U^-1 B`` by back substitution over the rows."""
-        X = self.zeros(*B.shape)
-        for i in range(U.shape[0] - 1, -1, -1):
-            X[i, :] = (B[i, :] - U[i, i + 1:] @ X[i + 1:, :]) / U[i, i]
-        return X
+        """``U^-1 B`` (``U`` upper triangular) by python-flint's approximate solver at the working precision."""
+        if not B.size:
+            return self.zeros(*B.shape)
+        saved, flint.ctx.prec = flint.ctx.prec, self.ctx.prec
+        try:
+            return to_mp(to_arb(U).solve(to_arb(B), algorithm="approx"), self)
+        finally:
+            flint.ctx.prec = saved
 
     def zeros(self, r, c):
         return np.full((r, c), self.ctx.zero, dtype=object)
@@ -521,6 +535,41 @@ class MP(_Numeric):
     def log2_abs(self, x) -> float:
         # mpmath exponents may lie beyond float64's; 53 bits suffice (ln 2 at 100000 digits takes seconds)
         return float(mpmath.log(abs(x), 2))
+
+
+#: Below this size :func:`_block_lu` eliminates entry by entry.
+BLOCK_LU_SIZE = 16
+
+
+def _block_lu(A: flint.arb_mat):
+    """``A = L U`` without exchanges, ``L`` unit lower triangular, in ball matrices at ``flint.ctx.prec`` with
+    every result replaced by its midpoint (approximate arithmetic at that precision, as mpmath's); recursive on
+    halves, so the work is in ball matrix products and solves. ZeroDivisionError when a pivot is 0."""
+    n = A.nrows()
+    if n <= BLOCK_LU_SIZE:
+        rows = [[A[i, j].mid() for j in range(n)] for i in range(n)]
+        for k in range(n):
+            if rows[k][k] == 0:
+                raise ZeroDivisionError("a zero pivot")
+            for i in range(k + 1, n):
+                rows[i][k] = (rows[i][k] / rows[k][k]).mid()
+                for j in range(k + 1, n):
+                    rows[i][j] = (rows[i][j] - rows[i][k] * rows[k][j]).mid()
+        L = flint.arb_mat([[rows[i][j] if j < i else 1 if j == i else 0 for j in range(n)] for i in range(n)])
+        U = flint.arb_mat([[rows[i][j] if j >= i else 0 for j in range(n)] for i in range(n)])
+        return L, U
+    k = n // 2
+    rows = A.tolist()
+    A11, A12 = flint.arb_mat([r[:k] for r in rows[:k]]), flint.arb_mat([r[k:] for r in rows[:k]])
+    A21, A22 = flint.arb_mat([r[:k] for r in rows[k:]]), flint.arb_mat([r[k:] for r in rows[k:]])
+    L11, U11 = _block_lu(A11)
+    U12 = L11.solve(A12, algorithm="approx")
+    L21 = U11.transpose().solve(A21.transpose(), algorithm="approx").transpose()
+    L22, U22 = _block_lu((A22 - L21 * U12).mid())
+    zero_top, zero_bottom = [0] * (n - k), [0] * k
+    L = flint.arb_mat([r + zero_top for r in L11.tolist()] + [a + b for a, b in zip(L21.tolist(), L22.tolist())])
+    U = flint.arb_mat([a + b for a, b in zip(U11.tolist(), U12.tolist())] + [zero_bottom + r for r in U22.tolist()])
+    return L, U
 
 
 def _fill(M, zero):
