@@ -102,10 +102,20 @@ def _require(holds, reason, kind="structure"):
 def _show(x):
     """A short ASCII rendering of a JSON value for a message: null, true, "0.5", ... or "a list"."""
     try:
-        s = json.dumps(x)
+        s = json.dumps(_first(x))
     except Exception:  # not JSON, too deep, or an object whose methods raise
         s = f"a{'n' if type(x).__name__[:1].lower() in 'aeiou' else ''} {type(x).__name__}"
     return s if len(s) <= 40 else s[:37] + "..."
+
+
+def _first(x):
+    """x with every list and object cut to its first 40 members: the same first 37 characters in JSON, and
+    _show(certificate) costs nothing (messages are built before _require knows they are needed)."""
+    if type(x) is list:
+        return [_first(v) for v in x[:40]]
+    if type(x) is dict:
+        return {k: _first(v) for k, v in list(x.items())[:40]}
+    return x
 
 
 class _Numbers:

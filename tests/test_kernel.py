@@ -271,3 +271,18 @@ def test_exponents_and_digits_at_their_limits():
     assert check_certificate(cert).ok
     cert["claims"]["digits"] = 0
     assert not check_certificate(cert).ok
+
+
+JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+                           lambda inner: st.lists(inner, max_size=60) | st.dictionaries(st.text(max_size=3), inner,
+                                                                                         max_size=60), max_leaves=150)
+
+
+@settings(max_examples=100, deadline=None)
+@given(JSON_VALUES)
+def test_show_renders_a_json_value_as_its_whole_dump_cut_to_40_characters(x):
+    # _show cuts lists and objects to 40 members before dumping (a message built for a certificate that passes
+    # used to dump the whole certificate): the rendering must be the one of the whole value
+    import json
+    whole = json.dumps(x)
+    assert proofs.kernel._show(x) == (whole if len(whole) <= 40 else whole[:37] + "...")
