@@ -188,3 +188,15 @@ def test_export_refuses_factors_that_are_not_t_in_float64(capsys, tmp_path):
     refused(call(capsys, "export", str(cert), "--to", "zuko", "--out", str(tmp_path / "flow.pt")),
             "rounded to float64", "--method levels")
     assert not (tmp_path / "flow.pt").exists()
+
+
+@pytest.mark.parametrize("scale_rows, scale_columns", [(1e100, 1e-80), (1e-300, 1.0), (1.0, 1e250)])
+def test_scaled_condition_from_the_float_image_equals_the_exact_scaling(scale_rows, scale_columns):
+    # scaled_float reads the powers of two off T's float64 image; for float entries they are binary_exponent's
+    from construct.core.accuracy import scaled_float, scaled_rows
+    from construct.core.matrices import from_rows
+    A = np.random.default_rng(7).normal(size=(12, 12))
+    A[2] *= scale_rows
+    A[:, 9] *= scale_columns
+    exact = np.array([[num / den for num, den in row] for row in scaled_rows(from_rows(A.tolist()))])
+    assert np.array_equal(scaled_float(from_rows(A.tolist())), exact)

@@ -30,6 +30,7 @@ import math
 import mpmath
 import numpy as np
 
+from construct.core.arith import float_image
 from construct.core.conditioning import matrix_condition
 from construct.core.matrices import binary_exponent
 
@@ -60,14 +61,33 @@ def _times_power_of_two(x, k: int) -> tuple[int, int]:
     return (num << k, den) if k >= 0 else (num, den << -k)
 
 
+def scaled_float(T):
+    """``D_r T D_c`` of :func:`scaled_rows` in float64 from ``T``'s float64 image, when every nonzero entry is a
+    normal float64 there (else None): the exponents are those of the image, equal to :func:`binary_exponent`'s
+    for float inputs (within 1 for other rationals), and scaling a normal float by a power of two is exact, so
+    no entry is read in Python (at n = 1024, a million of them)."""
+    F, nonzero = float_image(T)
+    magnitudes = np.abs(F)
+    present = magnitudes != 0
+    if np.count_nonzero(present) != nonzero or not np.isfinite(magnitudes).all() or \
+            not present.any() or magnitudes[present].min() < 2.0 ** -1022:
+        return None
+    e = np.where(present, np.frexp(magnitudes)[1] - 1, np.iinfo(np.int64).min // 4)  # floor(log2 |x|)
+    r = -np.max(e, axis=1)
+    c = -np.max(e + r[:, None], axis=0)
+    return np.ldexp(F, (r[:, None] + c[None, :]).astype(np.int64))
+
+
 def scaled_condition(T, digits: int | None = None) -> float:
     """``cond_2`` of ``T`` with rows and columns scaled by powers of two, in float64; with ``digits``, an mp
     estimate (1-norm) at that precision where float64 cannot tell (above :data:`RELIABLE_FLOAT64_CONDITION`)."""
-    pairs = scaled_rows(T)
-    A = np.array([[num / den for num, den in row] for row in pairs], dtype=float)  # int division: correctly rounded
+    A = scaled_float(T)
+    if A is None:
+        A = np.array([[num / den for num, den in row] for row in scaled_rows(T)], dtype=float)  # correctly rounded
     condition = matrix_condition(A)
     if digits is None or condition <= RELIABLE_FLOAT64_CONDITION:
         return condition
+    pairs = scaled_rows(T)
     ctx = mpmath.MPContext()
     ctx.dps = digits
     M = ctx.matrix([[ctx.mpf(num) / den for num, den in row] for row in pairs])

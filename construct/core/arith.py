@@ -345,6 +345,11 @@ def _float_image(T: DomainMatrix):
     return _LAST_FLOAT[1:]
 
 
+def float_image(T: DomainMatrix):
+    """``(T rounded to float64, read-only; the number of nonzero entries of T)``, kept for the last ``T``."""
+    return _float_image(T)
+
+
 def nonzero_entries(T: DomainMatrix) -> int:
     """The number of nonzero entries of ``T`` (exact), read with its float64 image."""
     return _float_image(T)[1]
