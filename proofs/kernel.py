@@ -128,6 +128,8 @@ class _Numbers:
         """The exact value of the number string s; ``what`` and the ``index`` (from 0) name it in a message."""
         if s == "0" and type(s) is str and self.field is None:
             self.chars += 1
+            if self.chars > self.limits.total_chars:
+                self.too_many()
             return ZERO
         if type(s) is not str:
             self.bad(what, index, f"is {_show(s)}, expected an exact number string like \"-3/7\" or \"1.5e-3\"")

@@ -195,6 +195,21 @@ def test_the_total_length_limit_counts_every_number_character():
     assert not check_certificate(cert, limits=Limits(total_chars=total - 1)).ok
 
 
+def test_the_total_length_limit_is_reached_exactly_by_strings_0_and_a_tolerance_0():
+    # the strings "0" of a table are counted before its other numbers, and a tolerance "0" by read's short
+    # route, which did not compare the count with the limit (a certificate one character over was read): a
+    # certificate of exactly total_chars characters whose last numbers are such zeros is read, one over is not
+    from proofs.checker import Limits
+    cert = make_cert(2, 1, [("upper", [[F(3)]], [F(2)]), ("lower", [[F(0)]], [F(1)])])
+    cert["claims"]["tolerance"] = "0"
+    total = sum(len(x) for row in cert["matrix"] for x in row) + len("3") + len("2") + len("0") + len("1") + 1
+    assert check_certificate(cert, limits=Limits(total_chars=total)).ok
+    assert not check_certificate(cert, limits=Limits(total_chars=total - 1)).ok
+    del cert["claims"]["tolerance"]
+    assert check_certificate(cert, limits=Limits(total_chars=total - 1)).ok
+    assert not check_certificate(cert, limits=Limits(total_chars=total - 2)).ok
+
+
 def test_requirements_at_their_boundaries():
     cert = make_cert(2, 1, [("lower", [[F(1)]], [F(2)])])
     cert["matrix"][1][1] = "2.001"
