@@ -252,5 +252,5 @@ class Word:
 
     def certificate_factors(self, entry=str) -> list:
         """The factors as the certificate writes them (``docs/certificate.md``): every number by ``entry``."""
-        return [{"kind": f.kind, "shear": [[entry(x) for x in row] for row in self.a.rows_of(f.shear)],
+        return [{"kind": f.kind, "shear": [[entry(x) if x else "0" for x in row] for row in self.a.rows_of(f.shear)],
                  "scale": [entry(s) for s in f.scale]} for f in self]
