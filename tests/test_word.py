@@ -59,3 +59,26 @@ def test_exact_arithmetic_says_rotations_are_not_available():
         a.rotation_level_shears(M, 1)
     with pytest.raises(NotAvailable, match="square roots"):
         a.qr(M)
+
+
+def test_mp_lu_by_blocks_matches_its_product_and_falls_back_on_a_zero_pivot(monkeypatch):
+    import construct.core.arith as arith
+    a = arith.MP(30)
+    rng = np.random.default_rng(3)
+    A = np.array([[a.ctx.mpf(x) for x in row] for row in rng.standard_normal((40, 40))], dtype=object)
+    splits, ranges = {}, [(0, 40)]  # halves down to single rows, as the levels method splits them
+    while ranges:
+        start, stop = ranges.pop()
+        if stop - start > 1:
+            half = (stop - start) // 2
+            splits[start, stop] = half
+            ranges += [(start, start + half), (start + half, stop)]
+    perm, L, U, pivots = a.lu(A, splits)  # 40 rows: the block LU recurses below BLOCK_LU_SIZE
+    assert max(abs(x) for x in (L @ U - A[perm]).ravel()) < 1e-27
+    assert all(L[i, i] == 1 for i in range(40)) and all(L[i, j] == 0 and U[j, i] == 0 for i in range(40)
+                                                        for j in range(i + 1, 40))
+    # with the rows kept in place the first pivot is 0: the block LU refuses it and the elimination exchanges it
+    monkeypatch.setattr(arith, "_float_pivot_order", lambda A, splits: list(range(A.shape[0])))
+    B = np.array([[a.ctx.mpf(x) for x in row] for row in [[0, 1, 2], [1, 1, 0], [2, 0, 1]]], dtype=object)
+    perm, L, U, pivots = a.lu(B, {})
+    assert perm[0] != 0 and max(abs(x) for x in (L @ U - B[perm]).ravel()) < 1e-28
