@@ -30,7 +30,7 @@ import math
 import mpmath
 import numpy as np
 
-from construct.core.arith import float_image
+from construct.core.arith import normal_exponents
 from construct.core.conditioning import matrix_condition
 from construct.core.matrices import binary_exponent
 
@@ -66,13 +66,10 @@ def scaled_float(T):
     normal float64 there (else None): the exponents are those of the image, equal to :func:`binary_exponent`'s
     for float inputs (within 1 for other rationals), and scaling a normal float by a power of two is exact, so
     no entry is read in Python (at n = 1024, a million of them)."""
-    F, nonzero = float_image(T)
-    magnitudes = np.abs(F)
-    present = magnitudes != 0
-    if np.count_nonzero(present) != nonzero or not np.isfinite(magnitudes).all() or \
-            not present.any() or magnitudes[present].min() < 2.0 ** -1022:
+    image = normal_exponents(T)
+    if image is None:
         return None
-    e = np.where(present, np.frexp(magnitudes)[1] - 1, np.iinfo(np.int64).min // 4)  # floor(log2 |x|)
+    F, e = image
     r = -np.max(e, axis=1)
     c = -np.max(e + r[:, None], axis=0)
     return np.ldexp(F, (r[:, None] + c[None, :]).astype(np.int64))

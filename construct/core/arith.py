@@ -60,7 +60,7 @@ from construct.core.matrices import identity as domain_identity
 from construct.core.matrices import scale_columns as domain_scale_columns
 from construct.core.matrices import scale_rows as domain_scale_rows
 from construct.core.matrices import zeros as domain_zeros
-from construct.core.orthogonal import ball_level_shears, level_shears, to_arb, to_mp
+from construct.core.orthogonal import ball_level_shears, ball_precision, level_shears, to_arb, to_mp
 from construct.core.pivoting import Singular, level_lu
 
 
@@ -68,7 +68,25 @@ class NotAvailable(ValueError):
     """An operation the arithmetic does not have (square roots in exact rationals); the message says which."""
 
 
-class Domain:
+class _WordProducts:
+    """The product of a word, written once against the arithmetic's block operations (:class:`Domain`, the float
+    arithmetics; :class:`MP` multiplies in ball matrices instead)."""
+
+    def times_word(self, M, factors, p: int):
+        """``M F_1 ... F_k`` for the ``factors`` ``(kind, shear, scale)`` of a word keeping ``p`` (scales written
+        out), factor by factor from the left (:meth:`~construct.core.couplings.Word.times`)."""
+        n = M.shape[1]
+        for kind, shear, scale in factors:
+            left, right = self.columns(M, 0, p), self.columns(M, p, n)
+            if kind == "lower":
+                left, right = self.add(left, self.matmul(right, shear)), self.scale_columns(right, scale)
+            else:
+                left, right = self.scale_columns(left, scale), self.add(right, self.matmul(left, shear))
+            M = self.hstack(left, right)
+        return M
+
+
+class Domain(_WordProducts):
     """SymPy ``DomainMatrix`` over a field ``K`` (``QQ``, or rational functions): the exact constructions' words.
 
     Only what a :class:`~construct.core.couplings.Word` needs: its merge and its products.
@@ -247,7 +265,7 @@ def _float_pivot_order(A, splits):
         return [int(i) for i in np.argmax(P, axis=0)]
 
 
-class _Numeric:
+class _Numeric(_WordProducts):
     """Shared code of the float arithmetics: matrices are NumPy arrays."""
 
     is_exact = False
@@ -329,14 +347,14 @@ EXACT_DET_SIZE = 256
 #: Float64 words are built for ``2^-e T`` when the entries' middle exponent ``e`` is beyond ``RANGE_BITS``.
 RANGE_BITS = 256
 
-#: ``(T, T in float64, nonzero entries of T)`` of the last :func:`_float_image` call.
+#: ``(T, T in float64, nonzero entries of T)`` of the last :func:`float_image` call.
 _LAST_FLOAT = None
 
 
-def _float_image(T: DomainMatrix):
+def float_image(T: DomainMatrix):
     """``(T rounded to float64, the number of nonzero entries of T)``, read once for the last ``T`` asked (the levels
-    method asks for the same ``T`` several times, and each reading converts every entry in Python). The array is
-    shared: callers copy it."""
+    method and the accuracy check ask for the same ``T`` several times, and each reading converts every entry in
+    Python). The array is shared: callers copy it before changing it."""
     global _LAST_FLOAT
     if _LAST_FLOAT is None or _LAST_FLOAT[0] is not T:
         n, m = T.shape
@@ -345,14 +363,22 @@ def _float_image(T: DomainMatrix):
     return _LAST_FLOAT[1:]
 
 
-def float_image(T: DomainMatrix):
-    """``(T rounded to float64, read-only; the number of nonzero entries of T)``, kept for the last ``T``."""
-    return _float_image(T)
+#: :func:`normal_exponents`' exponent of a zero entry: below every float64's.
+NO_EXPONENT = -(2 ** 40)
 
 
-def nonzero_entries(T: DomainMatrix) -> int:
-    """The number of nonzero entries of ``T`` (exact), read with its float64 image."""
-    return _float_image(T)[1]
+def normal_exponents(T: DomainMatrix):
+    """``(F, E)``: ``T``'s float64 image and ``floor(log2 |F_ij|)`` (:data:`NO_EXPONENT` where ``F_ij = 0``), when
+    every nonzero entry of ``T`` is a normal float64 in ``F`` (not rounded to 0, infinite or subnormal); else
+    None. For float entries ``E`` is :func:`~construct.core.matrices.binary_exponent`'s, within 1 for other
+    rationals; no entry is read in Python."""
+    F, nonzero = float_image(T)
+    magnitudes = np.abs(F)
+    present = magnitudes != 0
+    if not nonzero or np.count_nonzero(present) != nonzero or not np.isfinite(magnitudes).all() or \
+            magnitudes[present].min() < 2.0 ** -1022:
+        return None
+    return F, np.where(present, np.frexp(magnitudes)[1] - 1, NO_EXPONENT)
 
 
 class Float64(_Numeric):
@@ -366,7 +392,7 @@ class Float64(_Numeric):
     def matrix(self, T: DomainMatrix):
         """``T`` rounded to float64 (a fresh array; the last conversion is kept, as the levels method asks for the
         same ``T`` several times and each conversion reads every entry in Python)."""
-        return _float_image(T)[0].copy()
+        return float_image(T)[0].copy()
 
     def lu(self, A, splits):
         try:
@@ -402,13 +428,10 @@ class Float64(_Numeric):
         power of two spread over the word (:func:`~construct.methods.balancing.times_power_of_two`);
         entries spread over the whole range stay as they are, none flushed to 0.
         """
-        A = np.abs(self.matrix(T))
-        nonzero = A[A != 0]
-        if nonzero.size == _float_image(T)[1] and nonzero.size and np.isfinite(nonzero).all() and nonzero.min() >= 2.0**-1022:
-            # every entry is a normal float64 here: its exponent is within 1 of binary_exponent's, so far inside the
-            # range the answer is 0 without reading the exact entries one by one
-            _, exponents = np.frexp(nonzero)
-            if abs((int(exponents.max()) + int(exponents.min())) // 2) <= RANGE_BITS - 4:
+        image = normal_exponents(T)
+        if image is not None:  # exponents within 1 of binary_exponent's: far inside the range the answer is 0
+            E = image[1]
+            if abs((int(E.max()) + int(E[E != NO_EXPONENT].min())) // 2) <= RANGE_BITS - 4:
                 return 0
         exponents = [binary_exponent(x) for row in T.to_list() for x in row if x]
         e = (max(exponents) + min(exponents)) // 2
@@ -431,7 +454,11 @@ class Float64(_Numeric):
 
 
 class MP(_Numeric):
-    """mpmath at ``digits`` significant decimal digits (NumPy object arrays of ``mpf``)."""
+    """mpmath at ``digits`` significant decimal digits (NumPy object arrays of ``mpf``).
+
+    The cubic work (products, the LU, triangular solves, a word's product) runs in python-flint's ball
+    matrices at the same precision, every result replaced by its midpoint: the same approximate arithmetic as
+    mpmath's, in C (docs/design.md, "mp speed")."""
 
     name = "mp"
 
@@ -455,13 +482,11 @@ class MP(_Numeric):
         of :meth:`_pivoting_lu`.
         """
         perm = _float_pivot_order(A, splits)
-        saved, flint.ctx.prec = flint.ctx.prec, self.ctx.prec
         try:
-            L, U = _block_lu(to_arb(A[perm]))
+            with ball_precision(self.ctx.prec):
+                L, U = _block_lu(to_arb(A[perm]))
         except ZeroDivisionError:  # a pivot is 0 at this precision
             return self._pivoting_lu(A, perm)
-        finally:
-            flint.ctx.prec = saved
         L, U = to_mp(L, self), to_mp(U, self)
         return perm, L, U, list(np.diag(U))
 
@@ -514,11 +539,8 @@ class MP(_Numeric):
         """``U^-1 B`` (``U`` upper triangular) by python-flint's approximate solver at the working precision."""
         if not B.size:
             return self.zeros(*B.shape)
-        saved, flint.ctx.prec = flint.ctx.prec, self.ctx.prec
-        try:
+        with ball_precision(self.ctx.prec):
             return to_mp(to_arb(U).solve(to_arb(B), algorithm="approx"), self)
-        finally:
-            flint.ctx.prec = saved
 
     def zeros(self, r, c):
         return np.full((r, c), self.ctx.zero, dtype=object)
@@ -528,8 +550,7 @@ class MP(_Numeric):
         ball matrices at the working precision, midpoints kept after every step: ``M`` is converted once each
         way, not once per factor (:meth:`~construct.core.couplings.Word.times`; at n = 256, 30 digits, the
         conversions took 20 of the 30 seconds of the product)."""
-        saved, flint.ctx.prec = flint.ctx.prec, self.ctx.prec
-        try:
+        with ball_precision(self.ctx.prec):
             rows = to_arb(M).tolist()
             for kind, shear, scale in factors:
                 left, right = [r[:p] for r in rows], [r[p:] for r in rows]
@@ -540,19 +561,14 @@ class MP(_Numeric):
                 left, right = (sheared, scaled) if kind == "lower" else (scaled, sheared)
                 rows = [a + b for a, b in zip(left, right)]
             return to_mp(flint.arb_mat(rows), self)
-        finally:
-            flint.ctx.prec = saved
 
     def matmul(self, A, B):
         """``A B`` by python-flint's ball matrices at the working precision, the midpoints rounded back (issue 22:
         mpmath's Python loops took 40 of 50 seconds at n = 64)."""
         if not A.size or not B.size:
             return A @ B
-        saved, flint.ctx.prec = flint.ctx.prec, self.ctx.prec
-        try:
+        with ball_precision(self.ctx.prec):
             return to_mp((to_arb(A) * to_arb(B)).mid(), self)
-        finally:
-            flint.ctx.prec = saved
 
     def scalar(self, x):
         return self.ctx.mpf(x)

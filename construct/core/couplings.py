@@ -212,7 +212,8 @@ class Word:
         return self.times(self.a.identity(self.n))
 
     def times(self, M):
-        """``M F_1 ... F_k`` (``M`` with ``n`` columns), factor by factor from the left, in the word's arithmetic.
+        """``M F_1 ... F_k`` (``M`` with ``n`` columns) in the word's arithmetic (its ``times_word``: factor by factor
+        from the left, or in mp a whole word in ball matrices).
 
         >>> import numpy as np
         >>> from construct.core.arith import Float64
@@ -220,17 +221,7 @@ class Word:
         >>> w.times(np.eye(2)).tolist()
         [[2.0, 1.0], [6.0, 4.0]]
         """
-        a, p = self.a, self.p
-        if hasattr(a, "times_word"):  # an arithmetic that multiplies a whole word faster than factor by factor
-            return a.times_word(M, list(self), p)
-        for kind, shear, scale in self:
-            left, right = a.columns(M, 0, p), a.columns(M, p, self.n)
-            if kind == LOWER:
-                left, right = a.add(left, a.matmul(right, shear)), a.scale_columns(right, scale)
-            else:
-                left, right = a.scale_columns(left, scale), a.add(right, a.matmul(left, shear))
-            M = a.hstack(left, right)
-        return M
+        return self.a.times_word(M, list(self), self.p)
 
     def apply(self, V):
         """The product times ``V`` (``n x m``), factor by factor from the right: ``O(n^2 m)`` per factor.

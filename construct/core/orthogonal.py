@@ -13,6 +13,8 @@ exact rationals not at all (square roots).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import math
 
 import flint
@@ -114,6 +116,16 @@ def _zeros(r, c):
     return flint.arb_mat(r, c)
 
 
+@contextmanager
+def ball_precision(bits: int):
+    """python-flint's working precision set to ``bits`` inside the block, restored after it."""
+    saved, flint.ctx.prec = flint.ctx.prec, bits
+    try:
+        yield
+    finally:
+        flint.ctx.prec = saved
+
+
 def to_arb(A) -> flint.arb_mat:
     """An object array of mpmath numbers as a python-flint ball matrix, exactly (the working precision holds them)."""
     def exact(x):
@@ -134,8 +146,7 @@ def ball_level_shears(M, a, arith):
     """:func:`level_shears` for :class:`~construct.core.arith.MP` ``arith``: block LQ by polar factors, then
     :func:`polar_rotation_shears`, in python-flint balls at the working precision plus 32 guard bits."""
     bits = arith.ctx.prec
-    saved, flint.ctx.prec = flint.ctx.prec, bits + 32
-    try:
+    with ball_precision(bits + 32):
         rows = to_arb(M).tolist()
         MA, MB = flint.arb_mat(rows[:a]), flint.arb_mat(rows[a:])
         Q1 = _polar(MA.transpose(), bits)  # orthonormal columns spanning the rows of M[A, :]
@@ -148,8 +159,6 @@ def ball_level_shears(M, a, arith):
         # loses 2^k to partial pivoting); they square cond W_B <= cond M, which the 32 guard bits absorb
         K = (WB.transpose() * WB).solve(WB.transpose() * (MB * Q1 * QA))
         return tuple(to_mp(B.mid(), arith) for B in (K + X, Y, X, WA, WB))
-    finally:
-        flint.ctx.prec = saved
 
 
 def level_shears(M: np.ndarray, a: int):

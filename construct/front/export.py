@@ -167,9 +167,10 @@ def read_float_word(cert) -> FloatWord:
     return FloatWord.of(n, p, order, factors)
 
 
-def _identity(n: int, p: int):
-    """The identity as a lower coupling (kind, shear, scale)."""
-    return "lower", np.zeros((n - p, p)), np.ones(n - p)
+def _identity(n: int, p: int, kind: str = "lower"):
+    """The identity as a coupling (kind, shear, scale)."""
+    changed, kept = (n - p, p) if kind == "lower" else (p, n - p)
+    return kind, np.zeros((changed, kept)), np.ones(changed)
 
 
 def first_negative_scale(word: FloatWord) -> str | None:
@@ -265,8 +266,7 @@ def _structure(library: str, word: FloatWord, **more) -> dict:
 def _skeleton(structure: dict) -> FloatWord:
     """A word of the structure's shape (zero shears, unit scales, unit signs), for a state_dict to fill."""
     n, p = structure["n"], structure["split"]
-    factors = [(kind, np.zeros((n - p, p) if kind == "lower" else (p, n - p)), np.ones(n - p if kind == "lower" else p))
-               for kind in structure["kinds"]]
+    factors = [_identity(n, p, kind) for kind in structure["kinds"]]
     return FloatWord.of(n, p, structure["order"], factors, np.ones(n) if structure["signs"] else None)
 
 

@@ -70,7 +70,7 @@ from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
 from construct.core import trace
-from construct.core.arith import arithmetic, nonzero_entries
+from construct.core.arith import arithmetic, float_image
 from construct.core.conditioning import matrix_condition
 from construct.core.couplings import Coupling, Word
 from construct.core.errors import InputError
@@ -370,8 +370,7 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
             S = a.to_domain_matrix(shear)
             w.append(Coupling(kind, S, tuple(scale) if scale is not None else (S.domain.one,) * S.shape[0]))
         return Factorization(T, w, mode, "levels", levels_bound(n), stages, stage_bounds)
-    e = a.range_exponent(T)
-    S = T * QQ(2) ** -e if e else T  # the word is built for S = 2^-e T, whose entries and pivots stay in float64's range
+    e, S = _into_range(T, a)
     condition = _condition(S)
     best = None
     # the route by T with its columns scaled: Q diag(s) (cond T 1e5) is orthogonal to rotation levels, which they scale
@@ -396,6 +395,13 @@ def factor_levels(T: DomainMatrix, mode: str, rng: random.Random, arith_name: st
                          digits=a.certificate_digits, tolerance=tol)
 
 
+def _into_range(T: DomainMatrix, a):
+    """``(e, S)``: the word is built for ``S = 2^-e T``, whose entries and pivots stay in the arithmetic's range,
+    and ``2^e`` is spread over it after (:func:`~construct.methods.balancing.times_power_of_two`)."""
+    e = a.range_exponent(T)
+    return e, (T * QQ(2) ** -e if e else T)
+
+
 #: Halvings tried on an unequal split (each costs two couplings and a pass over the word): about what the
 #: balanced bound leaves room for; the worst factors are few.
 SPLIT_HALVINGS = 3
@@ -417,8 +423,7 @@ def factor_split_levels(T: DomainMatrix, p: int, rng: random.Random, a, mode: st
     at the working precision).
     """
     n = T.shape[0]
-    e = a.range_exponent(T)
-    S = T * QQ(2) ** -e if e else T  # built for S = 2^-e T, whose entries and pivots stay in float64's range
+    e, S = _into_range(T, a)
     bound, condition = split_levels_bound(n, p), _condition(S)
     m = len(capacity_splits(n, p)) - 1
     Tn, u = a.matrix(T), a.unit_roundoff
@@ -511,12 +516,12 @@ def routes(T: DomainMatrix, a, condition: float):
     like ``sqrt(d)``; they are not tried for a signed permutation, which LU
     levels factor exactly.
 
-    >>> from construct.core.arith import arithmetic, nonzero_entries
+    >>> from construct.core.arith import arithmetic
     >>> routes(from_rows([[3, -4], [4, 3]]), arithmetic("float64"), 1.0), routes(from_rows([[0, 1], [1, 0]]),
     ...                                                                          arithmetic("float64"), 1.0)
     (['rotations', 'lu'], ['lu'])
     """
-    if nonzero_entries(T) == T.shape[0]:  # invertible with n entries: a signed permutation
+    if float_image(T)[1] == T.shape[0]:  # invertible with n nonzero entries: a signed permutation
         return ["lu"]
     return ["rotations", "lu"] if condition <= ROTATION_CONDITION else ["lu", "rotations"]
 
